@@ -1,0 +1,123 @@
+"""The order book of one market, in first-token terms, with price-time priority.
+
+Each side maps a price to a level: an insertion-ordered dict of orders (FIFO, O(1) removal) and the
+level's total open shares. A sorted list of prices per side gives the best price; bisect keeps it
+sorted. Levels with no orders are removed at once, so the best price is always a live one.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from openclob.core.orders import BookSide, Order
+
+
+@dataclass(slots=True)
+class Level:
+    """The orders resting at one price, oldest first, and their total open shares."""
+
+    orders: dict[str, Order] = field(default_factory=dict)
+    size_units: int = 0
+
+
+class Book:
+    """Bids and asks of one market. The book never holds a closed order."""
+
+    __slots__ = ("_ask_prices", "_asks", "_bid_prices", "_bids", "condition_id")
+
+    def __init__(self, condition_id: str) -> None:
+        self.condition_id = condition_id
+        self._bids: dict[int, Level] = {}
+        self._asks: dict[int, Level] = {}
+        self._bid_prices: list[int] = []
+        self._ask_prices: list[int] = []
+
+    def best_bid(self) -> int | None:
+        """Highest bid price, or None."""
+        return self._bid_prices[-1] if self._bid_prices else None
+
+    def best_ask(self) -> int | None:
+        """Lowest ask price, or None."""
+        return self._ask_prices[0] if self._ask_prices else None
+
+    def add(self, order: Order) -> int:
+        """Put `order` at the back of its level; return the level's new size."""
+        levels, prices = self._side(order.book_side)
+        price = order.book_price_units
+        level = levels.get(price)
+        if level is None:
+            level = levels[price] = Level()
+            bisect.insort(prices, price)
+        level.orders[order.order_id] = order
+        level.size_units += order.remaining_units
+        return level.size_units
+
+    def remove(self, order: Order, open_units: int) -> int:
+        """Take `order` (which had `open_units` open) off the book; return its level's new size."""
+        levels, prices = self._side(order.book_side)
+        price = order.book_price_units
+        level = levels[price]
+        del level.orders[order.order_id]
+        level.size_units -= open_units
+        if not level.orders:
+            del levels[price]
+            del prices[bisect.bisect_left(prices, price)]
+            return 0
+        return level.size_units
+
+    def reduce(self, order: Order, fill_units: int) -> int:
+        """Record that a resting order matched `fill_units`; return its level's new size."""
+        levels, _ = self._side(order.book_side)
+        level = levels[order.book_price_units]
+        level.size_units -= fill_units
+        return level.size_units
+
+    def levels_from_best(self, book_side: BookSide) -> Iterator[tuple[int, Level]]:
+        """Yield (price, level) from the best price outwards. Do not mutate the side while iterating."""
+        levels, prices = self._side(book_side)
+        ordered = reversed(prices) if book_side is BookSide.BID else iter(prices)
+        for price in ordered:
+            yield price, levels[price]
+
+    def depth(self, book_side: BookSide) -> list[tuple[int, int]]:
+        """Return [(price, size)] of a side, best first."""
+        return [(price, level.size_units) for price, level in self.levels_from_best(book_side)]
+
+    def level_size(self, book_side: BookSide, price_units: int) -> int:
+        """Return the open shares at one price (0 if no level)."""
+        levels, _ = self._side(book_side)
+        level = levels.get(price_units)
+        return 0 if level is None else level.size_units
+
+    def orders(self) -> Iterator[Order]:
+        """Yield every resting order, bids then asks, each side best first and FIFO within a level."""
+        for book_side in (BookSide.BID, BookSide.ASK):
+            for _, level in self.levels_from_best(book_side):
+                yield from level.orders.values()
+
+    def problems(self) -> list[str]:
+        """Return every broken internal rule (empty when the book is sound)."""
+        found: list[str] = []
+        for book_side in (BookSide.BID, BookSide.ASK):
+            levels, prices = self._side(book_side)
+            if prices != sorted(levels):
+                found.append(f"{book_side.value} price index out of step with levels")
+            for price, level in levels.items():
+                if not level.orders:
+                    found.append(f"empty {book_side.value} level at {price}")
+                total = sum(order.remaining_units for order in level.orders.values())
+                if total != level.size_units:
+                    found.append(f"{book_side.value} level {price} size {level.size_units} != {total}")
+                for order in level.orders.values():
+                    if order.book_side is not book_side or order.book_price_units != price:
+                        found.append(f"order {order.order_id} sits at the wrong place")
+                    if order.remaining_units <= 0:
+                        found.append(f"order {order.order_id} rests with nothing open")
+        return found
+
+    def _side(self, book_side: BookSide) -> tuple[dict[int, Level], list[int]]:
+        if book_side is BookSide.BID:
+            return self._bids, self._bid_prices
+        return self._asks, self._ask_prices

@@ -1,0 +1,181 @@
+"""Commands: everything the exchange can be asked to do, as plain frozen values.
+
+Every command carries `now_ms`, the time the sequencer stamped on it; the core never reads a clock.
+Addresses are lowercase 0x hex; token ids are decimal strings; amounts are integer 1e-6 units.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from openclob.core.modes import TradingMode
+from openclob.core.orders import OrderType, Side
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CreateMarket:
+    """List a binary market. Tick and minimum size are in 1e-6 units (0.01 -> 10_000; 5 shares -> 5_000_000)."""
+
+    now_ms: int
+    condition_id: str
+    token_ids: tuple[str, str]
+    outcomes: tuple[str, str] = ("Yes", "No")
+    tick_units: int = 10_000
+    min_size_units: int = 5_000_000
+    neg_risk: bool = False
+    fee_rate_bps: int = 0
+    dynamic_tick: bool = True
+    accepting_orders: bool = True
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UpdateMarket:
+    """Change a market's settings; `None` leaves a setting as it is."""
+
+    now_ms: int
+    condition_id: str
+    accepting_orders: bool | None = None
+    tick_units: int | None = None
+    min_size_units: int | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ResolveMarket:
+    """Resolve a market: cancel its orders, pay one collateral per winning token, zero the losers."""
+
+    now_ms: int
+    condition_id: str
+    winning_token_id: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PlaceOrder:
+    """A signed order, already authenticated and signature-checked at the edge.
+
+    `order_id` is the order's EIP-712 digest. `fee_rate_bps` is the signed V1 fee rate, or None for
+    an order version that carries none.
+    """
+
+    now_ms: int
+    order_id: str
+    owner: str
+    maker: str
+    signer: str
+    token_id: str
+    side: Side
+    maker_amount: int
+    taker_amount: int
+    expiration: int = 0
+    fee_rate_bps: int | None = 0
+    order_type: OrderType = OrderType.GTC
+    post_only: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CancelOrders:
+    """Cancel the listed orders of `owner` (one id for DELETE /order)."""
+
+    now_ms: int
+    owner: str
+    order_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CancelAll:
+    """Cancel every open order of `owner`."""
+
+    now_ms: int
+    owner: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CancelMarketOrders:
+    """Cancel `owner`'s open orders in a market and/or asset; None means "any" for that field.
+
+    Both given means both must match; neither given cancels nothing.
+    """
+
+    now_ms: int
+    owner: str
+    condition_id: str | None = None
+    token_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AdvanceTime:
+    """Let time pass: expire GTD orders and enforce missed heartbeats up to `now_ms`."""
+
+    now_ms: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Heartbeat:
+    """`owner` is alive; if no heartbeat follows within `timeout_ms`, all of its orders are cancelled."""
+
+    now_ms: int
+    owner: str
+    timeout_ms: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Deposit:
+    """Credit `address` with collateral (operator only)."""
+
+    now_ms: int
+    address: str
+    amount: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Withdraw:
+    """Take free collateral out of `address` (operator only); more than is free is refused."""
+
+    now_ms: int
+    address: str
+    amount: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Split:
+    """Turn `amount` of free collateral into `amount` of each outcome token of a market."""
+
+    now_ms: int
+    address: str
+    condition_id: str
+    amount: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Merge:
+    """Turn `amount` pairs of a market's outcome tokens back into collateral."""
+
+    now_ms: int
+    address: str
+    condition_id: str
+    amount: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SetTradingMode:
+    """Switch the exchange's trading mode."""
+
+    now_ms: int
+    mode: TradingMode
+
+
+Command = (
+    CreateMarket
+    | UpdateMarket
+    | ResolveMarket
+    | PlaceOrder
+    | CancelOrders
+    | CancelAll
+    | CancelMarketOrders
+    | AdvanceTime
+    | Heartbeat
+    | Deposit
+    | Withdraw
+    | Split
+    | Merge
+    | SetTradingMode
+)

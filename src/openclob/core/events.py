@@ -1,0 +1,182 @@
+"""Events: what a command changed, for the store, the API responses and the WebSocket feeds.
+
+Events are emitted in the order things happened within a command; book and balance changes are
+coalesced and come last, one per level or balance touched, with the new totals.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from openclob.core.amounts import UNIT
+from openclob.core.modes import OrderStatus, TradingMode
+from openclob.core.orders import BookSide, CancelReason, OrderType, Side
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MarketListed:
+    """A market was created."""
+
+    condition_id: str
+    token_ids: tuple[str, str]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MarketUpdated:
+    """A market's settings changed."""
+
+    condition_id: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MarketResolved:
+    """A market was resolved in favour of `winning_token_id`."""
+
+    condition_id: str
+    winning_token_id: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OrderAccepted:
+    """An order passed every check and entered the exchange (it may match at once)."""
+
+    order_id: str
+    owner: str
+    maker: str
+    condition_id: str
+    token_id: str
+    side: Side
+    order_type: OrderType
+    price_units: int
+    size_units: int
+    expiration: int
+    created_at_ms: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OrderFilled:
+    """An order matched `fill_units` more shares; `matched_units` is its new total."""
+
+    order_id: str
+    owner: str
+    trade_id: str
+    fill_units: int
+    matched_units: int
+    status: OrderStatus
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OrderCanceled:
+    """An order left the exchange unmatched (the rest of it, if it was partly matched)."""
+
+    order_id: str
+    owner: str
+    reason: CancelReason
+    matched_units: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MakerFill:
+    """One maker order's part of a trade, in the maker order's own token and price."""
+
+    order_id: str
+    owner: str
+    maker: str
+    token_id: str
+    side: Side
+    price_units: int
+    matched_units: int
+    fee_units: int
+    fee_rate_bps: int
+    kind: str
+    """COMPLEMENTARY (same token), MINT (two BUYs) or MERGE (two SELLs)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Trade:
+    """One taker match: the taker's side of it and one leg per maker order.
+
+    `kind` is COMPLEMENTARY, MINT or MERGE (the kind of the first leg; legs may differ). `collateral_units`
+    is what the taker paid (BUY) or received before fees (SELL); `fee_units` is the taker's fee, in tokens
+    for a BUY and collateral for a SELL.
+    """
+
+    trade_id: str
+    condition_id: str
+    taker_order_id: str
+    taker_owner: str
+    taker_maker: str
+    token_id: str
+    side: Side
+    size_units: int
+    collateral_units: int
+    fee_units: int
+    fee_rate_bps: int
+    kind: str
+    maker_fills: tuple[MakerFill, ...]
+    matched_at_ms: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BookLevelChanged:
+    """A level of the market's book now holds `size_units` (0: the level is gone), in first-token terms.
+
+    The second token's book is the mirror: see `for_token`.
+    """
+
+    condition_id: str
+    token_ids: tuple[str, str]
+    book_side: BookSide
+    price_units: int
+    size_units: int
+
+    def for_token(self, token_index: int) -> tuple[str, Side, int]:
+        """Return (token_id, side, price_units) of this level in token `token_index`'s own book."""
+        if token_index == 0:
+            side = Side.BUY if self.book_side is BookSide.BID else Side.SELL
+            return self.token_ids[0], side, self.price_units
+        side = Side.SELL if self.book_side is BookSide.BID else Side.BUY
+        return self.token_ids[1], side, UNIT - self.price_units
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BalanceChanged:
+    """`address` now holds `free_units` + `reserved_units` of `asset`."""
+
+    address: str
+    asset: str
+    free_units: int
+    reserved_units: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TickSizeChanged:
+    """The market's tick changed (dynamic tick or operator), for both of its tokens."""
+
+    condition_id: str
+    token_ids: tuple[str, str]
+    old_tick_units: int
+    new_tick_units: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TradingModeChanged:
+    """The exchange's trading mode changed."""
+
+    old_mode: TradingMode
+    new_mode: TradingMode
+
+
+Event = (
+    MarketListed
+    | MarketUpdated
+    | MarketResolved
+    | OrderAccepted
+    | OrderFilled
+    | OrderCanceled
+    | Trade
+    | BookLevelChanged
+    | BalanceChanged
+    | TickSizeChanged
+    | TradingModeChanged
+)

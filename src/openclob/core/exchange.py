@@ -1,0 +1,714 @@
+"""The exchange: one deterministic command processor over markets, books and the ledger.
+
+`Exchange.apply(command)` checks a command, changes the state, and returns the caller's result with
+the events it produced. A refused command changes nothing (time-driven expiries that fall due before it
+still happen, and are reported). Same commands in the same order give the same state, which
+`state_hash()` summarises: replay and recovery rest on that.
+
+Settlement needs no rounding: every fill is a whole number of lots (0.01 share) at a price on a tick of
+at least 0.0001, so its collateral value is a whole number of 1e-6 units. For a fill of s shares at
+first-token price P, the first-token side is worth c = s*P and the second-token side s - c; a BUY pays
+its side's value and gets s tokens, a SELL gives s tokens and gets its side's value. Two BUYs of the
+two tokens pool exactly s collateral and mint s pairs (MINT); two SELLs burn s pairs (MERGE).
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from openclob.core.amounts import LOT_UNITS, TICK_UNITS, UNIT, collateral_for
+from openclob.core.book import Book
+from openclob.core.commands import (
+    AdvanceTime,
+    CancelAll,
+    CancelMarketOrders,
+    CancelOrders,
+    Command,
+    CreateMarket,
+    Deposit,
+    Heartbeat,
+    Merge,
+    PlaceOrder,
+    ResolveMarket,
+    SetTradingMode,
+    Split,
+    UpdateMarket,
+    Withdraw,
+)
+from openclob.core.events import (
+    BalanceChanged,
+    BookLevelChanged,
+    Event,
+    MakerFill,
+    MarketListed,
+    MarketResolved,
+    MarketUpdated,
+    OrderAccepted,
+    OrderCanceled,
+    OrderFilled,
+    TickSizeChanged,
+    Trade,
+    TradingModeChanged,
+)
+from openclob.core.ledger import FEE_ACCOUNT, Ledger
+from openclob.core.markets import Market
+from openclob.core.matching import MatchPlan, fee_units, plan_match, would_cross
+from openclob.core.modes import OrderStatus, TradingMode
+from openclob.core.orders import (
+    COLLATERAL,
+    BookSide,
+    CancelReason,
+    Order,
+    OrderType,
+    Side,
+    book_side_of,
+    to_book_price,
+)
+from openclob.core.rejects import Reject, Rejected, rejected
+from openclob.core.results import Applied, Canceled, Done, OrderPlaced, Result
+from openclob.core.state import state_digest
+from openclob.core.validation import price_order
+
+MAX_FEE_RATE_BPS = 1000
+"""The CTF exchange's maximum fee rate."""
+
+NOT_FOUND = "order not found"
+ALREADY_CLOSED = "already canceled or matched"
+
+
+class InvariantViolation(Exception):
+    """The exchange's state broke one of its own rules: a bug, never a user error."""
+
+
+class Exchange:
+    """Markets, books, the ledger and the trading mode, changed only through `apply`."""
+
+    def __init__(self) -> None:
+        self.markets: dict[str, Market] = {}
+        self.ledger = Ledger()
+        self.mode = TradingMode.NORMAL
+        self._market_of_token: dict[str, Market] = {}
+        self._books: dict[str, Book] = {}
+        self._open: dict[str, Order] = {}
+        self._owner_of: dict[str, str] = {}
+        self._by_owner: dict[str, dict[str, None]] = {}
+        self._by_owner_market: dict[tuple[str, str], dict[str, None]] = {}
+        self._by_market: dict[str, dict[str, None]] = {}
+        self._expiries: list[tuple[int, int, str]] = []
+        self._heartbeat_deadlines: dict[str, int] = {}
+        self._heartbeat_queue: list[tuple[int, str]] = []
+        self._order_sequence = 0
+        self._trade_count = 0
+        self._events: list[Event] = []
+        self._touched_levels: dict[tuple[str, BookSide, int], None] = {}
+        self._touched_markets: dict[str, None] = {}
+        self._handlers: dict[type, Callable[[Any], Result]] = {
+            CreateMarket: self._create_market,
+            UpdateMarket: self._update_market,
+            ResolveMarket: self._resolve_market,
+            PlaceOrder: self._place,
+            CancelOrders: self._cancel_orders,
+            CancelAll: self._cancel_all,
+            CancelMarketOrders: self._cancel_market_orders,
+            AdvanceTime: self._advance_time,
+            Heartbeat: self._heartbeat,
+            Deposit: self._deposit,
+            Withdraw: self._withdraw,
+            Split: self._split,
+            Merge: self._merge,
+            SetTradingMode: self._set_trading_mode,
+        }
+
+    # ------------------------------------------------------------------ the one verb
+
+    def apply(self, command: Command) -> Applied:
+        """Apply one command; return the caller's result and the events, in order."""
+        events: list[Event] = []
+        self._events = events
+        self._expire_due(command.now_ms)
+        result = self._handlers[type(command)](command)
+        self._flush()
+        return Applied(result, events)
+
+    # ------------------------------------------------------------------ queries
+
+    def market_for_token(self, token_id: str) -> Market | None:
+        """The market that lists `token_id`, if any."""
+        return self._market_of_token.get(token_id)
+
+    def book(self, condition_id: str) -> Book:
+        """The market's one book (first-token terms). Read it; never change it."""
+        return self._books[condition_id]
+
+    def order(self, order_id: str) -> Order | None:
+        """An open order by id (closed orders live in the store, not here)."""
+        return self._open.get(order_id)
+
+    def open_orders(self, owner: str) -> list[Order]:
+        """`owner`'s open orders, oldest first."""
+        return [self._open[i] for i in self._by_owner.get(owner, {})]
+
+    def balance(self, address: str, asset: str) -> tuple[int, int]:
+        """(free, reserved) of `asset` held by `address`."""
+        return self.ledger.free(address, asset), self.ledger.reserved(address, asset)
+
+    def heartbeat_deadline(self, owner: str) -> int | None:
+        """When `owner`'s orders are cancelled unless a heartbeat arrives (ms), if heartbeats are on."""
+        return self._heartbeat_deadlines.get(owner)
+
+    def counters(self) -> dict[str, object]:
+        """Internal positions that shape future ids and deadlines (part of the state hash)."""
+        return {
+            "order_sequence": self._order_sequence,
+            "trade_count": self._trade_count,
+            "known_orders": len(self._owner_of),
+            "expiries": sorted(self._expiries),
+            "heartbeats": sorted(self._heartbeat_deadlines.items()),
+        }
+
+    def state_hash(self) -> str:
+        """A digest of the whole state: equal states, equal hashes."""
+        return state_digest(self)
+
+    def problems(self) -> list[str]:
+        """Return every broken invariant of the books and the ledger (empty when sound)."""
+        found: list[str] = list(self.ledger.problems())
+        reserved: dict[tuple[str, str], int] = {}
+        outstanding_pairs = 0
+        for condition_id, book in self._books.items():
+            market = self.markets[condition_id]
+            found += [f"{condition_id}: {p}" for p in book.problems()]
+            bid, ask = book.best_bid(), book.best_ask()
+            if bid is not None and ask is not None and bid >= ask:
+                found.append(f"{condition_id}: book crossed, bid {bid} >= ask {ask}")
+            first, second = (self.ledger.total(t) for t in market.token_ids)
+            if first != second:
+                found.append(f"{condition_id}: supply {first} != {second}")
+            outstanding_pairs += first
+        for order in self._open.values():
+            key = (order.maker, order.reserved_asset)
+            reserved[key] = reserved.get(key, 0) + order.reserved_units
+            want = order.remaining_units
+            if order.side is Side.BUY:
+                want = collateral_for(order.remaining_units, order.price_units)
+            if order.reserved_units != want:
+                found.append(f"order {order.order_id} reserves {order.reserved_units}, needs {want}")
+            if not 0 <= order.matched_units < order.size_units or order.status is not OrderStatus.LIVE:
+                found.append(f"open order {order.order_id} is {order.status} with {order.matched_units} matched")
+        for address, asset, _, held in self.ledger.items():
+            if held != reserved.get((address, asset), 0):
+                found.append(f"{address} reserves {held} {asset}, orders need {reserved.get((address, asset))}")
+        for (address, asset), amount in reserved.items():
+            if amount and self.ledger.reserved(address, asset) != amount:
+                found.append(f"{address} orders reserve {amount} {asset}, ledger has less")
+        net = self.ledger.deposited_units - self.ledger.withdrawn_units
+        held = self.ledger.total(COLLATERAL)
+        if net != held + outstanding_pairs:
+            found.append(f"collateral not conserved: {net} != {held} + {outstanding_pairs}")
+        return found
+
+    def check_invariants(self) -> None:
+        """Raise `InvariantViolation` if any invariant is broken."""
+        found = self.problems()
+        if found:
+            raise InvariantViolation("; ".join(found))
+
+    # ------------------------------------------------------------------ markets
+
+    def _create_market(self, cmd: CreateMarket) -> Result:
+        if cmd.condition_id in self.markets:
+            return rejected(Reject.MARKET_EXISTS, condition_id=cmd.condition_id)
+        why = _market_definition_problem(cmd, self._market_of_token)
+        if why is not None:
+            return rejected(Reject.INVALID_MARKET_DEFINITION, why=why)
+        market = Market(
+            condition_id=cmd.condition_id,
+            token_ids=cmd.token_ids,
+            outcomes=cmd.outcomes,
+            tick_units=cmd.tick_units,
+            listed_tick_units=cmd.tick_units,
+            min_size_units=cmd.min_size_units,
+            neg_risk=cmd.neg_risk,
+            fee_rate_bps=cmd.fee_rate_bps,
+            dynamic_tick=cmd.dynamic_tick,
+            accepting_orders=cmd.accepting_orders,
+            created_at_ms=cmd.now_ms,
+        )
+        self.markets[cmd.condition_id] = market
+        for token_id in cmd.token_ids:
+            self._market_of_token[token_id] = market
+        self._books[cmd.condition_id] = Book(cmd.condition_id)
+        self._by_market[cmd.condition_id] = {}
+        self._events.append(MarketListed(condition_id=cmd.condition_id, token_ids=cmd.token_ids))
+        return Done()
+
+    def _update_market(self, cmd: UpdateMarket) -> Result:
+        market = self.markets.get(cmd.condition_id)
+        if market is None:
+            return rejected(Reject.MARKET_NOT_FOUND)
+        if cmd.tick_units is not None and cmd.tick_units not in TICK_UNITS:
+            return rejected(Reject.INVALID_TICK_SIZE, tick=cmd.tick_units / UNIT)
+        if cmd.min_size_units is not None and (cmd.min_size_units <= 0 or cmd.min_size_units % LOT_UNITS):
+            return rejected(Reject.INVALID_MARKET_DEFINITION, why="minimum order size must be whole lots of 0.01")
+        if cmd.accepting_orders is not None:
+            market.accepting_orders = cmd.accepting_orders
+        if cmd.min_size_units is not None:
+            market.min_size_units = cmd.min_size_units
+        if cmd.tick_units is not None:
+            market.listed_tick_units = cmd.tick_units
+            self._set_tick(market, cmd.tick_units)
+        self._events.append(MarketUpdated(condition_id=cmd.condition_id))
+        return Done()
+
+    def _resolve_market(self, cmd: ResolveMarket) -> Result:
+        market = self.markets.get(cmd.condition_id)
+        if market is None:
+            return rejected(Reject.MARKET_NOT_FOUND)
+        if market.resolved:
+            return rejected(Reject.MARKET_RESOLVED, condition_id=cmd.condition_id)
+        if cmd.winning_token_id not in market.token_ids:
+            return rejected(Reject.INVALID_MARKET_DEFINITION, why="the winner must be one of the market's tokens")
+        self._cancel_each(list(self._by_market[cmd.condition_id]), CancelReason.MARKET_RESOLVED)
+        market.winning_token_id = cmd.winning_token_id
+        market.accepting_orders = False
+        for token_id in market.token_ids:
+            for address in self.ledger.holders(token_id):
+                amount = self.ledger.zero(address, token_id)
+                if token_id == cmd.winning_token_id:
+                    self.ledger.credit(address, COLLATERAL, amount)
+        self._events.append(MarketResolved(condition_id=cmd.condition_id, winning_token_id=cmd.winning_token_id))
+        return Done()
+
+    # ------------------------------------------------------------------ orders
+
+    def _place(self, cmd: PlaceOrder) -> Result:
+        refused = self._mode_refuses_order(cmd.post_only)
+        if refused is not None:
+            return refused
+        market = self._market_of_token.get(cmd.token_id)
+        if market is None or not market.accepting_orders or market.resolved:
+            return rejected(Reject.MARKET_NOT_READY)
+        priced = price_order(cmd, market)
+        if isinstance(priced, Rejected):
+            return priced
+        if cmd.order_id in self._owner_of:
+            return rejected(Reject.DUPLICATED, order_id=cmd.order_id)
+        token_index = market.token_index(cmd.token_id)
+        order = Order(
+            order_id=cmd.order_id,
+            owner=cmd.owner,
+            maker=cmd.maker,
+            signer=cmd.signer,
+            condition_id=market.condition_id,
+            token_id=cmd.token_id,
+            token_index=token_index,
+            side=cmd.side,
+            book_side=book_side_of(cmd.side, token_index),
+            order_type=cmd.order_type,
+            post_only=cmd.post_only,
+            price_units=priced.price_units,
+            book_price_units=to_book_price(priced.price_units, token_index),
+            size_units=priced.size_units,
+            maker_amount=cmd.maker_amount,
+            taker_amount=cmd.taker_amount,
+            fee_rate_bps=market.fee_rate_bps if cmd.fee_rate_bps is None else cmd.fee_rate_bps,
+            expiration=cmd.expiration,
+            created_at_ms=cmd.now_ms,
+            sequence=self._order_sequence + 1,
+        )
+        asset = order.reserved_asset
+        if self.ledger.free(cmd.maker, asset) < priced.reserve_units:
+            return rejected(Reject.NOT_ENOUGH_BALANCE)
+        book = self._books[market.condition_id]
+        if cmd.post_only and would_cross(book, order.book_side, order.book_price_units):
+            return rejected(Reject.POST_ONLY_CROSSES)
+        plan = plan_match(book, order, priced.reserve_units if cmd.side is Side.BUY else 0)
+        unfilled = plan.filled_units < order.size_units
+        if cmd.order_type is OrderType.FOK and unfilled:
+            return rejected(Reject.FOK_NOT_FILLED)
+        if cmd.order_type is OrderType.FAK and plan.filled_units == 0:
+            return rejected(Reject.FAK_NO_MATCH)
+        would_rest = unfilled and not cmd.order_type.is_market
+        if would_rest and plan.skipped_own and plan.filled_units == 0:
+            return rejected(Reject.CROSSES_OWN_ORDER, order_id=cmd.order_id)
+
+        self._order_sequence += 1
+        self._owner_of[order.order_id] = order.owner
+        self.ledger.reserve(order.maker, asset, priced.reserve_units)
+        order.reserved_units = priced.reserve_units
+        self._events.append(
+            OrderAccepted(
+                order_id=order.order_id,
+                owner=order.owner,
+                maker=order.maker,
+                condition_id=order.condition_id,
+                token_id=order.token_id,
+                side=order.side,
+                order_type=order.order_type,
+                price_units=order.price_units,
+                size_units=order.size_units,
+                expiration=order.expiration,
+                created_at_ms=order.created_at_ms,
+            )
+        )
+        making = taking = 0
+        trade_ids: tuple[str, ...] = ()
+        if plan.fills:
+            trade_id, making, taking = self._execute(order, plan, market, book, cmd.now_ms)
+            trade_ids = (trade_id,)
+        if order.remaining_units == 0:
+            self._release(order, order.reserved_units)
+        elif would_rest and not plan.skipped_own:
+            self._rest(order, book, priced.expires_at_ms)
+        else:
+            reason = CancelReason.KILLED if cmd.order_type.is_market else CancelReason.SELF_TRADE
+            self._close_unmatched(order, reason)
+        return OrderPlaced(order.order_id, order.status, order.matched_units, making, taking, trade_ids)
+
+    def _execute(self, taker: Order, plan: MatchPlan, market: Market, book: Book, now_ms: int) -> tuple[str, int, int]:
+        """Settle every planned fill; return (trade id, what the taker gave, what it received net)."""
+        self._trade_count += 1
+        trade_id = _trade_id(self._trade_count)
+        legs: list[MakerFill] = []
+        maker_updates: list[OrderFilled] = []
+        taker_cash = taker_fee = 0
+        for fill in plan.fills:
+            maker, shares, price = fill.maker, fill.fill_units, fill.book_price_units
+            _, maker_fee = self._settle(maker, shares, price)
+            cash, fee = self._settle(taker, shares, price)
+            taker_cash += cash
+            taker_fee += fee
+            if shares == maker.remaining_units:
+                book.remove(maker, shares)
+                maker.matched_units += shares
+                maker.status = OrderStatus.MATCHED
+                self._unindex(maker)
+            else:
+                book.reduce(maker, shares)
+                maker.matched_units += shares
+            self._touched_levels[(market.condition_id, maker.book_side, price)] = None
+            legs.append(
+                MakerFill(
+                    order_id=maker.order_id,
+                    owner=maker.owner,
+                    maker=maker.maker,
+                    token_id=maker.token_id,
+                    side=maker.side,
+                    price_units=maker.price_units,
+                    matched_units=shares,
+                    fee_units=maker_fee,
+                    fee_rate_bps=maker.fee_rate_bps,
+                    kind=_match_kind(taker, maker),
+                )
+            )
+            maker_updates.append(
+                OrderFilled(
+                    order_id=maker.order_id,
+                    owner=maker.owner,
+                    trade_id=trade_id,
+                    fill_units=shares,
+                    matched_units=maker.matched_units,
+                    status=maker.status,
+                )
+            )
+        taker.matched_units += plan.filled_units
+        if taker.remaining_units == 0:
+            taker.status = OrderStatus.MATCHED
+        market.last_trade_price_units = plan.fills[-1].book_price_units
+        self._touched_markets[market.condition_id] = None
+        self._events.append(
+            Trade(
+                trade_id=trade_id,
+                condition_id=market.condition_id,
+                taker_order_id=taker.order_id,
+                taker_owner=taker.owner,
+                taker_maker=taker.maker,
+                token_id=taker.token_id,
+                side=taker.side,
+                size_units=plan.filled_units,
+                collateral_units=taker_cash,
+                fee_units=taker_fee,
+                fee_rate_bps=taker.fee_rate_bps,
+                kind=legs[0].kind,
+                maker_fills=tuple(legs),
+                matched_at_ms=now_ms,
+            )
+        )
+        self._events.extend(maker_updates)
+        self._events.append(
+            OrderFilled(
+                order_id=taker.order_id,
+                owner=taker.owner,
+                trade_id=trade_id,
+                fill_units=plan.filled_units,
+                matched_units=taker.matched_units,
+                status=taker.status,
+            )
+        )
+        if taker.side is Side.BUY:
+            return trade_id, taker_cash, plan.filled_units - taker_fee
+        return trade_id, plan.filled_units, taker_cash - taker_fee
+
+    def _settle(self, order: Order, shares: int, book_price_units: int) -> tuple[int, int]:
+        """Move one party's side of a fill; return (collateral value of its side, its fee)."""
+        own_price = to_book_price(book_price_units, order.token_index)
+        cash = collateral_for(shares, own_price)
+        fee = fee_units(order.side, order.fee_rate_bps, own_price, shares)
+        ledger = self.ledger
+        if order.side is Side.BUY:
+            ledger.consume(order.maker, COLLATERAL, cash)
+            order.reserved_units -= cash
+            ledger.credit(order.maker, order.token_id, shares - fee)
+            if fee:
+                ledger.credit(FEE_ACCOUNT, order.token_id, fee)
+        else:
+            ledger.consume(order.maker, order.token_id, shares)
+            order.reserved_units -= shares
+            ledger.credit(order.maker, COLLATERAL, cash - fee)
+            if fee:
+                ledger.credit(FEE_ACCOUNT, COLLATERAL, fee)
+        return cash, fee
+
+    def _rest(self, order: Order, book: Book, expires_at_ms: int | None) -> None:
+        if order.side is Side.BUY:
+            self._release(order, order.reserved_units - collateral_for(order.remaining_units, order.price_units))
+        book.add(order)
+        self._touched_levels[(order.condition_id, order.book_side, order.book_price_units)] = None
+        self._touched_markets[order.condition_id] = None
+        self._open[order.order_id] = order
+        self._by_owner.setdefault(order.owner, {})[order.order_id] = None
+        self._by_owner_market.setdefault((order.owner, order.condition_id), {})[order.order_id] = None
+        self._by_market[order.condition_id][order.order_id] = None
+        if expires_at_ms is not None:
+            heapq.heappush(self._expiries, (expires_at_ms, order.sequence, order.order_id))
+
+    def _release(self, order: Order, amount: int) -> None:
+        if amount:
+            self.ledger.release(order.maker, order.reserved_asset, amount)
+            order.reserved_units -= amount
+
+    def _unindex(self, order: Order) -> None:
+        del self._open[order.order_id]
+        del self._by_owner[order.owner][order.order_id]
+        del self._by_owner_market[(order.owner, order.condition_id)][order.order_id]
+        del self._by_market[order.condition_id][order.order_id]
+
+    def _close_unmatched(self, order: Order, reason: CancelReason) -> None:
+        self._release(order, order.reserved_units)
+        order.status = OrderStatus.CANCELED
+        order.cancel_reason = reason
+        self._events.append(
+            OrderCanceled(order_id=order.order_id, owner=order.owner, reason=reason, matched_units=order.matched_units)
+        )
+
+    def _cancel_resting(self, order: Order, reason: CancelReason) -> None:
+        self._books[order.condition_id].remove(order, order.remaining_units)
+        self._touched_levels[(order.condition_id, order.book_side, order.book_price_units)] = None
+        self._touched_markets[order.condition_id] = None
+        self._unindex(order)
+        self._close_unmatched(order, reason)
+
+    def _cancel_each(self, order_ids: Iterable[str], reason: CancelReason) -> list[str]:
+        canceled = []
+        for order_id in order_ids:
+            self._cancel_resting(self._open[order_id], reason)
+            canceled.append(order_id)
+        return canceled
+
+    # ------------------------------------------------------------------ cancels
+
+    def _cancel_orders(self, cmd: CancelOrders) -> Result:
+        if self.mode is TradingMode.DISABLED:
+            return rejected(Reject.TRADING_DISABLED)
+        canceled: list[str] = []
+        not_canceled: dict[str, str] = {}
+        for order_id in dict.fromkeys(cmd.order_ids):
+            if self._owner_of.get(order_id) != cmd.owner:
+                not_canceled[order_id] = NOT_FOUND
+            elif order_id not in self._open:
+                not_canceled[order_id] = ALREADY_CLOSED
+            else:
+                self._cancel_resting(self._open[order_id], CancelReason.USER)
+                canceled.append(order_id)
+        return Canceled(tuple(canceled), not_canceled)
+
+    def _cancel_all(self, cmd: CancelAll) -> Result:
+        if self.mode is TradingMode.DISABLED:
+            return rejected(Reject.TRADING_DISABLED)
+        ids = list(self._by_owner.get(cmd.owner, {}))
+        return Canceled(tuple(self._cancel_each(ids, CancelReason.USER)))
+
+    def _cancel_market_orders(self, cmd: CancelMarketOrders) -> Result:
+        if self.mode is TradingMode.DISABLED:
+            return rejected(Reject.TRADING_DISABLED)
+        condition_id = cmd.condition_id
+        if condition_id is None and cmd.token_id is not None:
+            market = self._market_of_token.get(cmd.token_id)
+            condition_id = None if market is None else market.condition_id
+        if condition_id is None:
+            return Canceled(())
+        ids = list(self._by_owner_market.get((cmd.owner, condition_id), {}))
+        if cmd.token_id is not None:
+            ids = [i for i in ids if self._open[i].token_id == cmd.token_id]
+        return Canceled(tuple(self._cancel_each(ids, CancelReason.USER)))
+
+    # ------------------------------------------------------------------ time
+
+    def _advance_time(self, cmd: AdvanceTime) -> Result:
+        return Done()  # the expiries due by cmd.now_ms already ran in apply()
+
+    def _heartbeat(self, cmd: Heartbeat) -> Result:
+        deadline = cmd.now_ms + cmd.timeout_ms
+        self._heartbeat_deadlines[cmd.owner] = deadline
+        heapq.heappush(self._heartbeat_queue, (deadline, cmd.owner))
+        return Done()
+
+    def _expire_due(self, now_ms: int) -> None:
+        expiries = self._expiries
+        while expiries and expiries[0][0] <= now_ms:
+            _, _, order_id = heapq.heappop(expiries)
+            if order_id in self._open:
+                self._cancel_resting(self._open[order_id], CancelReason.EXPIRED)
+        queue = self._heartbeat_queue
+        while queue and queue[0][0] <= now_ms:
+            deadline, owner = heapq.heappop(queue)
+            if self._heartbeat_deadlines.get(owner) == deadline:
+                del self._heartbeat_deadlines[owner]
+                self._cancel_each(list(self._by_owner.get(owner, {})), CancelReason.HEARTBEAT)
+
+    # ------------------------------------------------------------------ ledger
+
+    def _deposit(self, cmd: Deposit) -> Result:
+        if cmd.amount <= 0:
+            return rejected(Reject.INVALID_AMOUNT, why="a deposit must be positive")
+        self.ledger.deposit(cmd.address, cmd.amount)
+        return Done()
+
+    def _withdraw(self, cmd: Withdraw) -> Result:
+        if cmd.amount <= 0:
+            return rejected(Reject.INVALID_AMOUNT, why="a withdrawal must be positive")
+        if not self.ledger.withdraw(cmd.address, cmd.amount):
+            return rejected(Reject.NOT_ENOUGH_BALANCE)
+        return Done()
+
+    def _split(self, cmd: Split) -> Result:
+        market = self._market_for_conversion(cmd.condition_id, cmd.amount)
+        if isinstance(market, Rejected):
+            return market
+        if not self.ledger.debit(cmd.address, COLLATERAL, cmd.amount):
+            return rejected(Reject.NOT_ENOUGH_BALANCE)
+        for token_id in market.token_ids:
+            self.ledger.credit(cmd.address, token_id, cmd.amount)
+        return Done()
+
+    def _merge(self, cmd: Merge) -> Result:
+        market = self._market_for_conversion(cmd.condition_id, cmd.amount)
+        if isinstance(market, Rejected):
+            return market
+        if any(self.ledger.free(cmd.address, t) < cmd.amount for t in market.token_ids):
+            return rejected(Reject.NOT_ENOUGH_BALANCE)
+        for token_id in market.token_ids:
+            self.ledger.debit(cmd.address, token_id, cmd.amount)
+        self.ledger.credit(cmd.address, COLLATERAL, cmd.amount)
+        return Done()
+
+    def _market_for_conversion(self, condition_id: str, amount: int) -> Market | Rejected:
+        market = self.markets.get(condition_id)
+        if market is None:
+            return rejected(Reject.MARKET_NOT_FOUND)
+        if market.resolved:
+            return rejected(Reject.MARKET_RESOLVED, condition_id=condition_id)
+        if amount <= 0:
+            return rejected(Reject.INVALID_AMOUNT, why="the amount must be positive")
+        return market
+
+    # ------------------------------------------------------------------ modes and ticks
+
+    def _set_trading_mode(self, cmd: SetTradingMode) -> Result:
+        if cmd.mode is not self.mode:
+            self._events.append(TradingModeChanged(old_mode=self.mode, new_mode=cmd.mode))
+            self.mode = cmd.mode
+        return Done()
+
+    def _mode_refuses_order(self, post_only: bool) -> Rejected | None:
+        mode = self.mode
+        if mode is TradingMode.NORMAL:
+            return None
+        if mode is TradingMode.DISABLED:
+            return rejected(Reject.TRADING_DISABLED)
+        if mode is TradingMode.CANCEL_ONLY:
+            return rejected(Reject.TRADING_CANCEL_ONLY)
+        return None if post_only else rejected(Reject.POST_ONLY_MODE)
+
+    def _set_tick(self, market: Market, tick_units: int) -> None:
+        if tick_units != market.tick_units:
+            self._events.append(
+                TickSizeChanged(
+                    condition_id=market.condition_id,
+                    token_ids=market.token_ids,
+                    old_tick_units=market.tick_units,
+                    new_tick_units=tick_units,
+                )
+            )
+            market.tick_units = tick_units
+
+    def _flush(self) -> None:
+        """Report the book levels and balances this command touched, and apply the dynamic tick."""
+        events = self._events
+        if self._touched_levels:
+            books, markets = self._books, self.markets
+            for condition_id, book_side, price in self._touched_levels:
+                events.append(
+                    BookLevelChanged(
+                        condition_id=condition_id,
+                        token_ids=markets[condition_id].token_ids,
+                        book_side=book_side,
+                        price_units=price,
+                        size_units=books[condition_id].level_size(book_side, price),
+                    )
+                )
+            self._touched_levels.clear()
+        if self._touched_markets:
+            for condition_id in self._touched_markets:
+                market, book = self.markets[condition_id], self._books[condition_id]
+                self._set_tick(market, market.wanted_tick(book.best_bid(), book.best_ask()))
+            self._touched_markets.clear()
+        ledger = self.ledger
+        for address, asset in ledger.take_touched():
+            events.append(
+                BalanceChanged(
+                    address=address,
+                    asset=asset,
+                    free_units=ledger.free(address, asset),
+                    reserved_units=ledger.reserved(address, asset),
+                )
+            )
+
+
+def _match_kind(taker: Order, maker: Order) -> str:
+    if taker.token_id == maker.token_id:
+        return "COMPLEMENTARY"
+    return "MINT" if taker.side is Side.BUY else "MERGE"
+
+
+def _trade_id(count: int) -> str:
+    """A deterministic, UUID-shaped trade id."""
+    text = f"{count:032x}"
+    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
+
+
+def _market_definition_problem(cmd: CreateMarket, listed_tokens: dict[str, Market]) -> str | None:
+    first, second = cmd.token_ids
+    if first == second:
+        return "the two token ids must differ"
+    if first in listed_tokens or second in listed_tokens:
+        return "a token id is already listed"
+    if cmd.tick_units not in TICK_UNITS:
+        return "tick size must be one of 0.1, 0.01, 0.001, 0.0001"
+    if cmd.min_size_units <= 0 or cmd.min_size_units % LOT_UNITS:
+        return "minimum order size must be whole lots of 0.01"
+    if not 0 <= cmd.fee_rate_bps <= MAX_FEE_RATE_BPS:
+        return f"fee rate must be between 0 and {MAX_FEE_RATE_BPS} bps"
+    return None

@@ -1,0 +1,95 @@
+"""Find what an incoming order matches, without changing anything.
+
+The taker walks the opposite side of the one book from the best price while prices cross its limit,
+oldest order first within a level. Each fill is at the resting (maker) order's price; the taker keeps
+the surplus. A taker never trades with a resting order of its own maker address: such orders are
+skipped, stay on the book, and count as no liquidity. A BUY taker also stops when its reserved
+collateral cannot pay for another lot at the next price (only market BUYs, whose shares were
+rounded, can reach that).
+
+Planning first and applying after lets FOK and post-only orders be refused with nothing changed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from openclob.core.amounts import UNIT, collateral_for, floor_to_lot
+from openclob.core.book import Book
+from openclob.core.orders import BookSide, Order, Side, to_book_price
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedFill:
+    """One maker order and the shares it gives the taker at its own level."""
+
+    maker: Order
+    fill_units: int
+    book_price_units: int
+
+
+@dataclass(frozen=True, slots=True)
+class MatchPlan:
+    """Everything a taker would match, and whether it passed over its own resting orders."""
+
+    fills: list[PlannedFill]
+    filled_units: int
+    skipped_own: bool
+
+
+def crosses(book_side: BookSide, limit_book_units: int, level_price_units: int) -> bool:
+    """Whether a taker on `book_side` with this limit (first-token terms) crosses a level's price."""
+    if book_side is BookSide.BID:
+        return level_price_units <= limit_book_units
+    return level_price_units >= limit_book_units
+
+
+def opposite(book_side: BookSide) -> BookSide:
+    """The side a taker on `book_side` matches against."""
+    return BookSide.ASK if book_side is BookSide.BID else BookSide.BID
+
+
+def would_cross(book: Book, book_side: BookSide, limit_book_units: int) -> bool:
+    """Whether a new order at this limit would cross the best opposite price (anyone's)."""
+    best = book.best_ask() if book_side is BookSide.BID else book.best_bid()
+    return best is not None and crosses(book_side, limit_book_units, best)
+
+
+def plan_match(book: Book, taker: Order, budget_units: int) -> MatchPlan:
+    """Plan the fills of `taker` against `book`; `budget_units` bounds a BUY's collateral."""
+    fills: list[PlannedFill] = []
+    remaining = taker.remaining_units
+    skipped_own = False
+    is_buy = taker.side is Side.BUY
+    for price, level in book.levels_from_best(opposite(taker.book_side)):
+        if remaining == 0 or not crosses(taker.book_side, taker.book_price_units, price):
+            break
+        own_price = to_book_price(price, taker.token_index)
+        for maker in level.orders.values():
+            if maker.maker == taker.maker:
+                skipped_own = True
+                continue
+            fill = min(remaining, maker.remaining_units)
+            if is_buy:
+                fill = min(fill, floor_to_lot(budget_units * UNIT // own_price))
+                if fill == 0:
+                    return MatchPlan(fills, taker.remaining_units - remaining, skipped_own)
+                budget_units -= collateral_for(fill, own_price)
+            fills.append(PlannedFill(maker, fill, price))
+            remaining -= fill
+            if remaining == 0:
+                break
+    return MatchPlan(fills, taker.remaining_units - remaining, skipped_own)
+
+
+def fee_units(side: Side, fee_rate_bps: int, price_units: int, fill_units: int) -> int:
+    """V1 fee on one fill, rounded down as the CTF exchange does.
+
+    BUY pays in tokens, r * min(p, 1-p) * shares / p; SELL pays in collateral, r * min(p, 1-p) * shares.
+    """
+    if fee_rate_bps == 0:
+        return 0
+    symmetric = min(price_units, UNIT - price_units)
+    if side is Side.BUY:
+        return fee_rate_bps * symmetric * fill_units // (10_000 * price_units)
+    return fee_rate_bps * symmetric * fill_units // (10_000 * UNIT)
