@@ -153,17 +153,13 @@ def order_v2_struct_hash(order: OrderV2Fields) -> bytes:
 
 def order_v1_digest(order: OrderV1Fields, *, chain_id: int, verifying_contract: str) -> bytes:
     """Return the EIP-712 digest of a V1 order under the exchange domain (version "1")."""
-    separator = domain_separator(
-        EXCHANGE_DOMAIN_NAME, EXCHANGE_DOMAIN_VERSION_V1, chain_id, verifying_contract
-    )
+    separator = domain_separator(EXCHANGE_DOMAIN_NAME, EXCHANGE_DOMAIN_VERSION_V1, chain_id, verifying_contract)
     return typed_data_digest(separator, order_v1_struct_hash(order))
 
 
 def order_v2_digest(order: OrderV2Fields, *, chain_id: int, verifying_contract: str) -> bytes:
     """Return the EIP-712 digest of a V2 order under the exchange domain (version "2")."""
-    separator = domain_separator(
-        EXCHANGE_DOMAIN_NAME, EXCHANGE_DOMAIN_VERSION_V2, chain_id, verifying_contract
-    )
+    separator = domain_separator(EXCHANGE_DOMAIN_NAME, EXCHANGE_DOMAIN_VERSION_V2, chain_id, verifying_contract)
     return typed_data_digest(separator, order_v2_struct_hash(order))
 
 

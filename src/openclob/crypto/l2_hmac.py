@@ -25,9 +25,7 @@ def build_hmac_signature(secret: str, timestamp: str, method: str, path: str, bo
     return base64.urlsafe_b64encode(hmac.new(key, message, hashlib.sha256).digest()).decode("ascii")
 
 
-def verify_hmac(
-    secret: str, timestamp: str, method: str, path: str, body_bytes: bytes, signature: str
-) -> bool:
+def verify_hmac(secret: str, timestamp: str, method: str, path: str, body_bytes: bytes, signature: str) -> bool:
     """Return whether `signature` is the HMAC of this request, as any official client would sign it."""
     if not signature.isascii():
         return False

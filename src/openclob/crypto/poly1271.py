@@ -42,9 +42,7 @@ _PREFIX_LENGTH = SIGNATURE_LENGTH + 32 + 32
 POLY1271_SIGNATURE_LENGTH = _PREFIX_LENGTH + len(_ORDER_V2_TYPE_BYTES) + _LENGTH_SUFFIX
 
 
-def poly1271_inner_digest(
-    contents_hash: bytes, *, app_domain_separator: bytes, chain_id: int, wallet: str
-) -> bytes:
+def poly1271_inner_digest(contents_hash: bytes, *, app_domain_separator: bytes, chain_id: int, wallet: str) -> bytes:
     """Return the digest the wallet owner's EOA signs for `contents_hash` (an Order V2 struct hash)."""
     typed_data_sign_hash = keccak256(
         _TYPED_DATA_SIGN_TYPE_HASH
@@ -58,9 +56,7 @@ def poly1271_inner_digest(
     return typed_data_digest(app_domain_separator, typed_data_sign_hash)
 
 
-def recover_poly1271_owner(
-    order: OrderV2Fields, signature: bytes, *, chain_id: int, verifying_contract: str
-) -> str:
+def recover_poly1271_owner(order: OrderV2Fields, signature: bytes, *, chain_id: int, verifying_contract: str) -> str:
     """Check a POLY_1271 wrapped signature against `order` and return the signing EOA (lowercase 0x).
 
     The wallet is `order.signer`. Raise InvalidSignature if the wrapping does not describe this order
