@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+
+import msgspec
 
 from openclob.core.orders import BookSide, Order
 
 
-@dataclass(slots=True)
-class Level:
+class Level(msgspec.Struct):
     """The orders resting at one price, oldest first, and their total open shares."""
 
-    orders: dict[str, Order] = field(default_factory=dict)
+    orders: dict[str, Order] = msgspec.field(default_factory=dict)
     size_units: int = 0
 
 

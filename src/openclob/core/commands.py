@@ -6,14 +6,13 @@ Addresses are lowercase 0x hex; token ids are decimal strings; amounts are integ
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import msgspec
 
 from openclob.core.modes import TradingMode
 from openclob.core.orders import OrderType, Side
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class CreateMarket:
+class CreateMarket(msgspec.Struct, frozen=True, kw_only=True):
     """List a binary market. Tick and minimum size are in 1e-6 units (0.01 -> 10_000; 5 shares -> 5_000_000)."""
 
     now_ms: int
@@ -28,8 +27,7 @@ class CreateMarket:
     accepting_orders: bool = True
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class UpdateMarket:
+class UpdateMarket(msgspec.Struct, frozen=True, kw_only=True):
     """Change a market's settings; `None` leaves a setting as it is."""
 
     now_ms: int
@@ -39,8 +37,7 @@ class UpdateMarket:
     min_size_units: int | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ResolveMarket:
+class ResolveMarket(msgspec.Struct, frozen=True, kw_only=True):
     """Resolve a market: cancel its orders, pay one collateral per winning token, zero the losers."""
 
     now_ms: int
@@ -48,8 +45,7 @@ class ResolveMarket:
     winning_token_id: str
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class PlaceOrder:
+class PlaceOrder(msgspec.Struct, frozen=True, kw_only=True):
     """A signed order, already authenticated and signature-checked at the edge.
 
     `order_id` is the order's EIP-712 digest. `fee_rate_bps` is the signed V1 fee rate, or None for
@@ -71,8 +67,7 @@ class PlaceOrder:
     post_only: bool = False
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class CancelOrders:
+class CancelOrders(msgspec.Struct, frozen=True, kw_only=True):
     """Cancel the listed orders of `owner` (one id for DELETE /order)."""
 
     now_ms: int
@@ -80,16 +75,14 @@ class CancelOrders:
     order_ids: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class CancelAll:
+class CancelAll(msgspec.Struct, frozen=True, kw_only=True):
     """Cancel every open order of `owner`."""
 
     now_ms: int
     owner: str
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class CancelMarketOrders:
+class CancelMarketOrders(msgspec.Struct, frozen=True, kw_only=True):
     """Cancel `owner`'s open orders in a market and/or asset; None means "any" for that field.
 
     Both given means both must match; neither given cancels nothing.
@@ -101,15 +94,13 @@ class CancelMarketOrders:
     token_id: str | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class AdvanceTime:
+class AdvanceTime(msgspec.Struct, frozen=True, kw_only=True):
     """Let time pass: expire GTD orders and enforce missed heartbeats up to `now_ms`."""
 
     now_ms: int
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Heartbeat:
+class Heartbeat(msgspec.Struct, frozen=True, kw_only=True):
     """`owner` is alive; if no heartbeat follows within `timeout_ms`, all of its orders are cancelled."""
 
     now_ms: int
@@ -117,8 +108,7 @@ class Heartbeat:
     timeout_ms: int
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Deposit:
+class Deposit(msgspec.Struct, frozen=True, kw_only=True):
     """Credit `address` with collateral (operator only)."""
 
     now_ms: int
@@ -126,8 +116,7 @@ class Deposit:
     amount: int
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Withdraw:
+class Withdraw(msgspec.Struct, frozen=True, kw_only=True):
     """Take free collateral out of `address` (operator only); more than is free is refused."""
 
     now_ms: int
@@ -135,8 +124,7 @@ class Withdraw:
     amount: int
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Split:
+class Split(msgspec.Struct, frozen=True, kw_only=True):
     """Turn `amount` of free collateral into `amount` of each outcome token of a market."""
 
     now_ms: int
@@ -145,8 +133,7 @@ class Split:
     amount: int
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Merge:
+class Merge(msgspec.Struct, frozen=True, kw_only=True):
     """Turn `amount` pairs of a market's outcome tokens back into collateral."""
 
     now_ms: int
@@ -155,8 +142,7 @@ class Merge:
     amount: int
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class SetTradingMode:
+class SetTradingMode(msgspec.Struct, frozen=True, kw_only=True):
     """Switch the exchange's trading mode."""
 
     now_ms: int

@@ -6,38 +6,34 @@ coalesced and come last, one per level or balance touched, with the new totals.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import msgspec
 
 from openclob.core.amounts import UNIT
 from openclob.core.modes import OrderStatus, TradingMode
 from openclob.core.orders import BookSide, CancelReason, OrderType, Side
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class MarketListed:
+class MarketListed(msgspec.Struct, frozen=True, kw_only=True):
     """A market was created."""
 
     condition_id: str
     token_ids: tuple[str, str]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class MarketUpdated:
+class MarketUpdated(msgspec.Struct, frozen=True, kw_only=True):
     """A market's settings changed."""
 
     condition_id: str
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class MarketResolved:
+class MarketResolved(msgspec.Struct, frozen=True, kw_only=True):
     """A market was resolved in favour of `winning_token_id`."""
 
     condition_id: str
     winning_token_id: str
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class OrderAccepted:
+class OrderAccepted(msgspec.Struct, frozen=True, kw_only=True):
     """An order passed every check and entered the exchange (it may match at once)."""
 
     order_id: str
@@ -53,8 +49,7 @@ class OrderAccepted:
     created_at_ms: int
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class OrderFilled:
+class OrderFilled(msgspec.Struct, frozen=True, kw_only=True):
     """An order matched `fill_units` more shares; `matched_units` is its new total."""
 
     order_id: str
@@ -65,8 +60,7 @@ class OrderFilled:
     status: OrderStatus
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class OrderCanceled:
+class OrderCanceled(msgspec.Struct, frozen=True, kw_only=True):
     """An order left the exchange unmatched (the rest of it, if it was partly matched)."""
 
     order_id: str
@@ -75,8 +69,7 @@ class OrderCanceled:
     matched_units: int
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class MakerFill:
+class MakerFill(msgspec.Struct, frozen=True, kw_only=True):
     """One maker order's part of a trade, in the maker order's own token and price."""
 
     order_id: str
@@ -92,8 +85,7 @@ class MakerFill:
     """COMPLEMENTARY (same token), MINT (two BUYs) or MERGE (two SELLs)."""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Trade:
+class Trade(msgspec.Struct, frozen=True, kw_only=True):
     """One taker match: the taker's side of it and one leg per maker order.
 
     `kind` is COMPLEMENTARY, MINT or MERGE (the kind of the first leg; legs may differ). `collateral_units`
@@ -117,8 +109,7 @@ class Trade:
     matched_at_ms: int
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class BookLevelChanged:
+class BookLevelChanged(msgspec.Struct, frozen=True, kw_only=True):
     """A level of the market's book now holds `size_units` (0: the level is gone), in first-token terms.
 
     The second token's book is the mirror: see `for_token`.
@@ -139,8 +130,7 @@ class BookLevelChanged:
         return self.token_ids[1], side, UNIT - self.price_units
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class BalanceChanged:
+class BalanceChanged(msgspec.Struct, frozen=True, kw_only=True):
     """`address` now holds `free_units` + `reserved_units` of `asset`."""
 
     address: str
@@ -149,8 +139,7 @@ class BalanceChanged:
     reserved_units: int
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class TickSizeChanged:
+class TickSizeChanged(msgspec.Struct, frozen=True, kw_only=True):
     """The market's tick changed (dynamic tick or operator), for both of its tokens."""
 
     condition_id: str
@@ -159,8 +148,7 @@ class TickSizeChanged:
     new_tick_units: int
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class TradingModeChanged:
+class TradingModeChanged(msgspec.Struct, frozen=True, kw_only=True):
     """The exchange's trading mode changed."""
 
     old_mode: TradingMode

@@ -53,7 +53,7 @@ from openclob.core.events import (
     TradingModeChanged,
 )
 from openclob.core.ledger import FEE_ACCOUNT, Ledger
-from openclob.core.markets import Market
+from openclob.core.markets import DYNAMIC_TICK_BASE_UNITS, Market
 from openclob.core.matching import MatchPlan, fee_units, plan_match, would_cross
 from openclob.core.modes import OrderStatus, TradingMode
 from openclob.core.orders import (
@@ -75,6 +75,7 @@ MAX_FEE_RATE_BPS = 1000
 """The CTF exchange's maximum fee rate."""
 
 NOT_FOUND = "order not found"
+_NO_MATCH = MatchPlan([], 0, False)
 ALREADY_CLOSED = "already canceled or matched"
 
 
@@ -127,9 +128,14 @@ class Exchange:
         """Apply one command; return the caller's result and the events, in order."""
         events: list[Event] = []
         self._events = events
-        self._expire_due(command.now_ms)
+        now_ms = command.now_ms
+        if (self._expiries and self._expiries[0][0] <= now_ms) or (
+            self._heartbeat_queue and self._heartbeat_queue[0][0] <= now_ms
+        ):
+            self._expire_due(now_ms)
         result = self._handlers[type(command)](command)
-        self._flush()
+        if self._touched_levels or self._touched_markets or self.ledger.touched:
+            self._flush()
         return Applied(result, events)
 
     # ------------------------------------------------------------------ queries
@@ -152,7 +158,7 @@ class Exchange:
 
     def balance(self, address: str, asset: str) -> tuple[int, int]:
         """(free, reserved) of `asset` held by `address`."""
-        return self.ledger.free(address, asset), self.ledger.reserved(address, asset)
+        return self.ledger.entry(address, asset)
 
     def heartbeat_deadline(self, owner: str) -> int | None:
         """When `owner`'s orders are cancelled unless a heartbeat arrives (ms), if heartbeats are on."""
@@ -322,15 +328,16 @@ class Exchange:
         if self.ledger.free(cmd.maker, asset) < priced.reserve_units:
             return rejected(Reject.NOT_ENOUGH_BALANCE)
         book = self._books[market.condition_id]
-        if cmd.post_only and would_cross(book, order.book_side, order.book_price_units):
+        crossing = would_cross(book, order.book_side, order.book_price_units)
+        if cmd.post_only and crossing:
             return rejected(Reject.POST_ONLY_CROSSES)
-        plan = plan_match(book, order, priced.reserve_units if cmd.side is Side.BUY else 0)
+        plan = plan_match(book, order, priced.reserve_units if cmd.side is Side.BUY else 0) if crossing else _NO_MATCH
         unfilled = plan.filled_units < order.size_units
         if cmd.order_type is OrderType.FOK and unfilled:
             return rejected(Reject.FOK_NOT_FILLED)
         if cmd.order_type is OrderType.FAK and plan.filled_units == 0:
             return rejected(Reject.FAK_NO_MATCH)
-        would_rest = unfilled and not cmd.order_type.is_market
+        would_rest = unfilled and not priced.is_market_order
         if would_rest and plan.skipped_own and plan.filled_units == 0:
             return rejected(Reject.CROSSES_OWN_ORDER, order_id=cmd.order_id)
 
@@ -363,7 +370,7 @@ class Exchange:
         elif would_rest and not plan.skipped_own:
             self._rest(order, book, priced.expires_at_ms)
         else:
-            reason = CancelReason.KILLED if cmd.order_type.is_market else CancelReason.SELF_TRADE
+            reason = CancelReason.KILLED if priced.is_market_order else CancelReason.SELF_TRADE
             self._close_unmatched(order, reason)
         return OrderPlaced(order.order_id, order.status, order.matched_units, making, taking, trade_ids)
 
@@ -453,9 +460,9 @@ class Exchange:
 
     def _settle(self, order: Order, shares: int, book_price_units: int) -> tuple[int, int]:
         """Move one party's side of a fill; return (collateral value of its side, its fee)."""
-        own_price = to_book_price(book_price_units, order.token_index)
-        cash = collateral_for(shares, own_price)
-        fee = fee_units(order.side, order.fee_rate_bps, own_price, shares)
+        own_price = book_price_units if order.token_index == 0 else UNIT - book_price_units
+        cash = shares * own_price // UNIT
+        fee = fee_units(order.side, order.fee_rate_bps, own_price, shares) if order.fee_rate_bps else 0
         ledger = self.ledger
         if order.side is Side.BUY:
             ledger.consume(order.maker, COLLATERAL, cash)
@@ -472,7 +479,7 @@ class Exchange:
         return cash, fee
 
     def _rest(self, order: Order, book: Book, expires_at_ms: int | None) -> None:
-        if order.side is Side.BUY:
+        if order.side is Side.BUY and order.matched_units:
             self._release(order, order.reserved_units - collateral_for(order.remaining_units, order.price_units))
         book.add(order)
         self._touched_levels[(order.condition_id, order.book_side, order.book_price_units)] = None
@@ -672,19 +679,15 @@ class Exchange:
             self._touched_levels.clear()
         if self._touched_markets:
             for condition_id in self._touched_markets:
-                market, book = self.markets[condition_id], self._books[condition_id]
-                self._set_tick(market, market.wanted_tick(book.best_bid(), book.best_ask()))
+                market = self.markets[condition_id]
+                if market.dynamic_tick and market.listed_tick_units == DYNAMIC_TICK_BASE_UNITS:
+                    book = self._books[condition_id]
+                    self._set_tick(market, market.wanted_tick(book.best_bid(), book.best_ask()))
             self._touched_markets.clear()
         ledger = self.ledger
         for address, asset in ledger.take_touched():
-            events.append(
-                BalanceChanged(
-                    address=address,
-                    asset=asset,
-                    free_units=ledger.free(address, asset),
-                    reserved_units=ledger.reserved(address, asset),
-                )
-            )
+            free, reserved = ledger.entry(address, asset)
+            events.append(BalanceChanged(address=address, asset=asset, free_units=free, reserved_units=reserved))
 
 
 def _match_kind(taker: Order, maker: Order) -> str:

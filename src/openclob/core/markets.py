@@ -8,9 +8,7 @@ their prices either way.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from openclob.core.amounts import UNIT
+import msgspec
 
 DYNAMIC_TICK_BASE_UNITS = 10_000
 DYNAMIC_TICK_FINE_UNITS = 1_000
@@ -18,8 +16,7 @@ DYNAMIC_TICK_HIGH_UNITS = 960_000
 DYNAMIC_TICK_LOW_UNITS = 40_000
 
 
-@dataclass(slots=True)
-class Market:
+class Market(msgspec.Struct):
     """A listed market and its settings. Mutated only by the exchange."""
 
     condition_id: str
@@ -59,8 +56,3 @@ class Market:
             )
         )
         return DYNAMIC_TICK_FINE_UNITS if extreme else DYNAMIC_TICK_BASE_UNITS
-
-
-def price_in_range(price_units: int, tick_units: int) -> bool:
-    """Polymarket's `tick <= price <= 1 - tick`."""
-    return tick_units <= price_units <= UNIT - tick_units

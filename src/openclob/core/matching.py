@@ -12,15 +12,14 @@ Planning first and applying after lets FOK and post-only orders be refused with 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import msgspec
 
 from openclob.core.amounts import UNIT, collateral_for, floor_to_lot
 from openclob.core.book import Book
 from openclob.core.orders import BookSide, Order, Side, to_book_price
 
 
-@dataclass(frozen=True, slots=True)
-class PlannedFill:
+class PlannedFill(msgspec.Struct, frozen=True):
     """One maker order and the shares it gives the taker at its own level."""
 
     maker: Order
@@ -28,8 +27,7 @@ class PlannedFill:
     book_price_units: int
 
 
-@dataclass(frozen=True, slots=True)
-class MatchPlan:
+class MatchPlan(msgspec.Struct, frozen=True):
     """Everything a taker would match, and whether it passed over its own resting orders."""
 
     fills: list[PlannedFill]

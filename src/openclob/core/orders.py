@@ -9,7 +9,8 @@ at q a bid at 1-q.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+
+import msgspec
 
 from openclob.core.amounts import UNIT
 from openclob.core.modes import OrderStatus
@@ -29,11 +30,6 @@ class OrderType(enum.Enum):
     GTD = "GTD"
     FOK = "FOK"
     FAK = "FAK"
-
-    @property
-    def is_market(self) -> bool:
-        """FOK and FAK orders never rest on the book."""
-        return self in (OrderType.FOK, OrderType.FAK)
 
 
 class BookSide(enum.Enum):
@@ -65,8 +61,7 @@ def to_book_price(price_units: int, token_index: int) -> int:
     return price_units if token_index == 0 else UNIT - price_units
 
 
-@dataclass(slots=True)
-class Order:
+class Order(msgspec.Struct):
     """An accepted order and what is left of it. Mutated only by the exchange."""
 
     order_id: str

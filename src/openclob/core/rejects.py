@@ -12,7 +12,8 @@ minimum size, duplicate, balance, and last the book (post-only cross, FOK, FAK, 
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+
+import msgspec
 
 
 class Reject(enum.Enum):
@@ -97,8 +98,7 @@ MESSAGES: dict[Reject, str] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Rejected:
+class Rejected(msgspec.Struct, frozen=True):
     """The result of a refused command: the rule that failed and the message for the client."""
 
     reject: Reject

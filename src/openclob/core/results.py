@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import msgspec
 
 from openclob.core.events import Event
 from openclob.core.modes import OrderStatus
 from openclob.core.rejects import Rejected
 
 
-@dataclass(frozen=True, slots=True)
-class OrderPlaced:
+class OrderPlaced(msgspec.Struct, frozen=True):
     """An accepted order: what it matched at once and where it stands now.
 
     `making_units`/`taking_units` are what the taker gave and received in the immediate match (the
@@ -30,24 +29,21 @@ class OrderPlaced:
         return "matched" if self.matched_units else "live"
 
 
-@dataclass(frozen=True, slots=True)
-class Canceled:
+class Canceled(msgspec.Struct, frozen=True):
     """Which orders a cancel took off the book, and why the others were not."""
 
     canceled: tuple[str, ...]
-    not_canceled: dict[str, str] = field(default_factory=dict)
+    not_canceled: dict[str, str] = msgspec.field(default_factory=dict)
 
 
-@dataclass(frozen=True, slots=True)
-class Done:
+class Done(msgspec.Struct, frozen=True):
     """A command that succeeded and has nothing more to say."""
 
 
 Result = OrderPlaced | Canceled | Done | Rejected
 
 
-@dataclass(frozen=True, slots=True)
-class Applied:
+class Applied(msgspec.Struct, frozen=True):
     """What `Exchange.apply` returns: the result for the caller and the events for everyone else."""
 
     result: Result

@@ -10,19 +10,18 @@ Checks run in the order documented in `rejects`; this module covers fee rate thr
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import msgspec
 
 from openclob.core.amounts import (
     LOT_UNITS,
     UNIT,
-    decimals_of,
     floor_to_lot,
     format_ratio,
     format_units,
     tick_decimals,
 )
 from openclob.core.commands import PlaceOrder
-from openclob.core.markets import Market, price_in_range
+from openclob.core.markets import Market
 from openclob.core.orders import OrderType, Side
 from openclob.core.rejects import Reject, Rejected, rejected
 
@@ -34,8 +33,7 @@ MARKET_ORDER_COLLATERAL_DECIMALS = 2
 SHARE_DECIMALS = 2
 
 
-@dataclass(frozen=True, slots=True)
-class PricedOrder:
+class PricedOrder(msgspec.Struct, frozen=True):
     """What validation derived from an order's amounts."""
 
     price_units: int
@@ -45,76 +43,87 @@ class PricedOrder:
     reserve_units: int
     """What accepting it reserves: collateral for a BUY, shares for a SELL."""
     expires_at_ms: int | None
+    is_market_order: bool
+    """FOK or FAK: it never rests."""
 
 
 def price_order(cmd: PlaceOrder, market: Market) -> PricedOrder | Rejected:
     """Validate `cmd` against `market` (fee rate to minimum size) and derive its price and size."""
     if cmd.fee_rate_bps is not None and cmd.fee_rate_bps != market.fee_rate_bps:
         return rejected(Reject.FEE_RATE_MISMATCH, fee_rate_bps=cmd.fee_rate_bps, market_fee=market.fee_rate_bps)
-    if cmd.post_only and cmd.order_type.is_market:
+    order_type = cmd.order_type
+    is_market_order = order_type is OrderType.FOK or order_type is OrderType.FAK
+    if cmd.post_only and is_market_order:
         return rejected(Reject.POST_ONLY_TYPE)
-    expires_at_ms = _expiry(cmd)
-    if isinstance(expires_at_ms, Rejected):
-        return expires_at_ms
-    if cmd.maker_amount <= 0 or cmd.taker_amount <= 0:
+    expires_at_ms = None
+    if cmd.expiration:
+        if cmd.expiration < cmd.now_ms // 1000 + EXPIRATION_THRESHOLD_SECONDS:
+            return rejected(Reject.INVALID_EXPIRATION)
+        expires_at_ms = (cmd.expiration - EXPIRATION_THRESHOLD_SECONDS) * 1000
+    elif order_type is OrderType.GTD:
+        return rejected(Reject.INVALID_EXPIRATION)
+    maker_amount, taker_amount = cmd.maker_amount, cmd.taker_amount
+    if maker_amount <= 0 or taker_amount <= 0:
         return rejected(Reject.INVALID_AMOUNTS)
-    if cmd.side is Side.BUY:
-        collateral, shares = cmd.maker_amount, cmd.taker_amount
-    else:
-        shares, collateral = cmd.maker_amount, cmd.taker_amount
-    precision = _check_precision(cmd, market.tick_units)
+    tick = market.tick_units
+    precision = _check_precision(cmd.side, is_market_order, maker_amount, taker_amount, tick)
     if precision is not None:
         return precision
-    tick = market.tick_units
-    if cmd.order_type.is_market:
+    if cmd.side is Side.BUY:
+        collateral, shares = maker_amount, taker_amount
+    else:
+        shares, collateral = maker_amount, taker_amount
+    if is_market_order:
         if cmd.side is Side.BUY:
             price = collateral * UNIT // shares
             size = floor_to_lot(shares)
         else:
             price = -(-collateral * UNIT // shares)
             size = shares
-        if not price_in_range(price, tick):
+        if not tick <= price <= UNIT - tick:
             return _bad_price(cmd, format_ratio(collateral, shares), tick)
         if size <= 0:
             return _too_small(cmd, size, LOT_UNITS)
     else:
         price, remainder = divmod(collateral * UNIT, shares)
-        if remainder or price % tick or not price_in_range(price, tick):
+        if remainder or price % tick or not tick <= price <= UNIT - tick:
             return _bad_price(cmd, format_ratio(collateral, shares), tick)
         size = shares
         if size < market.min_size_units:
             return _too_small(cmd, size, market.min_size_units)
-    return PricedOrder(price, size, cmd.maker_amount, expires_at_ms)
+    return PricedOrder(price, size, maker_amount, expires_at_ms, is_market_order)
 
 
-def _expiry(cmd: PlaceOrder) -> int | Rejected | None:
-    # Any signed expiration is honoured; GTD must have one.
-    if cmd.expiration == 0:
-        return rejected(Reject.INVALID_EXPIRATION) if cmd.order_type is OrderType.GTD else None
-    if cmd.expiration < cmd.now_ms // 1000 + EXPIRATION_THRESHOLD_SECONDS:
-        return rejected(Reject.INVALID_EXPIRATION)
-    return (cmd.expiration - EXPIRATION_THRESHOLD_SECONDS) * 1000
+# What an amount must be a multiple of, in 1e-6 units, to have at most N decimals.
+_SHARE_STEP = 10 ** (6 - SHARE_DECIMALS)
+_MARKET_SHARE_STEP = 10 ** (6 - MARKET_ORDER_SHARE_DECIMALS)
+_MARKET_COLLATERAL_STEP = 10 ** (6 - MARKET_ORDER_COLLATERAL_DECIMALS)
 
 
-def _check_precision(cmd: PlaceOrder, tick_units: int) -> Rejected | None:
-    maker_decimals = decimals_of(cmd.maker_amount)
-    taker_decimals = decimals_of(cmd.taker_amount)
-    collateral_limit = tick_decimals(tick_units) + 2
-    if cmd.order_type.is_market:
-        if cmd.side is Side.BUY:
-            if maker_decimals > MARKET_ORDER_COLLATERAL_DECIMALS or taker_decimals > MARKET_ORDER_SHARE_DECIMALS:
+def _collateral_decimals(tick_units: int) -> int:
+    return tick_decimals(tick_units) + 2
+
+
+def _check_precision(
+    side: Side, is_market_order: bool, maker_amount: int, taker_amount: int, tick_units: int
+) -> Rejected | None:
+    collateral_decimals = _collateral_decimals(tick_units)
+    collateral_step = 10 ** (6 - collateral_decimals)
+    if is_market_order:
+        if side is Side.BUY:
+            if maker_amount % _MARKET_COLLATERAL_STEP or taker_amount % _MARKET_SHARE_STEP:
                 return rejected(Reject.MARKET_BUY_AMOUNTS_PRECISION)
             return None
-        limit = max(MARKET_ORDER_SHARE_DECIMALS, collateral_limit)
-        if maker_decimals > SHARE_DECIMALS or taker_decimals > limit:
+        limit = max(MARKET_ORDER_SHARE_DECIMALS, collateral_decimals)
+        if maker_amount % _SHARE_STEP or taker_amount % 10 ** (6 - limit):
             return rejected(Reject.MARKET_SELL_AMOUNTS_PRECISION, taker_decimals=limit)
         return None
-    if cmd.side is Side.BUY:
-        if maker_decimals > collateral_limit or taker_decimals > SHARE_DECIMALS:
-            return rejected(Reject.BUY_AMOUNTS_PRECISION, maker_decimals=collateral_limit)
+    if side is Side.BUY:
+        if maker_amount % collateral_step or taker_amount % _SHARE_STEP:
+            return rejected(Reject.BUY_AMOUNTS_PRECISION, maker_decimals=collateral_decimals)
         return None
-    if maker_decimals > SHARE_DECIMALS or taker_decimals > collateral_limit:
-        return rejected(Reject.SELL_AMOUNTS_PRECISION, taker_decimals=collateral_limit)
+    if maker_amount % _SHARE_STEP or taker_amount % collateral_step:
+        return rejected(Reject.SELL_AMOUNTS_PRECISION, taker_decimals=collateral_decimals)
     return None
 
 
