@@ -12,7 +12,11 @@ from openclob.core.modes import TradingMode
 from openclob.core.orders import OrderType, Side
 
 
-class CreateMarket(msgspec.Struct, frozen=True, kw_only=True):
+class _Command(msgspec.Struct, frozen=True, kw_only=True, tag=True):
+    """Base of every command: tagged with its class name, so a journal can decode any of them."""
+
+
+class CreateMarket(_Command):
     """List a binary market. Tick and minimum size are in 1e-6 units (0.01 -> 10_000; 5 shares -> 5_000_000)."""
 
     now_ms: int
@@ -27,7 +31,7 @@ class CreateMarket(msgspec.Struct, frozen=True, kw_only=True):
     accepting_orders: bool = True
 
 
-class UpdateMarket(msgspec.Struct, frozen=True, kw_only=True):
+class UpdateMarket(_Command):
     """Change a market's settings; `None` leaves a setting as it is."""
 
     now_ms: int
@@ -37,7 +41,7 @@ class UpdateMarket(msgspec.Struct, frozen=True, kw_only=True):
     min_size_units: int | None = None
 
 
-class ResolveMarket(msgspec.Struct, frozen=True, kw_only=True):
+class ResolveMarket(_Command):
     """Resolve a market: cancel its orders, pay one collateral per winning token, zero the losers."""
 
     now_ms: int
@@ -45,7 +49,7 @@ class ResolveMarket(msgspec.Struct, frozen=True, kw_only=True):
     winning_token_id: str
 
 
-class PlaceOrder(msgspec.Struct, frozen=True, kw_only=True):
+class PlaceOrder(_Command):
     """A signed order, already authenticated and signature-checked at the edge.
 
     `order_id` is the order's EIP-712 digest. `fee_rate_bps` is the signed V1 fee rate, or None for
@@ -67,7 +71,7 @@ class PlaceOrder(msgspec.Struct, frozen=True, kw_only=True):
     post_only: bool = False
 
 
-class CancelOrders(msgspec.Struct, frozen=True, kw_only=True):
+class CancelOrders(_Command):
     """Cancel the listed orders of `owner` (one id for DELETE /order)."""
 
     now_ms: int
@@ -75,14 +79,14 @@ class CancelOrders(msgspec.Struct, frozen=True, kw_only=True):
     order_ids: tuple[str, ...]
 
 
-class CancelAll(msgspec.Struct, frozen=True, kw_only=True):
+class CancelAll(_Command):
     """Cancel every open order of `owner`."""
 
     now_ms: int
     owner: str
 
 
-class CancelMarketOrders(msgspec.Struct, frozen=True, kw_only=True):
+class CancelMarketOrders(_Command):
     """Cancel `owner`'s open orders in a market and/or asset; None means "any" for that field.
 
     Both given means both must match; neither given cancels nothing.
@@ -94,13 +98,13 @@ class CancelMarketOrders(msgspec.Struct, frozen=True, kw_only=True):
     token_id: str | None = None
 
 
-class AdvanceTime(msgspec.Struct, frozen=True, kw_only=True):
+class AdvanceTime(_Command):
     """Let time pass: expire GTD orders and enforce missed heartbeats up to `now_ms`."""
 
     now_ms: int
 
 
-class Heartbeat(msgspec.Struct, frozen=True, kw_only=True):
+class Heartbeat(_Command):
     """`owner` is alive; if no heartbeat follows within `timeout_ms`, all of its orders are cancelled."""
 
     now_ms: int
@@ -108,7 +112,7 @@ class Heartbeat(msgspec.Struct, frozen=True, kw_only=True):
     timeout_ms: int
 
 
-class Deposit(msgspec.Struct, frozen=True, kw_only=True):
+class Deposit(_Command):
     """Credit `address` with collateral (operator only)."""
 
     now_ms: int
@@ -116,7 +120,7 @@ class Deposit(msgspec.Struct, frozen=True, kw_only=True):
     amount: int
 
 
-class Withdraw(msgspec.Struct, frozen=True, kw_only=True):
+class Withdraw(_Command):
     """Take free collateral out of `address` (operator only); more than is free is refused."""
 
     now_ms: int
@@ -124,7 +128,7 @@ class Withdraw(msgspec.Struct, frozen=True, kw_only=True):
     amount: int
 
 
-class Split(msgspec.Struct, frozen=True, kw_only=True):
+class Split(_Command):
     """Turn `amount` of free collateral into `amount` of each outcome token of a market."""
 
     now_ms: int
@@ -133,7 +137,7 @@ class Split(msgspec.Struct, frozen=True, kw_only=True):
     amount: int
 
 
-class Merge(msgspec.Struct, frozen=True, kw_only=True):
+class Merge(_Command):
     """Turn `amount` pairs of a market's outcome tokens back into collateral."""
 
     now_ms: int
@@ -142,7 +146,7 @@ class Merge(msgspec.Struct, frozen=True, kw_only=True):
     amount: int
 
 
-class SetTradingMode(msgspec.Struct, frozen=True, kw_only=True):
+class SetTradingMode(_Command):
     """Switch the exchange's trading mode."""
 
     now_ms: int

@@ -37,14 +37,19 @@ class OrderAccepted(msgspec.Struct, frozen=True, kw_only=True):
     """An order passed every check and entered the exchange (it may match at once)."""
 
     order_id: str
+    sequence: int
+    """Acceptance order, from 1: the order's stable position in listings."""
     owner: str
     maker: str
+    signer: str
     condition_id: str
     token_id: str
     side: Side
     order_type: OrderType
+    post_only: bool
     price_units: int
     size_units: int
+    fee_rate_bps: int
     expiration: int
     created_at_ms: int
 
@@ -94,6 +99,8 @@ class Trade(msgspec.Struct, frozen=True, kw_only=True):
     """
 
     trade_id: str
+    sequence: int
+    """Trade order, from 1: the trade's stable position in listings."""
     condition_id: str
     taker_order_id: str
     taker_owner: str

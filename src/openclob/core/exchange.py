@@ -348,14 +348,18 @@ class Exchange:
         self._events.append(
             OrderAccepted(
                 order_id=order.order_id,
+                sequence=order.sequence,
                 owner=order.owner,
                 maker=order.maker,
+                signer=order.signer,
                 condition_id=order.condition_id,
                 token_id=order.token_id,
                 side=order.side,
                 order_type=order.order_type,
+                post_only=order.post_only,
                 price_units=order.price_units,
                 size_units=order.size_units,
+                fee_rate_bps=order.fee_rate_bps,
                 expiration=order.expiration,
                 created_at_ms=order.created_at_ms,
             )
@@ -428,6 +432,7 @@ class Exchange:
         self._events.append(
             Trade(
                 trade_id=trade_id,
+                sequence=self._trade_count,
                 condition_id=market.condition_id,
                 taker_order_id=taker.order_id,
                 taker_owner=taker.owner,

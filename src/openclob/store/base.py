@@ -1,0 +1,149 @@
+"""The storage interface: a durable journal of commands plus query tables, behind one writer.
+
+The sequencer is the only writer. It applies a batch of commands to the core, then hands the store one
+`Batch` — the journalled commands with the events they produced, and the edge's own changes — and the
+store writes all of it in ONE transaction that is durable when `write` returns (SQLite: WAL with
+synchronous=FULL; PostgreSQL: commit). Nothing is acknowledged to a client before that.
+
+Recovery reads the journal back in order and replays it through a fresh core; the query tables are
+never needed to rebuild the exchange's state, only to answer queries. Every method is blocking; the
+sequencer calls them from its writer thread, never from the event loop. Driver exceptions are turned
+into `StoreError` so they never leak into the API.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Protocol
+
+import msgspec
+
+from openclob.core import Command, Event
+from openclob.store.records import (
+    ApiKeyRecord,
+    MarketInfoRecord,
+    NotificationRecord,
+    OrderRecord,
+    PricePointRecord,
+    TradeRecord,
+    WalletLinkRecord,
+)
+
+
+class StoreError(Exception):
+    """A storage operation failed; the batch it belonged to did not happen."""
+
+
+class Journalled(msgspec.Struct, kw_only=True):
+    """One journalled command, its place in the journal, and the events it produced."""
+
+    sequence: int
+    command: Command
+    events: list[Event]
+
+
+class Batch(msgspec.Struct, kw_only=True):
+    """Everything one group commit writes, in one transaction.
+
+    `settlement_reference` is the `transaction_hash` given to every trade in this batch.
+    """
+
+    entries: list[Journalled] = msgspec.field(default_factory=list)
+    api_keys: list[ApiKeyRecord] = msgspec.field(default_factory=list)
+    deleted_api_keys: list[str] = msgspec.field(default_factory=list)
+    wallet_links: list[WalletLinkRecord] = msgspec.field(default_factory=list)
+    market_infos: list[MarketInfoRecord] = msgspec.field(default_factory=list)
+    deleted_notifications: list[tuple[str, list[int]]] = msgspec.field(default_factory=list)
+    """(owner, notification ids) pairs; an owner can only delete its own."""
+    trade_statuses: list[tuple[str, str]] = msgspec.field(default_factory=list)
+    """(trade id, new status) pairs: settlement progress, MATCHED -> MINED -> CONFIRMED."""
+    settlement_reference: str = ""
+    written_at_ms: int = 0
+
+
+class Store(Protocol):
+    """A durable store. Implementations: SQLite (embedded default) and PostgreSQL."""
+
+    def open(self) -> None:
+        """Connect, create the schema or migrate it to the current version."""
+
+    def close(self) -> None:
+        """Release connections."""
+
+    # ---------------------------------------------------------------- journal and writes
+
+    def journal(self) -> Iterator[Journalled]:
+        """Yield every journalled command in sequence order (events empty): the input of recovery."""
+        ...
+
+    def last_sequence(self) -> int:
+        """The highest journalled sequence, 0 when empty."""
+        ...
+
+    def write(self, batch: Batch) -> None:
+        """Write the whole batch in one transaction, durable on return, or raise `StoreError`."""
+
+    # ---------------------------------------------------------------- edge state, loaded at start
+
+    def api_keys(self) -> list[ApiKeyRecord]:
+        """Every API key, full and read-only."""
+        ...
+
+    def wallet_links(self) -> list[WalletLinkRecord]:
+        """Every wallet link."""
+        ...
+
+    def market_infos(self) -> list[MarketInfoRecord]:
+        """Every market's words."""
+        ...
+
+    # ---------------------------------------------------------------- queries
+
+    def order(self, order_id: str) -> OrderRecord | None:
+        """One order by id, open or closed."""
+        ...
+
+    def orders(
+        self,
+        owner: str,
+        *,
+        open_only: bool,
+        after_position: int,
+        limit: int,
+        order_id: str | None = None,
+        condition_id: str | None = None,
+        token_id: str | None = None,
+    ) -> list[OrderRecord]:
+        """`owner`'s orders with position > after_position, by position, at most `limit`."""
+        ...
+
+    def trades(
+        self,
+        owner: str,
+        *,
+        after_position: int,
+        limit: int,
+        trade_id: str | None = None,
+        condition_id: str | None = None,
+        token_id: str | None = None,
+        maker_address: str | None = None,
+        before_ms: int | None = None,
+        after_ms: int | None = None,
+    ) -> list[TradeRecord]:
+        """Trades in which `owner` took part (as taker or maker), by position, at most `limit`.
+
+        `token_id` and `maker_address` match the taker side or any of `owner`'s maker legs.
+        """
+        ...
+
+    def market_trades(self, condition_id: str, limit: int) -> list[TradeRecord]:
+        """The latest trades of a market, newest first."""
+        ...
+
+    def notifications(self, owner: str) -> list[NotificationRecord]:
+        """`owner`'s notifications, oldest first."""
+        ...
+
+    def price_history(self, token_id: str, start_ms: int, end_ms: int) -> list[PricePointRecord]:
+        """Trade prints of one token in [start_ms, end_ms], oldest first."""
+        ...

@@ -1,0 +1,125 @@
+"""Rows the store keeps beside the journal: what the query endpoints read, and the edge's own state.
+
+All amounts are integer 1e-6 units and all times unix milliseconds, as in the core. `position` is a
+record's stable place in listings (the core's order or trade sequence): pages are read in position
+order, so rows that arrive while a client pages never shift what it has not read yet.
+"""
+
+from __future__ import annotations
+
+import msgspec
+
+
+class OrderRecord(msgspec.Struct, kw_only=True):
+    """An order as /data/order(s) show it, open or closed."""
+
+    order_id: str
+    position: int
+    owner: str
+    maker: str
+    signer: str
+    condition_id: str
+    token_id: str
+    side: str
+    """"BUY" or "SELL"."""
+    order_type: str
+    price_units: int
+    size_units: int
+    matched_units: int
+    status: str
+    """"LIVE", "MATCHED" or "CANCELED"."""
+    fee_rate_bps: int
+    expiration: int
+    created_at_ms: int
+    updated_at_ms: int
+    trade_ids: list[str] = msgspec.field(default_factory=list)
+    cancel_reason: str | None = None
+
+
+class MakerLegRecord(msgspec.Struct, kw_only=True):
+    """One maker order's part of a trade, in the maker's own token and price."""
+
+    order_id: str
+    owner: str
+    maker: str
+    token_id: str
+    side: str
+    price_units: int
+    matched_units: int
+    fee_units: int
+    fee_rate_bps: int
+    kind: str
+
+
+class TradeRecord(msgspec.Struct, kw_only=True):
+    """One taker match with all its maker legs; both the taker and every maker see it."""
+
+    trade_id: str
+    position: int
+    condition_id: str
+    taker_order_id: str
+    taker_owner: str
+    taker_maker: str
+    token_id: str
+    side: str
+    size_units: int
+    collateral_units: int
+    fee_units: int
+    fee_rate_bps: int
+    kind: str
+    status: str
+    """"MATCHED", "MINED" or "CONFIRMED"."""
+    matched_at_ms: int
+    updated_at_ms: int
+    transaction_hash: str
+    maker_legs: list[MakerLegRecord]
+
+
+class NotificationRecord(msgspec.Struct, kw_only=True):
+    """A notification for one API key: 1 order cancelled, 2 order filled, 4 market resolved."""
+
+    notification_id: int
+    owner: str
+    type: int
+    payload: dict[str, object]
+    created_at_ms: int
+
+
+class ApiKeyRecord(msgspec.Struct, kw_only=True):
+    """An API key: full (L2 HMAC) or read-only (no secret)."""
+
+    api_key: str
+    address: str
+    nonce: int
+    secret: str
+    passphrase: str
+    readonly: bool
+    created_at_ms: int
+
+
+class WalletLinkRecord(msgspec.Struct, kw_only=True):
+    """An operator's statement that `signer` controls the proxy, Safe or deposit wallet `funder`."""
+
+    signer: str
+    funder: str
+    signature_type: int
+
+
+class MarketInfoRecord(msgspec.Struct, kw_only=True):
+    """What the core does not keep about a market: its words and dates."""
+
+    condition_id: str
+    question: str
+    description: str
+    market_slug: str
+    created_at_ms: int
+    end_date_iso: str = ""
+    question_id: str = ""
+
+
+class PricePointRecord(msgspec.Struct, kw_only=True):
+    """A trade print in one token's own terms, for /prices-history."""
+
+    token_id: str
+    at_ms: int
+    price_units: int
