@@ -16,7 +16,7 @@ class _Command(msgspec.Struct, frozen=True, kw_only=True, tag=True):
     """Base of every command: tagged with its class name, so a journal can decode any of them."""
 
 
-class CreateMarket(_Command):
+class CreateMarket(_Command, frozen=True, kw_only=True):
     """List a binary market. Tick and minimum size are in 1e-6 units (0.01 -> 10_000; 5 shares -> 5_000_000)."""
 
     now_ms: int
@@ -31,7 +31,7 @@ class CreateMarket(_Command):
     accepting_orders: bool = True
 
 
-class UpdateMarket(_Command):
+class UpdateMarket(_Command, frozen=True, kw_only=True):
     """Change a market's settings; `None` leaves a setting as it is."""
 
     now_ms: int
@@ -41,7 +41,7 @@ class UpdateMarket(_Command):
     min_size_units: int | None = None
 
 
-class ResolveMarket(_Command):
+class ResolveMarket(_Command, frozen=True, kw_only=True):
     """Resolve a market: cancel its orders, pay one collateral per winning token, zero the losers."""
 
     now_ms: int
@@ -49,7 +49,7 @@ class ResolveMarket(_Command):
     winning_token_id: str
 
 
-class PlaceOrder(_Command):
+class PlaceOrder(_Command, frozen=True, kw_only=True):
     """A signed order, already authenticated and signature-checked at the edge.
 
     `order_id` is the order's EIP-712 digest. `fee_rate_bps` is the signed V1 fee rate, or None for
@@ -71,7 +71,7 @@ class PlaceOrder(_Command):
     post_only: bool = False
 
 
-class CancelOrders(_Command):
+class CancelOrders(_Command, frozen=True, kw_only=True):
     """Cancel the listed orders of `owner` (one id for DELETE /order)."""
 
     now_ms: int
@@ -79,14 +79,14 @@ class CancelOrders(_Command):
     order_ids: tuple[str, ...]
 
 
-class CancelAll(_Command):
+class CancelAll(_Command, frozen=True, kw_only=True):
     """Cancel every open order of `owner`."""
 
     now_ms: int
     owner: str
 
 
-class CancelMarketOrders(_Command):
+class CancelMarketOrders(_Command, frozen=True, kw_only=True):
     """Cancel `owner`'s open orders in a market and/or asset; None means "any" for that field.
 
     Both given means both must match; neither given cancels nothing.
@@ -98,13 +98,13 @@ class CancelMarketOrders(_Command):
     token_id: str | None = None
 
 
-class AdvanceTime(_Command):
+class AdvanceTime(_Command, frozen=True, kw_only=True):
     """Let time pass: expire GTD orders and enforce missed heartbeats up to `now_ms`."""
 
     now_ms: int
 
 
-class Heartbeat(_Command):
+class Heartbeat(_Command, frozen=True, kw_only=True):
     """`owner` is alive; if no heartbeat follows within `timeout_ms`, all of its orders are cancelled."""
 
     now_ms: int
@@ -112,7 +112,7 @@ class Heartbeat(_Command):
     timeout_ms: int
 
 
-class Deposit(_Command):
+class Deposit(_Command, frozen=True, kw_only=True):
     """Credit `address` with collateral (operator only)."""
 
     now_ms: int
@@ -120,7 +120,7 @@ class Deposit(_Command):
     amount: int
 
 
-class Withdraw(_Command):
+class Withdraw(_Command, frozen=True, kw_only=True):
     """Take free collateral out of `address` (operator only); more than is free is refused."""
 
     now_ms: int
@@ -128,7 +128,7 @@ class Withdraw(_Command):
     amount: int
 
 
-class Split(_Command):
+class Split(_Command, frozen=True, kw_only=True):
     """Turn `amount` of free collateral into `amount` of each outcome token of a market."""
 
     now_ms: int
@@ -137,7 +137,7 @@ class Split(_Command):
     amount: int
 
 
-class Merge(_Command):
+class Merge(_Command, frozen=True, kw_only=True):
     """Turn `amount` pairs of a market's outcome tokens back into collateral."""
 
     now_ms: int
@@ -146,7 +146,7 @@ class Merge(_Command):
     amount: int
 
 
-class SetTradingMode(_Command):
+class SetTradingMode(_Command, frozen=True, kw_only=True):
     """Switch the exchange's trading mode."""
 
     now_ms: int
