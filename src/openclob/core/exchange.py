@@ -160,6 +160,10 @@ class Exchange:
         """(free, reserved) of `asset` held by `address`."""
         return self.ledger.entry(address, asset)
 
+    def heartbeat_owners(self) -> list[str]:
+        """Owners whose orders are cancelled if their heartbeats stop, in a stable order."""
+        return sorted(self._heartbeat_deadlines)
+
     def heartbeat_deadline(self, owner: str) -> int | None:
         """When `owner`'s orders are cancelled unless a heartbeat arrives (ms), if heartbeats are on."""
         return self._heartbeat_deadlines.get(owner)

@@ -1,0 +1,221 @@
+"""Account routes (L2): the caller's orders and trades, balances, notifications, heartbeats, scoring."""
+
+from __future__ import annotations
+
+import functools
+import secrets
+from typing import Any
+
+import msgspec
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from openclob.api import cursor
+from openclob.api.auth import l2_key
+from openclob.api.errors import (
+    INVALID_ASSET_TYPE,
+    INVALID_HEARTBEAT_ID,
+    INVALID_ORDER_ID,
+    INVALID_ORDER_PARAMS,
+    INVALID_SIGNATURE_TYPE,
+    INVALID_TRADE_PARAMS,
+    ApiError,
+)
+from openclob.api.http import decode, ok, query, read_body
+from openclob.api.trading import ORDER_ID
+from openclob.api.wire import open_order, trade
+from openclob.core import COLLATERAL, Heartbeat
+from openclob.service import Service
+from openclob.store.base import Batch
+from openclob.store.records import ApiKeyRecord
+
+UNLIMITED_ALLOWANCE = str(2**256 - 1)
+SIGNATURE_TYPES = {"0": 0, "1": 1, "2": 2, "3": 3, "EOA": 0, "POLY_PROXY": 1, "POLY_GNOSIS_SAFE": 2, "GNOSIS_SAFE": 2}
+
+
+async def _authenticated(request: Request) -> tuple[Service, ApiKeyRecord, bytes]:
+    service: Service = request.app.state.service
+    body = await read_body(request, service.settings.limits.max_body_bytes)
+    return service, l2_key(request, service, body), body
+
+
+def _position(request: Request, message: str) -> int | None:
+    position = cursor.decode(query(request, "next_cursor"))
+    if position is None and query(request, "next_cursor") != cursor.END:
+        raise ApiError(400, message)
+    return position
+
+
+async def get_orders(request: Request) -> Response:
+    """GET /data/orders (and /orders): the caller's open orders, filtered and paginated."""
+    service, key, _ = await _authenticated(request)
+    position = _position(request, INVALID_ORDER_PARAMS)
+    limit = service.settings.limits.page_size
+    if position is None:
+        return ok(cursor.page([], [], limit))
+    records = await service.read(
+        functools.partial(
+            service.store.orders,
+            key.api_key,
+            open_only=True,
+            after_position=position,
+            limit=limit,
+            order_id=query(request, "id"),
+            condition_id=query(request, "market"),
+            token_id=query(request, "asset_id"),
+        )
+    )
+    markets = service.exchange.markets
+    data: list[object] = [open_order(r, markets[r.condition_id]) for r in records]
+    return ok(cursor.page(data, [r.position for r in records], limit))
+
+
+async def get_order(request: Request) -> Response:
+    """GET /data/order/{order_id} (and /order/{order_id}): one of the caller's orders, open or closed."""
+    service, key, _ = await _authenticated(request)
+    order_id = request.path_params["order_id"]
+    if not ORDER_ID.match(order_id):
+        raise ApiError(400, INVALID_ORDER_ID)
+    record = await service.read(service.store.order, order_id)
+    if record is None or record.owner != key.api_key:
+        raise ApiError(404, "order not found")
+    return ok(open_order(record, service.exchange.markets[record.condition_id]))
+
+
+def _seconds_ms(request: Request, name: str) -> int | None:
+    value = query(request, name)
+    if value is None:
+        return None
+    if not value.isdigit():
+        raise ApiError(400, INVALID_TRADE_PARAMS)
+    return int(value) * 1000
+
+
+async def get_trades(request: Request) -> Response:
+    """GET /data/trades (and /trades): trades the caller took part in, as taker or maker."""
+    service, key, _ = await _authenticated(request)
+    position = _position(request, INVALID_TRADE_PARAMS)
+    limit = service.settings.limits.page_size
+    if position is None:
+        return ok(cursor.page([], [], limit))
+    maker_address = query(request, "maker_address")
+    records = await service.read(
+        functools.partial(
+            service.store.trades,
+            key.api_key,
+            after_position=position,
+            limit=limit,
+            trade_id=query(request, "id"),
+            condition_id=query(request, "market"),
+            token_id=query(request, "asset_id"),
+            maker_address=maker_address.lower() if maker_address else None,
+            before_ms=_seconds_ms(request, "before"),
+            after_ms=_seconds_ms(request, "after"),
+        )
+    )
+    markets = service.exchange.markets
+    data: list[object] = [trade(r, markets[r.condition_id], key.api_key) for r in records]
+    return ok(cursor.page(data, [r.position for r in records], limit))
+
+
+def _funder(service: Service, key: ApiKeyRecord, signature_type: int) -> str:
+    if signature_type == 0:
+        return key.address
+    for (signer, funder), link in service.edge.wallet_links.items():
+        if signer == key.address and link.signature_type == signature_type:
+            return funder
+    return key.address
+
+
+async def balance_allowance(request: Request) -> Response:
+    """GET /balance-allowance (and /update): everything the address holds of an asset, in base units."""
+    service, key, _ = await _authenticated(request)
+    asset_type = (query(request, "asset_type") or "").upper()
+    signature_type = SIGNATURE_TYPES.get(query(request, "signature_type") or "0")
+    if signature_type is None:
+        if query(request, "signature_type") != "-1":
+            raise ApiError(400, INVALID_SIGNATURE_TYPE)
+        signature_type = 0
+    if asset_type == "COLLATERAL":
+        asset = COLLATERAL
+    elif asset_type == "CONDITIONAL" and query(request, "token_id"):
+        asset = str(query(request, "token_id"))
+    else:
+        raise ApiError(400, INVALID_ASSET_TYPE)
+    free, reserved = service.exchange.balance(_funder(service, key, signature_type), asset)
+    return ok({"balance": str(free + reserved), "allowance": UNLIMITED_ALLOWANCE})
+
+
+async def get_notifications(request: Request) -> Response:
+    """GET /notifications: the caller's notifications."""
+    service, key, _ = await _authenticated(request)
+    records = await service.read(service.store.notifications, key.api_key)
+    return ok([{"id": r.notification_id, "type": r.type, "owner": r.owner, "payload": r.payload} for r in records])
+
+
+async def drop_notifications(request: Request) -> Response:
+    """DELETE /notifications?ids=1,2: forget some of the caller's notifications."""
+    service, key, _ = await _authenticated(request)
+    text = query(request, "ids") or ""
+    try:
+        ids = [int(part) for part in text.split(",") if part]
+    except ValueError:
+        raise ApiError(400, "Invalid notification ids") from None
+
+    def drop(batch: Batch) -> None:
+        batch.deleted_notifications.append((key.api_key, ids))
+
+    await service.run_edge(drop)
+    return ok("OK")
+
+
+class _HeartbeatBody(msgspec.Struct):
+    heartbeat_id: str | None = None
+
+
+async def post_heartbeat(request: Request) -> Response:
+    """POST /v1/heartbeats (and /heartbeats): keep the caller's orders alive; a missed beat cancels them."""
+    service, key, body = await _authenticated(request)
+    presented = decode(body or b"{}", _HeartbeatBody, "Invalid heartbeat payload").heartbeat_id
+    chains: dict[str, str] = request.app.state.heartbeat_ids
+    current = chains.get(key.api_key)
+    if presented and presented != current:
+        raise ApiError(400, INVALID_HEARTBEAT_ID, heartbeat_id=current or "")
+    await service.submit(
+        Heartbeat(now_ms=0, owner=key.api_key, timeout_ms=service.settings.limits.heartbeat_timeout_ms)
+    )
+    chains[key.api_key] = new_id = secrets.token_hex(16)
+    return ok({"heartbeat_id": new_id})
+
+
+async def order_scoring(request: Request) -> Response:
+    """GET /order-scoring: openclob runs no liquidity-rewards programme, so no order is scoring."""
+    await _authenticated(request)
+    return ok({"scoring": False})
+
+
+async def orders_scoring(request: Request) -> Response:
+    """POST /orders-scoring: as /order-scoring, for a list of ids."""
+    _, _, body = await _authenticated(request)
+    ids = decode(body, list[str], "Invalid order ids")
+    result: dict[str, Any] = dict.fromkeys(ids, False)
+    return ok(result)
+
+
+ROUTES = [
+    Route("/data/orders", get_orders, methods=["GET"]),
+    Route("/orders", get_orders, methods=["GET"]),
+    Route("/data/order/{order_id}", get_order, methods=["GET"]),
+    Route("/order/{order_id}", get_order, methods=["GET"]),
+    Route("/data/trades", get_trades, methods=["GET"]),
+    Route("/trades", get_trades, methods=["GET"]),
+    Route("/balance-allowance", balance_allowance, methods=["GET"]),
+    Route("/balance-allowance/update", balance_allowance, methods=["GET"]),
+    Route("/notifications", get_notifications, methods=["GET"]),
+    Route("/notifications", drop_notifications, methods=["DELETE"]),
+    Route("/v1/heartbeats", post_heartbeat, methods=["POST"]),
+    Route("/heartbeats", post_heartbeat, methods=["POST"]),
+    Route("/order-scoring", order_scoring, methods=["GET"]),
+    Route("/orders-scoring", orders_scoring, methods=["POST"]),
+]

@@ -1,0 +1,327 @@
+"""The operator's admin API under /admin (openclob's own; Polymarket has none).
+
+Every call needs `Authorization: Bearer <token>`. Amounts are decimal strings in whole collateral units
+("1000" is 1,000 collateral); every success is 200 with a JSON body.
+"""
+
+from __future__ import annotations
+
+import hmac
+import re
+import secrets
+from typing import Any
+
+import msgspec
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from openclob.api.errors import ApiError, from_reject
+from openclob.api.http import decode, ok, read_body
+from openclob.api.markets import market_json
+from openclob.core import (
+    COLLATERAL,
+    CreateMarket,
+    Deposit,
+    Merge,
+    Rejected,
+    ResolveMarket,
+    SetTradingMode,
+    Split,
+    TradingMode,
+    UpdateMarket,
+    Withdraw,
+)
+from openclob.core.amounts import UNIT, format_units
+from openclob.core.commands import Command
+from openclob.crypto import keccak256
+from openclob.service import Service
+from openclob.store.base import Batch
+from openclob.store.records import MarketInfoRecord, WalletLinkRecord
+
+ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
+CONDITION_ID = re.compile(r"^0x[0-9a-fA-F]{64}$")
+AMOUNT = re.compile(r"^-?\d+(\.\d{1,6})?$")
+
+
+def parse_units(text: str, what: str) -> int:
+    """A decimal string in whole units ("12.5") as 1e-6 units, without floats."""
+    if not AMOUNT.match(text):
+        raise ApiError(400, f"invalid {what}: {text!r} (a decimal string with at most 6 decimals)")
+    negative = text.startswith("-")
+    whole, _, frac = text.lstrip("-").partition(".")
+    units = int(whole) * UNIT + int((frac + "000000")[:6])
+    return -units if negative else units
+
+
+async def _authorized(request: Request) -> tuple[Service, bytes]:
+    service: Service = request.app.state.service
+    token: str = request.app.state.admin_token
+    presented = request.headers.get("authorization", "")
+    if not hmac.compare_digest(presented.encode(), f"Bearer {token}".encode()):
+        raise ApiError(401, "Unauthorized: missing or wrong admin token")
+    return service, await read_body(request, service.settings.limits.max_body_bytes)
+
+
+async def _apply(service: Service, command: Command) -> None:
+    result = (await service.submit(command)).applied.result
+    if isinstance(result, Rejected):
+        raise from_reject(result)
+
+
+class NewMarket(msgspec.Struct, forbid_unknown_fields=True):
+    """The body of POST /admin/markets."""
+
+    question: str
+    outcomes: list[str] = msgspec.field(default_factory=lambda: ["Yes", "No"])
+    tick_size: str = "0.01"
+    min_order_size: str = "5"
+    neg_risk: bool = False
+    fee_rate_bps: int = 0
+    condition_id: str | None = None
+    token_ids: list[str] | None = None
+    description: str = ""
+    market_slug: str | None = None
+    end_date_iso: str = ""
+    dynamic_tick: bool = True
+
+
+def _token_id(condition_id: str, index: int) -> str:
+    return str(int.from_bytes(keccak256(bytes.fromhex(condition_id[2:]) + bytes([index])), "big"))
+
+
+def _slug(question: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", question.lower()).strip("-")[:80] or "market"
+
+
+async def create_market(request: Request) -> Response:
+    """POST /admin/markets: list a market; returns it in the shape of GET /markets/{condition_id}."""
+    service, body = await _authorized(request)
+    spec = decode(body, NewMarket, "invalid market: expected {question, outcomes?, tick_size?, ...}")
+    condition_id = await list_market(service, spec)
+    return ok(market_json(service, service.exchange.markets[condition_id]))
+
+
+async def list_market(service: Service, spec: NewMarket) -> str:
+    """Create a market and its words; return its condition id."""
+    condition_id = (spec.condition_id or "0x" + secrets.token_hex(32)).lower()
+    if not CONDITION_ID.match(condition_id):
+        raise ApiError(400, "invalid market: condition_id must be 0x and 64 hex digits")
+    if len(spec.outcomes) != 2:
+        raise ApiError(400, "invalid market: a binary market has exactly two outcomes")
+    token_ids = spec.token_ids or [_token_id(condition_id, 0), _token_id(condition_id, 1)]
+    if len(token_ids) != 2 or not all(t.isdigit() for t in token_ids):
+        raise ApiError(400, "invalid market: token_ids must be two decimal uint256 strings")
+    command = CreateMarket(
+        now_ms=0,
+        condition_id=condition_id,
+        token_ids=(str(int(token_ids[0])), str(int(token_ids[1]))),
+        outcomes=(spec.outcomes[0], spec.outcomes[1]),
+        tick_units=parse_units(spec.tick_size, "tick_size"),
+        min_size_units=parse_units(spec.min_order_size, "min_order_size"),
+        neg_risk=spec.neg_risk,
+        fee_rate_bps=spec.fee_rate_bps,
+        dynamic_tick=spec.dynamic_tick,
+    )
+    await _apply(service, command)
+    info = MarketInfoRecord(
+        condition_id=condition_id,
+        question=spec.question,
+        description=spec.description,
+        market_slug=spec.market_slug or _slug(spec.question),
+        created_at_ms=service.now_ms(),
+        end_date_iso=spec.end_date_iso,
+    )
+
+    def remember(batch: Batch) -> None:
+        batch.market_infos.append(info)
+        service.edge.market_infos[condition_id] = info
+
+    await service.run_edge(remember)
+    return condition_id
+
+
+class _MarketChange(msgspec.Struct, forbid_unknown_fields=True):
+    accepting_orders: bool | None = None
+    tick_size: str | None = None
+    min_order_size: str | None = None
+
+
+def _market(service: Service, condition_id: str) -> None:
+    if condition_id not in service.exchange.markets:
+        raise ApiError(404, "market not found")
+
+
+async def update_market(request: Request) -> Response:
+    """PATCH /admin/markets/{condition_id}: pause or resume orders, change tick or minimum size."""
+    service, body = await _authorized(request)
+    condition_id = request.path_params["condition_id"].lower()
+    _market(service, condition_id)
+    change = decode(
+        body, _MarketChange, "invalid market change: expected {accepting_orders?, tick_size?, min_order_size?}"
+    )
+    await _apply(
+        service,
+        UpdateMarket(
+            now_ms=0,
+            condition_id=condition_id,
+            accepting_orders=change.accepting_orders,
+            tick_units=None if change.tick_size is None else parse_units(change.tick_size, "tick_size"),
+            min_size_units=None
+            if change.min_order_size is None
+            else parse_units(change.min_order_size, "min_order_size"),
+        ),
+    )
+    return ok(market_json(service, service.exchange.markets[condition_id]))
+
+
+class _Resolution(msgspec.Struct, forbid_unknown_fields=True):
+    winning_token_id: str
+
+
+async def resolve_market(request: Request) -> Response:
+    """POST /admin/markets/{condition_id}/resolve: cancel its orders, pay the winners."""
+    service, body = await _authorized(request)
+    condition_id = request.path_params["condition_id"].lower()
+    _market(service, condition_id)
+    winner = decode(body, _Resolution, "invalid resolution: expected {winning_token_id}").winning_token_id
+    await _apply(service, ResolveMarket(now_ms=0, condition_id=condition_id, winning_token_id=winner))
+    return ok(market_json(service, service.exchange.markets[condition_id]))
+
+
+class _BalanceChange(msgspec.Struct, forbid_unknown_fields=True):
+    address: str
+    amount: str
+    asset: str = COLLATERAL
+
+
+def _address(text: str) -> str:
+    if not ADDRESS.match(text):
+        raise ApiError(400, f"invalid address: {text!r}")
+    return text.lower()
+
+
+def _balance_json(service: Service, address: str, asset: str) -> dict[str, Any]:
+    free, reserved = service.exchange.balance(address, asset)
+    return {
+        "address": address,
+        "asset": asset,
+        "balance": format_units(free + reserved),
+        "free": format_units(free),
+        "reserved": format_units(reserved),
+    }
+
+
+async def change_balance(request: Request) -> Response:
+    """POST /admin/balances: deposit collateral; a negative amount withdraws what is free."""
+    service, body = await _authorized(request)
+    change = decode(body, _BalanceChange, "invalid balance change: expected {address, asset, amount}")
+    address = _address(change.address)
+    if change.asset != COLLATERAL:
+        raise ApiError(400, "invalid asset: only COLLATERAL can be deposited; use /admin/split for tokens")
+    amount = parse_units(change.amount, "amount")
+    if amount == 0:
+        raise ApiError(400, "invalid amount: must not be 0")
+    command: Command = (
+        Deposit(now_ms=0, address=address, amount=amount)
+        if amount > 0
+        else Withdraw(now_ms=0, address=address, amount=-amount)
+    )
+    await _apply(service, command)
+    return ok(_balance_json(service, address, COLLATERAL))
+
+
+async def get_balances(request: Request) -> Response:
+    """GET /admin/balances?address=: every asset the address holds."""
+    service, _ = await _authorized(request)
+    address = _address(request.query_params.get("address", ""))
+    items = [item for item in service.exchange.ledger.items() if item[0] == address]
+    return ok([_balance_json(service, address, asset) for _, asset, _, _ in items])
+
+
+class _Conversion(msgspec.Struct, forbid_unknown_fields=True):
+    address: str
+    condition_id: str
+    amount: str
+
+
+async def _convert(request: Request, kind: type[Split] | type[Merge]) -> Response:
+    service, body = await _authorized(request)
+    spec = decode(body, _Conversion, "invalid request: expected {address, condition_id, amount}")
+    address, condition_id = _address(spec.address), spec.condition_id.lower()
+    _market(service, condition_id)
+    await _apply(
+        service, kind(now_ms=0, address=address, condition_id=condition_id, amount=parse_units(spec.amount, "amount"))
+    )
+    market = service.exchange.markets[condition_id]
+    return ok([_balance_json(service, address, asset) for asset in (COLLATERAL, *market.token_ids)])
+
+
+async def split(request: Request) -> Response:
+    """POST /admin/split: free collateral into equal amounts of both outcome tokens."""
+    return await _convert(request, Split)
+
+
+async def merge(request: Request) -> Response:
+    """POST /admin/merge: pairs of outcome tokens back into collateral."""
+    return await _convert(request, Merge)
+
+
+class _Mode(msgspec.Struct, forbid_unknown_fields=True):
+    mode: str
+
+
+async def set_trading_mode(request: Request) -> Response:
+    """PUT /admin/trading-mode: normal, cancel-only, disabled or post-only."""
+    service, body = await _authorized(request)
+    name = decode(body, _Mode, "invalid mode: expected {mode}").mode
+    try:
+        mode = TradingMode(name)
+    except ValueError:
+        raise ApiError(400, f"invalid mode {name!r}: one of normal, cancel-only, disabled, post-only") from None
+    await _apply(service, SetTradingMode(now_ms=0, mode=mode))
+    return ok({"mode": service.exchange.mode.value})
+
+
+async def get_trading_mode(request: Request) -> Response:
+    """GET /admin/trading-mode."""
+    service, _ = await _authorized(request)
+    return ok({"mode": service.exchange.mode.value})
+
+
+class _Wallet(msgspec.Struct, forbid_unknown_fields=True):
+    signer: str
+    funder: str
+    signature_type: int
+
+
+async def link_wallet(request: Request) -> Response:
+    """POST /admin/wallets: let `signer` trade for the proxy, Safe or deposit wallet `funder`."""
+    service, body = await _authorized(request)
+    spec = decode(body, _Wallet, "invalid wallet: expected {signer, funder, signature_type}")
+    if spec.signature_type not in (1, 2, 3):
+        raise ApiError(400, "invalid signature_type: 1 (proxy), 2 (Safe) or 3 (deposit wallet)")
+    link = WalletLinkRecord(
+        signer=_address(spec.signer), funder=_address(spec.funder), signature_type=spec.signature_type
+    )
+
+    def remember(batch: Batch) -> None:
+        batch.wallet_links.append(link)
+        service.edge.wallet_links[(link.signer, link.funder)] = link
+
+    await service.run_edge(remember)
+    return ok(msgspec.structs.asdict(link))
+
+
+ROUTES = [
+    Route("/admin/markets", create_market, methods=["POST"]),
+    Route("/admin/markets/{condition_id}", update_market, methods=["PATCH"]),
+    Route("/admin/markets/{condition_id}/resolve", resolve_market, methods=["POST"]),
+    Route("/admin/balances", change_balance, methods=["POST"]),
+    Route("/admin/balances", get_balances, methods=["GET"]),
+    Route("/admin/split", split, methods=["POST"]),
+    Route("/admin/merge", merge, methods=["POST"]),
+    Route("/admin/trading-mode", set_trading_mode, methods=["PUT"]),
+    Route("/admin/trading-mode", get_trading_mode, methods=["GET"]),
+    Route("/admin/wallets", link_wallet, methods=["POST"]),
+]

@@ -1,0 +1,69 @@
+"""L1 (wallet signature) and L2 (HMAC) authentication of requests.
+
+L1 proves control of a key with an EIP-712 ClobAuth signature and is used only to create or derive API
+credentials. L2 signs every trading request with the API secret over timestamp + METHOD + path (no
+query) + the raw body bytes. Neither is single-use: the clients reuse headers (create then derive in the
+same second; every page of a listing), so only a freshness window is applied.
+"""
+
+from __future__ import annotations
+
+import hmac
+
+from starlette.requests import Request
+
+from openclob.api.errors import INVALID_L1_HEADERS, UNAUTHORIZED, ApiError
+from openclob.crypto import InvalidSignature, clob_auth_digest, decode_signature, recover_address, verify_hmac
+from openclob.service import Service
+from openclob.store.records import ApiKeyRecord
+
+
+def _fresh(timestamp: str, now_ms: int, skew_seconds: int) -> bool:
+    try:
+        seconds = int(timestamp)
+    except ValueError:
+        return False
+    return abs(now_ms // 1000 - seconds) <= skew_seconds
+
+
+def l1_address(request: Request, service: Service) -> tuple[str, int]:
+    """Check the L1 headers; return (lowercase signer address, nonce) or raise 401."""
+    headers = request.headers
+    address = headers.get("poly_address", "")
+    signature = headers.get("poly_signature", "")
+    timestamp = headers.get("poly_timestamp", "")
+    nonce_text = headers.get("poly_nonce", "0") or "0"
+    limits = service.settings.limits
+    if not (address and signature and timestamp) or not _fresh(
+        timestamp, service.now_ms(), limits.auth_clock_skew_seconds
+    ):
+        raise ApiError(401, INVALID_L1_HEADERS)
+    try:
+        nonce = int(nonce_text)
+        digest = clob_auth_digest(address=address, timestamp=timestamp, nonce=nonce, chain_id=service.settings.chain_id)
+        signer = recover_address(digest, decode_signature(signature))
+    except (ValueError, InvalidSignature):
+        raise ApiError(401, INVALID_L1_HEADERS) from None
+    if signer != address.lower():
+        raise ApiError(401, INVALID_L1_HEADERS)
+    return signer, nonce
+
+
+def l2_key(request: Request, service: Service, body: bytes) -> ApiKeyRecord:
+    """Check the L2 headers against the raw `body`; return the caller's API key or raise 401."""
+    headers = request.headers
+    api_key = headers.get("poly_api_key", "")
+    record = service.edge.api_keys.get(api_key)
+    if record is None or record.readonly:
+        raise ApiError(401, UNAUTHORIZED)
+    passphrase = headers.get("poly_passphrase", "")
+    address = headers.get("poly_address", "")
+    timestamp = headers.get("poly_timestamp", "")
+    signature = headers.get("poly_signature", "")
+    if not hmac.compare_digest(passphrase.encode(), record.passphrase.encode()) or address.lower() != record.address:
+        raise ApiError(401, UNAUTHORIZED)
+    if not _fresh(timestamp, service.now_ms(), service.settings.limits.auth_clock_skew_seconds):
+        raise ApiError(401, UNAUTHORIZED)
+    if not verify_hmac(record.secret, timestamp, request.method, request.url.path, body, signature):
+        raise ApiError(401, UNAUTHORIZED)
+    return record

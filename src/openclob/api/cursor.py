@@ -1,0 +1,35 @@
+"""Pagination cursors: base64 of a decimal position, "MA==" (0) first and "LTE=" (-1) after the last page.
+
+Base64 of ASCII digits never contains `+` or `/`, so py-clob-client's unencoded query strings survive.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+
+FIRST = "MA=="
+END = "LTE="
+
+
+def encode(position: int) -> str:
+    """The cursor that continues after `position`."""
+    return base64.b64encode(str(position).encode()).decode()
+
+
+def decode(cursor: str | None) -> int | None:
+    """The position a cursor continues after (0 for the first page), or None for the end or a bad cursor."""
+    if not cursor:
+        return 0
+    try:
+        text = base64.b64decode(cursor, validate=True).decode()
+        position = int(text)
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        return None
+    return position if position >= 0 else None
+
+
+def page(data: list[object], positions: list[int], limit: int) -> dict[str, object]:
+    """The paginated envelope: {limit, count, next_cursor, data}; `LTE=` when this page is the last."""
+    next_cursor = encode(positions[-1]) if len(data) == limit and positions else END
+    return {"limit": limit, "count": len(data), "next_cursor": next_cursor, "data": data}

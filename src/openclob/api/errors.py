@@ -1,0 +1,83 @@
+"""Every error the API answers with: Polymarket's exact strings and status codes, in one place.
+
+Route code raises `ApiError`; one handler in the app turns it into `{"error": "..."}` with its status.
+Core rejects map to statuses through `REJECT_STATUS`; their messages come from the core.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from openclob.core import Reject, Rejected
+
+
+class ApiError(Exception):
+    """An error response: HTTP status, the client-facing message, and optional extra body fields."""
+
+    def __init__(self, status: int, message: str, **extra: Any) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.extra = extra
+
+    def body(self) -> dict[str, Any]:
+        """The JSON body."""
+        return {"error": self.message, **self.extra}
+
+
+# Global
+UNAUTHORIZED = "Unauthorized/Invalid api key"
+INVALID_L1_HEADERS = "Invalid L1 Request headers"
+INTERNAL = "Internal server error"
+NOT_FOUND = "not found"
+
+# Orders and cancels
+INVALID_ORDER_PAYLOAD = "Invalid order payload"
+OWNER_MISMATCH = "the order owner has to be the owner of the API KEY"
+SIGNER_MISMATCH = "the order signer address has to be the address of the API KEY"
+INVALID_SIGNATURE = "invalid signature"
+INVALID_NONCE = "invalid nonce"
+MAKER_NOT_ALLOWED = "maker address not allowed, please use the deposit wallet flow"
+INVALID_ORDER_ID = "Invalid orderID"
+TOO_MANY_ORDERS = "Too many orders in payload: {count}, max allowed: {limit}"
+TOO_MANY_CANCELS = "Too many orders in payload, max allowed: {limit}"
+
+# Queries
+INVALID_ORDER_PARAMS = "invalid order params payload"
+INVALID_TRADE_PARAMS = "Invalid trade params payload"
+INVALID_ASSET_TYPE = "Invalid asset type"
+INVALID_SIGNATURE_TYPE = "Invalid signature_type"
+INVALID_HEARTBEAT_ID = "Invalid Heartbeat ID"
+
+# Market data
+INVALID_TOKEN_ID = "Invalid token id"
+NO_ORDERBOOK = "No orderbook exists for the requested token id"
+INVALID_SIDE = "Invalid side"
+INVALID_PAYLOAD = "Invalid payload"
+PAYLOAD_LIMIT = "Payload exceeds the limit"
+INVALID_MARKET = "Invalid market"
+MARKET_NOT_FOUND = "market not found"
+
+# API keys
+COULD_NOT_CREATE_KEY = "Could not create api key"
+COULD_NOT_DERIVE_KEY = "Could not derive api key!"
+COULD_NOT_RETRIEVE_KEYS = "Could not retrieve API keys"
+COULD_NOT_DELETE_KEY = "Could not delete API key"
+
+
+REJECT_STATUS: dict[Reject, int] = {reject: 400 for reject in Reject}
+REJECT_STATUS.update(
+    {
+        Reject.TRADING_DISABLED: 503,
+        Reject.TRADING_CANCEL_ONLY: 503,
+        Reject.POST_ONLY_MODE: 503,
+        Reject.MARKET_NOT_FOUND: 404,
+    }
+)
+
+
+def from_reject(rejected: Rejected) -> ApiError:
+    """The API error for a core reject."""
+    if rejected.reject is Reject.POST_ONLY_MODE:
+        return ApiError(503, rejected.message, code="post_only_mode", retry_after_seconds=0)
+    return ApiError(REJECT_STATUS[rejected.reject], rejected.message)

@@ -1,0 +1,102 @@
+"""API keys: create and derive with L1; list, delete and read-only keys with L2."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from openclob.api.auth import l1_address, l2_key
+from openclob.api.errors import COULD_NOT_CREATE_KEY, COULD_NOT_DERIVE_KEY, ApiError
+from openclob.api.http import ok, read_body
+from openclob.core import Deposit
+from openclob.crypto import derive_api_credentials
+from openclob.service import Service
+from openclob.store.base import Batch
+from openclob.store.records import ApiKeyRecord
+
+
+def _service(request: Request) -> Service:
+    service: Service = request.app.state.service
+    return service
+
+
+def _creds(record: ApiKeyRecord) -> dict[str, str]:
+    return {"apiKey": record.api_key, "secret": record.secret, "passphrase": record.passphrase}
+
+
+async def create_api_key(request: Request) -> Response:
+    """POST /auth/api-key: create the key of (address, nonce); 400 if it exists already."""
+    service = _service(request)
+    address, nonce = l1_address(request, service)
+    master = request.app.state.master_secret
+    creds = derive_api_credentials(master, address, nonce)
+
+    def create(batch: Batch) -> tuple[ApiKeyRecord, bool]:
+        if (address, nonce) in service.edge.keys_by_address_nonce:
+            raise ApiError(400, COULD_NOT_CREATE_KEY)
+        first_key = not any(r.address == address for r in service.edge.api_keys.values())
+        record = ApiKeyRecord(
+            api_key=creds.api_key,
+            address=address,
+            nonce=nonce,
+            secret=creds.secret,
+            passphrase=creds.passphrase,
+            readonly=False,
+            created_at_ms=batch.written_at_ms,
+        )
+        batch.api_keys.append(record)
+        service.edge.add_key(record)
+        return record, first_key
+
+    record, first_key = await service.run_edge(create)
+    if first_key and service.settings.faucet_units > 0:
+        await service.submit(Deposit(now_ms=0, address=address, amount=service.settings.faucet_units))
+    return ok(_creds(record))
+
+
+async def derive_api_key(request: Request) -> Response:
+    """GET /auth/derive-api-key: the same credentials again; 400 if none were created."""
+    service = _service(request)
+    address, nonce = l1_address(request, service)
+    record = service.edge.keys_by_address_nonce.get((address, nonce))
+    if record is None:
+        raise ApiError(400, COULD_NOT_DERIVE_KEY)
+    return ok(_creds(record))
+
+
+async def list_api_keys(request: Request) -> Response:
+    """GET /auth/api-keys: the caller's address's keys."""
+    service = _service(request)
+    key = l2_key(request, service, await read_body(request, service.settings.limits.max_body_bytes))
+    keys = [r.api_key for r in service.edge.api_keys.values() if r.address == key.address and not r.readonly]
+    return ok({"apiKeys": keys})
+
+
+async def delete_api_key(request: Request) -> Response:
+    """DELETE /auth/api-key: delete the key that signed the request."""
+    service = _service(request)
+    key = l2_key(request, service, await read_body(request, service.settings.limits.max_body_bytes))
+
+    def delete(batch: Batch) -> None:
+        batch.deleted_api_keys.append(key.api_key)
+        service.edge.remove_key(key.api_key)
+
+    await service.run_edge(delete)
+    return ok("OK")
+
+
+async def closed_only(request: Request) -> Response:
+    """GET /auth/ban-status/closed-only: openclob has no closed-only accounts."""
+    service = _service(request)
+    l2_key(request, service, await read_body(request, service.settings.limits.max_body_bytes))
+    return ok({"closed_only": False})
+
+
+ROUTES = [
+    Route("/auth/api-key", create_api_key, methods=["POST"]),
+    Route("/auth/derive-api-key", derive_api_key, methods=["GET"]),
+    Route("/auth/api-keys", list_api_keys, methods=["GET"]),
+    Route("/auth/api-key", delete_api_key, methods=["DELETE"]),
+    Route("/auth/ban-status/closed-only", closed_only, methods=["GET"]),
+]

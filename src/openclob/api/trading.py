@@ -1,0 +1,176 @@
+"""Trading routes (L2): place orders, single and batched, and every kind of cancel."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import msgspec
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from openclob.api.auth import l2_key
+from openclob.api.errors import (
+    INVALID_ORDER_ID,
+    INVALID_ORDER_PAYLOAD,
+    TOO_MANY_CANCELS,
+    TOO_MANY_ORDERS,
+    ApiError,
+    from_reject,
+)
+from openclob.api.http import decode, ok, read_body
+from openclob.api.orders import SendOrder, build_place_order
+from openclob.api.wire import decimal
+from openclob.core import CancelAll, Canceled, CancelMarketOrders, CancelOrders, Command, OrderPlaced, Rejected
+from openclob.service import Receipt, Service
+from openclob.store.records import ApiKeyRecord
+
+ORDER_ID = re.compile(r"^0x[0-9a-fA-F]{64}$")
+
+
+def _service(request: Request) -> Service:
+    service: Service = request.app.state.service
+    return service
+
+
+async def _authenticated(request: Request) -> tuple[Service, ApiKeyRecord, bytes]:
+    service = _service(request)
+    body = await read_body(request, service.settings.limits.max_body_bytes)
+    return service, l2_key(request, service, body), body
+
+
+def _order_response(receipt: Receipt) -> dict[str, Any]:
+    result = receipt.applied.result
+    if isinstance(result, Rejected):
+        raise from_reject(result)
+    assert isinstance(result, OrderPlaced)
+    matched = result.matched_units > 0
+    return {
+        "success": True,
+        "errorMsg": "",
+        "orderID": result.order_id,
+        "transactionsHashes": [receipt.settlement_reference] if matched else [],
+        "status": result.wire_status,
+        "takingAmount": decimal(result.taking_units) if matched else "",
+        "makingAmount": decimal(result.making_units) if matched else "",
+        "tradeIDs": list(result.trade_ids),
+    }
+
+
+def _failed(message: str, order_id: str = "") -> dict[str, Any]:
+    return {
+        "success": False,
+        "errorMsg": message,
+        "orderID": order_id,
+        "transactionsHashes": [],
+        "status": "",
+        "takingAmount": "",
+        "makingAmount": "",
+        "tradeIDs": [],
+    }
+
+
+async def post_order(request: Request) -> Response:
+    """POST /order: one signed order."""
+    service, key, body = await _authenticated(request)
+    send = decode(body, SendOrder, INVALID_ORDER_PAYLOAD)
+    command = build_place_order(send, key, service)
+    receipt = await service.submit(command)
+    return ok(_order_response(receipt))
+
+
+async def post_orders(request: Request) -> Response:
+    """POST /orders: up to 15 signed orders; each one's error is inside the 200 array."""
+    service, key, body = await _authenticated(request)
+    sends = decode(body, list[msgspec.Raw], INVALID_ORDER_PAYLOAD)
+    limit = service.settings.limits.max_orders_per_post
+    if len(sends) > limit:
+        raise ApiError(400, TOO_MANY_ORDERS.format(count=len(sends), limit=limit))
+    responses: list[dict[str, Any] | None] = []
+    commands: list[Command] = []
+    for raw in sends:
+        try:
+            command = build_place_order(decode(raw, SendOrder, INVALID_ORDER_PAYLOAD), key, service)
+        except ApiError as error:
+            responses.append(_failed(error.message))
+            continue
+        responses.append(None)
+        commands.append(command)
+    receipts = iter(await service.submit_many(commands))
+    out = []
+    for response in responses:
+        if response is not None:
+            out.append(response)
+            continue
+        receipt = next(receipts)
+        result = receipt.applied.result
+        if isinstance(result, Rejected):
+            out.append(_failed(result.message))
+        else:
+            out.append(_order_response(receipt))
+    return ok(out)
+
+
+def _cancel_response(receipt: Receipt) -> Response:
+    result = receipt.applied.result
+    if isinstance(result, Rejected):
+        raise from_reject(result)
+    assert isinstance(result, Canceled)
+    return ok({"canceled": list(result.canceled), "not_canceled": result.not_canceled})
+
+
+class _CancelOne(msgspec.Struct):
+    orderID: str
+
+
+async def cancel_order(request: Request) -> Response:
+    """DELETE /order: {"orderID": ...}."""
+    service, key, body = await _authenticated(request)
+    order_id = decode(body, _CancelOne, INVALID_ORDER_PAYLOAD).orderID
+    if not ORDER_ID.match(order_id):
+        raise ApiError(400, INVALID_ORDER_ID)
+    return _cancel_response(await service.submit(CancelOrders(now_ms=0, owner=key.api_key, order_ids=(order_id,))))
+
+
+async def cancel_orders(request: Request) -> Response:
+    """DELETE /orders: a bare JSON array of order ids."""
+    service, key, body = await _authenticated(request)
+    ids = decode(body, list[str], INVALID_ORDER_PAYLOAD)
+    limit = service.settings.limits.max_cancel_ids
+    if len(ids) > limit:
+        raise ApiError(400, TOO_MANY_CANCELS.format(limit=limit))
+    if not all(ORDER_ID.match(i) for i in ids):
+        raise ApiError(400, INVALID_ORDER_ID)
+    return _cancel_response(await service.submit(CancelOrders(now_ms=0, owner=key.api_key, order_ids=tuple(ids))))
+
+
+async def cancel_all(request: Request) -> Response:
+    """DELETE /cancel-all."""
+    service, key, _ = await _authenticated(request)
+    return _cancel_response(await service.submit(CancelAll(now_ms=0, owner=key.api_key)))
+
+
+class _CancelMarket(msgspec.Struct):
+    market: str | None = None
+    asset_id: str | None = None
+
+
+async def cancel_market_orders(request: Request) -> Response:
+    """DELETE /cancel-market-orders: "", null and absent all mean "any"; neither given cancels nothing."""
+    service, key, body = await _authenticated(request)
+    params = decode(body or b"{}", _CancelMarket, INVALID_ORDER_PAYLOAD)
+    command = CancelMarketOrders(
+        now_ms=0, owner=key.api_key, condition_id=params.market or None, token_id=params.asset_id or None
+    )
+    return _cancel_response(await service.submit(command))
+
+
+ROUTES = [
+    Route("/order", post_order, methods=["POST"]),
+    Route("/orders", post_orders, methods=["POST"]),
+    Route("/order", cancel_order, methods=["DELETE"]),
+    Route("/orders", cancel_orders, methods=["DELETE"]),
+    Route("/cancel-all", cancel_all, methods=["DELETE"]),
+    Route("/cancel-market-orders", cancel_market_orders, methods=["DELETE"]),
+]

@@ -1,0 +1,320 @@
+"""The sequencer: the one place where commands meet the core, the store and the feeds.
+
+Requests from the edge become `Submission`s on one queue. A single task takes everything queued (up to a
+batch limit), stamps each command with the time, applies it to the core, collects what must be stored,
+and writes the batch to the store in ONE transaction on a writer thread (group commit: one fsync for the
+whole batch). Only when that write returns are the callers answered and the events published, so
+nothing is acknowledged before it is durable. If a write fails, every caller in the batch gets an error
+and the exchange is rebuilt from the store before anything else is done, so memory is never ahead of
+the store.
+
+Edge operations that need the same ordering and durability (API keys, wallet links, market words) are
+submitted as functions run inside the sequencer; they see a consistent state and add rows to the batch.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import msgspec
+
+from openclob.config import Settings
+from openclob.core import AdvanceTime, Applied, Command, Exchange, Heartbeat, Rejected, Trade
+from openclob.crypto import keccak256
+from openclob.store.base import Batch, Journalled, Store, StoreError
+from openclob.store.records import ApiKeyRecord, MarketInfoRecord, WalletLinkRecord
+
+log = logging.getLogger("openclob.service")
+T = TypeVar("T")
+
+EdgeOperation = Callable[[Batch], Any]
+"""A function run inside the sequencer: it may read service state, add rows to the batch, return a value."""
+
+Listener = Callable[[list[Journalled], Batch], None]
+"""Called with each durable batch's entries, in order, on the event loop."""
+
+
+class Receipt(msgspec.Struct, frozen=True):
+    """A durable command's outcome and the settlement reference of the batch that stored it."""
+
+    applied: Applied
+    settlement_reference: str
+
+
+class ServiceUnavailable(Exception):
+    """The store failed; the request was not applied."""
+
+
+def wall_clock_ms() -> int:
+    """The real time in unix milliseconds."""
+    return time.time_ns() // 1_000_000
+
+
+@dataclass(slots=True)
+class EdgeState:
+    """What the edge keeps in memory for fast auth, loaded from the store at start."""
+
+    api_keys: dict[str, ApiKeyRecord] = field(default_factory=dict)
+    keys_by_address_nonce: dict[tuple[str, int], ApiKeyRecord] = field(default_factory=dict)
+    wallet_links: dict[tuple[str, str], WalletLinkRecord] = field(default_factory=dict)
+    """(signer, funder) -> link."""
+    market_infos: dict[str, MarketInfoRecord] = field(default_factory=dict)
+
+    def add_key(self, record: ApiKeyRecord) -> None:
+        """Remember a key."""
+        self.api_keys[record.api_key] = record
+        if not record.readonly:
+            self.keys_by_address_nonce[(record.address, record.nonce)] = record
+
+    def remove_key(self, api_key: str) -> None:
+        """Forget a key."""
+        record = self.api_keys.pop(api_key, None)
+        if record is not None and not record.readonly:
+            self.keys_by_address_nonce.pop((record.address, record.nonce), None)
+
+
+@dataclass(slots=True)
+class _Submission:
+    command: Command | None
+    operation: EdgeOperation | None
+    future: asyncio.Future[Any]
+
+
+class Service:
+    """Owns the exchange, the store and the listeners; serializes every change."""
+
+    def __init__(self, store: Store, settings: Settings, clock: Callable[[], int] = wall_clock_ms) -> None:
+        self.store = store
+        self.settings = settings
+        self.exchange = Exchange()
+        self.edge = EdgeState()
+        self.listeners: list[Listener] = []
+        self.on_ready: list[Callable[[], Awaitable[None]]] = []
+        """Run once after recovery, in order, before the first request is served."""
+        self._clock = clock
+        self._last_ms = 0
+        self._sequence = 0
+        self._queue: asyncio.Queue[_Submission] = asyncio.Queue()
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="openclob-writer")
+        self._readers = ThreadPoolExecutor(max_workers=2, thread_name_prefix="openclob-reader")
+        self._tasks: list[asyncio.Task[None]] = []
+        self.ready = False
+
+    # ---------------------------------------------------------------- lifecycle
+
+    async def start(self) -> None:
+        """Recover the state from the store, then start sequencing. Nothing is served before this returns."""
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(self._writer, self.store.open)
+        await loop.run_in_executor(self._writer, self._recover)
+        self._tasks.append(asyncio.create_task(self._run(), name="openclob-sequencer"))
+        self._tasks.append(asyncio.create_task(self._advance_time(), name="openclob-clock"))
+        await self._renew_heartbeats()
+        for hook in self.on_ready:
+            await hook()
+        self.ready = True
+
+    async def stop(self) -> None:
+        """Stop sequencing and close the store."""
+        self.ready = False
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks.clear()
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(self._writer, self.store.close)
+        self._writer.shutdown(wait=True)
+        self._readers.shutdown(wait=True)
+
+    def now_ms(self) -> int:
+        """The sequencer's time: the clock, never going backwards."""
+        now = max(self._clock(), self._last_ms)
+        self._last_ms = now
+        return now
+
+    # ---------------------------------------------------------------- submissions
+
+    async def submit(self, command: Command) -> Receipt:
+        """Apply `command` (its `now_ms` is replaced by the sequencer's time); return once durable."""
+        future: asyncio.Future[Receipt] = asyncio.get_running_loop().create_future()
+        self._queue.put_nowait(_Submission(command, None, future))
+        return await future
+
+    async def submit_many(self, commands: list[Command]) -> list[Receipt]:
+        """Apply several commands in this order (they may share a batch); return once all are durable."""
+        loop = asyncio.get_running_loop()
+        futures: list[asyncio.Future[Receipt]] = []
+        for command in commands:
+            future: asyncio.Future[Receipt] = loop.create_future()
+            self._queue.put_nowait(_Submission(command, None, future))
+            futures.append(future)
+        return list(await asyncio.gather(*futures))
+
+    async def run_edge(self, operation: EdgeOperation) -> Any:
+        """Run `operation` inside the sequencer and return its value once its rows are durable."""
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._queue.put_nowait(_Submission(None, operation, future))
+        return await future
+
+    async def read(self, query: Callable[..., T], *args: Any) -> T:
+        """Run a blocking store query on a reader thread (never on the event loop)."""
+        return await asyncio.get_running_loop().run_in_executor(self._readers, query, *args)
+
+    # ---------------------------------------------------------------- the loop
+
+    async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        limit = self.settings.limits.max_commands_per_batch
+        while True:
+            submissions = [await self._queue.get()]
+            while len(submissions) < limit and not self._queue.empty():
+                submissions.append(self._queue.get_nowait())
+            batch, outcomes = self._apply(submissions)
+            try:
+                if batch.entries or _has_edge_rows(batch):
+                    await loop.run_in_executor(self._writer, self.store.write, batch)
+            except StoreError:
+                log.exception("store write failed; rebuilding the exchange from the store")
+                self._fail(submissions, ServiceUnavailable("Internal server error"))
+                await loop.run_in_executor(self._writer, self._recover)
+                continue
+            for submission, outcome in zip(submissions, outcomes, strict=True):
+                _settle_future(submission.future, outcome)
+            if batch.entries or batch.trade_statuses:
+                self._publish(batch)
+
+    def _apply(self, submissions: list[_Submission]) -> tuple[Batch, list[Any]]:
+        now = self.now_ms()
+        batch = Batch(written_at_ms=now)
+        outcomes: list[Any] = []
+        for submission in submissions:
+            if submission.command is not None:
+                command = msgspec.structs.replace(submission.command, now_ms=now)
+                applied = self.exchange.apply(command)
+                self._journal(batch, command, applied)
+                outcomes.append(applied)
+            else:
+                assert submission.operation is not None
+                try:
+                    outcomes.append(submission.operation(batch))
+                except Exception as error:  # the operation's own refusal, handed to its caller
+                    outcomes.append(_Raised(error))
+        if batch.entries:
+            first, last = batch.entries[0].sequence, batch.entries[-1].sequence
+            batch.settlement_reference = "0x" + keccak256(f"openclob-batch:{first}:{last}".encode()).hex()
+        receipts = [
+            Receipt(outcome, batch.settlement_reference) if isinstance(outcome, Applied) else outcome
+            for outcome in outcomes
+        ]
+        return batch, receipts
+
+    def _journal(self, batch: Batch, command: Command, applied: Applied) -> None:
+        # A refused command changes nothing, but expiries that fell due before it did: journal those as a
+        # time advance so replay reproduces them at the same point.
+        if isinstance(applied.result, Rejected) or isinstance(command, AdvanceTime):
+            if not applied.events:
+                return
+            command = AdvanceTime(now_ms=command.now_ms)
+        self._sequence += 1
+        batch.entries.append(Journalled(sequence=self._sequence, command=command, events=applied.events))
+
+    def _publish(self, batch: Batch) -> None:
+        for listener in self.listeners:
+            try:
+                listener(batch.entries, batch)
+            except Exception:
+                log.exception("a listener failed")
+        trade_ids = [e.trade_id for entry in batch.entries for e in entry.events if isinstance(e, Trade)]
+        if trade_ids:
+            self._schedule_settlement(trade_ids)
+
+    def _schedule_settlement(self, trade_ids: list[str]) -> None:
+        loop = asyncio.get_running_loop()
+        delay = self.settings.settlement_delay_ms / 1000
+
+        def advance(status: str) -> EdgeOperation:
+            def operation(batch: Batch) -> None:
+                batch.trade_statuses.extend((trade_id, status) for trade_id in trade_ids)
+
+            return operation
+
+        def enqueue(operation: EdgeOperation) -> None:
+            self._queue.put_nowait(_Submission(None, operation, loop.create_future()))
+
+        def mined() -> None:
+            enqueue(advance("MINED"))
+            loop.call_later(delay, confirmed)
+
+        def confirmed() -> None:
+            enqueue(advance("CONFIRMED"))
+
+        loop.call_later(delay, mined)
+
+    def _fail(self, submissions: list[_Submission], error: Exception) -> None:
+        for submission in submissions:
+            if not submission.future.done():
+                submission.future.set_exception(error)
+
+    # ---------------------------------------------------------------- recovery and time
+
+    def _recover(self) -> None:
+        """Rebuild the exchange and the edge state from the store (runs on the writer thread)."""
+        exchange = Exchange()
+        sequence = 0
+        for entry in self.store.journal():
+            exchange.apply(entry.command)
+            sequence = entry.sequence
+            self._last_ms = max(self._last_ms, entry.command.now_ms)
+        edge = EdgeState()
+        for record in self.store.api_keys():
+            edge.add_key(record)
+        for link in self.store.wallet_links():
+            edge.wallet_links[(link.signer, link.funder)] = link
+        for info in self.store.market_infos():
+            edge.market_infos[info.condition_id] = info
+        self.exchange, self.edge, self._sequence = exchange, edge, sequence
+
+    async def _renew_heartbeats(self) -> None:
+        """Give every owner with heartbeats a fresh grace period from the restart."""
+        timeout = self.settings.limits.heartbeat_timeout_ms
+        for owner in self.exchange.heartbeat_owners():
+            await self.submit(Heartbeat(now_ms=0, owner=owner, timeout_ms=timeout))
+
+    async def _advance_time(self) -> None:
+        interval = self.settings.time_advance_interval_ms / 1000
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                await self.submit(AdvanceTime(now_ms=0))
+            except ServiceUnavailable:
+                log.warning("time advance failed; will retry")
+
+
+class _Raised(msgspec.Struct):
+    error: Exception
+
+
+def _settle_future(future: asyncio.Future[Any], outcome: Any) -> None:
+    if future.done():
+        return
+    if isinstance(outcome, _Raised):
+        future.set_exception(outcome.error)
+    else:
+        future.set_result(outcome)
+
+
+def _has_edge_rows(batch: Batch) -> bool:
+    return bool(
+        batch.api_keys
+        or batch.deleted_api_keys
+        or batch.wallet_links
+        or batch.market_infos
+        or batch.deleted_notifications
+        or batch.trade_statuses
+    )

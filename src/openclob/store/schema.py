@@ -1,0 +1,95 @@
+"""The schema, shared by SQLite and PostgreSQL: versioned migrations and the write statements.
+
+Statements use `?` placeholders; a backend rewrites them if its driver wants another style. DDL names
+three types that differ between the two (`{int}`, `{blob}`, `{serial_key}`). Keys are NOT NULL
+explicitly: SQLite, unlike PostgreSQL, lets a TEXT primary key hold NULL. Every query of the store
+is an index range scan: orders by (owner, position), with a partial index for the open ones; trade
+listings through `trade_parties` by (owner, position); trades and orders by id; a market's trades by
+(condition_id, position); price points by (token_id, at_ms); notifications by (owner, id).
+"""
+
+from __future__ import annotations
+
+from openclob.store.records import ApiKeyRecord, MarketInfoRecord, OrderRecord, TradeRecord, WalletLinkRecord
+
+SCHEMA_VERSION_TABLE = "CREATE TABLE IF NOT EXISTS schema_version (version {int} PRIMARY KEY)"
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    (
+        "CREATE TABLE journal (sequence {int} PRIMARY KEY, command {blob} NOT NULL)",
+        """CREATE TABLE orders (
+            order_id TEXT NOT NULL PRIMARY KEY, position {int} NOT NULL, owner TEXT NOT NULL, maker TEXT NOT NULL,
+            signer TEXT NOT NULL, condition_id TEXT NOT NULL, token_id TEXT NOT NULL, side TEXT NOT NULL,
+            order_type TEXT NOT NULL, price_units {int} NOT NULL, size_units {int} NOT NULL,
+            matched_units {int} NOT NULL, status TEXT NOT NULL, fee_rate_bps {int} NOT NULL,
+            expiration {int} NOT NULL, created_at_ms {int} NOT NULL, updated_at_ms {int} NOT NULL,
+            trade_ids TEXT NOT NULL, cancel_reason TEXT)""",
+        "CREATE INDEX orders_by_owner ON orders (owner, position)",
+        "CREATE INDEX orders_open_by_owner ON orders (owner, position) WHERE status = 'LIVE'",
+        """CREATE TABLE trades (
+            trade_id TEXT NOT NULL PRIMARY KEY, position {int} NOT NULL, condition_id TEXT NOT NULL,
+            taker_order_id TEXT NOT NULL, taker_owner TEXT NOT NULL, taker_maker TEXT NOT NULL,
+            token_id TEXT NOT NULL, side TEXT NOT NULL, size_units {int} NOT NULL,
+            collateral_units {int} NOT NULL, fee_units {int} NOT NULL, fee_rate_bps {int} NOT NULL,
+            kind TEXT NOT NULL, status TEXT NOT NULL, matched_at_ms {int} NOT NULL, updated_at_ms {int} NOT NULL,
+            transaction_hash TEXT NOT NULL, maker_legs {blob} NOT NULL)""",
+        "CREATE INDEX trades_by_market ON trades (condition_id, position)",
+        """CREATE TABLE trade_parties (
+            owner TEXT NOT NULL, position {int} NOT NULL, trade_id TEXT NOT NULL, condition_id TEXT NOT NULL,
+            token_id TEXT NOT NULL, maker_address TEXT NOT NULL, matched_at_ms {int} NOT NULL,
+            PRIMARY KEY (owner, position, token_id, maker_address))""",
+        """CREATE TABLE price_points (
+            point_id {serial_key}, token_id TEXT NOT NULL, at_ms {int} NOT NULL, price_units {int} NOT NULL)""",
+        "CREATE INDEX price_points_by_token ON price_points (token_id, at_ms, point_id)",
+        """CREATE TABLE notifications (
+            notification_id {serial_key}, owner TEXT NOT NULL, type {int} NOT NULL, payload TEXT NOT NULL,
+            created_at_ms {int} NOT NULL)""",
+        "CREATE INDEX notifications_by_owner ON notifications (owner, notification_id)",
+        """CREATE TABLE api_keys (
+            api_key TEXT NOT NULL PRIMARY KEY, address TEXT NOT NULL, nonce {int} NOT NULL, secret TEXT NOT NULL,
+            passphrase TEXT NOT NULL, readonly {int} NOT NULL, created_at_ms {int} NOT NULL)""",
+        """CREATE TABLE wallet_links (
+            signer TEXT NOT NULL, funder TEXT NOT NULL, signature_type {int} NOT NULL, PRIMARY KEY (signer, funder))""",
+        """CREATE TABLE market_infos (
+            condition_id TEXT NOT NULL PRIMARY KEY, question TEXT NOT NULL, description TEXT NOT NULL,
+            market_slug TEXT NOT NULL, created_at_ms {int} NOT NULL, end_date_iso TEXT NOT NULL,
+            question_id TEXT NOT NULL)""",
+    ),
+)
+"""Migration N (from 1) is MIGRATIONS[N - 1]; append new ones, never edit an applied one."""
+
+ORDER_COLUMNS = OrderRecord.__struct_fields__
+TRADE_COLUMNS = TradeRecord.__struct_fields__
+
+
+def _insert(table: str, columns: tuple[str, ...]) -> str:
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+
+
+def _upsert(table: str, columns: tuple[str, ...], key: tuple[str, ...]) -> str:
+    updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in key)
+    return f"{_insert(table, columns)} ON CONFLICT ({', '.join(key)}) DO UPDATE SET {updates}"
+
+
+INSERT_JOURNAL = "INSERT INTO journal (sequence, command) VALUES (?, ?)"
+INSERT_ORDER = _insert("orders", ORDER_COLUMNS)
+FILL_ORDER = (
+    "UPDATE orders SET matched_units = ?, status = ?, updated_at_ms = ?,"
+    " trade_ids = CASE WHEN trade_ids = '' THEN ? ELSE trade_ids || ',' || ? END WHERE order_id = ?"
+)
+CANCEL_ORDER = "UPDATE orders SET status = 'CANCELED', cancel_reason = ?, updated_at_ms = ? WHERE order_id = ?"
+INSERT_TRADE = _insert("trades", TRADE_COLUMNS)
+INSERT_TRADE_PARTY = _insert(
+    "trade_parties", ("owner", "position", "trade_id", "condition_id", "token_id", "maker_address", "matched_at_ms")
+)
+INSERT_PRICE_POINT = _insert("price_points", ("token_id", "at_ms", "price_units"))
+INSERT_NOTIFICATION = _insert("notifications", ("owner", "type", "payload", "created_at_ms"))
+UPDATE_TRADE_STATUS = "UPDATE trades SET status = ?, updated_at_ms = ? WHERE trade_id = ?"
+API_KEY_COLUMNS = ApiKeyRecord.__struct_fields__
+UPSERT_API_KEY = _upsert("api_keys", API_KEY_COLUMNS, ("api_key",))
+DELETE_API_KEY = "DELETE FROM api_keys WHERE api_key = ?"
+WALLET_LINK_COLUMNS = WalletLinkRecord.__struct_fields__
+UPSERT_WALLET_LINK = _upsert("wallet_links", WALLET_LINK_COLUMNS, ("signer", "funder"))
+MARKET_INFO_COLUMNS = MarketInfoRecord.__struct_fields__
+UPSERT_MARKET_INFO = _upsert("market_infos", MARKET_INFO_COLUMNS, ("condition_id",))
+DELETE_NOTIFICATION = "DELETE FROM notifications WHERE owner = ? AND notification_id = ?"

@@ -1,0 +1,394 @@
+"""`SqlStore`: the `Store` written once over a DB-API connection; SQLite and PostgreSQL fill in the hooks.
+
+A store holds two connections: the writer, used by `write` and migrations, and a reader in autocommit
+mode, so queries see every committed batch and never wait on a write in progress. Each connection has
+its own lock, so any thread may call any method.
+
+`write` applies the projection's changes grouped by table, each table's changes in the batch's order,
+and runs of one kind of change with one `executemany`. The tables share no triggers or keys, so this is
+the same end state as applying every change in turn, with far fewer round trips.
+"""
+
+from __future__ import annotations
+
+import abc
+import threading
+from collections.abc import Callable, Collection, Iterator, Sequence
+from contextlib import suppress
+from itertools import groupby
+from typing import Any, ClassVar, Generic, TypeVar
+
+import msgspec
+from msgspec.structs import astuple
+
+from openclob.core import Command
+from openclob.store import schema
+from openclob.store.base import Batch, Journalled, StoreError
+from openclob.store.projection import (
+    ApiKeyDeletion,
+    Change,
+    NotificationDeletion,
+    Notify,
+    OrderCancel,
+    OrderFill,
+    TradeParty,
+    TradeStatus,
+    project,
+)
+from openclob.store.records import (
+    ApiKeyRecord,
+    MakerLegRecord,
+    MarketInfoRecord,
+    NotificationRecord,
+    OrderRecord,
+    PricePointRecord,
+    TradeRecord,
+    WalletLinkRecord,
+)
+
+C = TypeVar("C")
+Row = tuple[Any, ...]
+
+JOURNAL_PAGE_ROWS = 10_000
+"""Journal rows read per query during recovery."""
+LOOKUP_CHUNK_IDS = 500
+"""Order ids per `IN (...)` lookup."""
+
+_encode = msgspec.msgpack.Encoder().encode
+_decode_command = msgspec.msgpack.Decoder(Command).decode
+_decode_legs = msgspec.msgpack.Decoder(list[MakerLegRecord]).decode
+_encode_json = msgspec.json.Encoder().encode
+_decode_payload = msgspec.json.Decoder(dict[str, object]).decode
+_TRADE_IDS = schema.ORDER_COLUMNS.index("trade_ids")
+_MAKER_LEGS = schema.TRADE_COLUMNS.index("maker_legs")
+
+
+def _order_params(record: OrderRecord) -> Row:
+    row = astuple(record)
+    return (*row[:_TRADE_IDS], ",".join(record.trade_ids), *row[_TRADE_IDS + 1 :])
+
+
+def _trade_params(record: TradeRecord) -> Row:
+    return (*astuple(record)[:_MAKER_LEGS], _encode(record.maker_legs))
+
+
+def _api_key_params(record: ApiKeyRecord) -> Row:
+    return (*astuple(record)[:5], int(record.readonly), record.created_at_ms)
+
+
+# change type -> (table, statement, parameters); the table orders the writes (see the module docstring)
+_WRITES: dict[type, tuple[str, str, Callable[[Any], Row]]] = {
+    OrderRecord: ("orders", schema.INSERT_ORDER, _order_params),
+    OrderFill: (
+        "orders",
+        schema.FILL_ORDER,
+        lambda c: (c.matched_units, c.status, c.updated_at_ms, c.trade_id, c.trade_id, c.order_id),
+    ),
+    OrderCancel: ("orders", schema.CANCEL_ORDER, lambda c: (c.reason, c.updated_at_ms, c.order_id)),
+    TradeRecord: ("trades", schema.INSERT_TRADE, _trade_params),
+    TradeStatus: ("trades", schema.UPDATE_TRADE_STATUS, lambda c: (c.status, c.updated_at_ms, c.trade_id)),
+    TradeParty: ("trade_parties", schema.INSERT_TRADE_PARTY, astuple),
+    PricePointRecord: ("price_points", schema.INSERT_PRICE_POINT, astuple),
+    Notify: (
+        "notifications",
+        schema.INSERT_NOTIFICATION,
+        lambda c: (c.owner, c.type, _encode_json(c.payload).decode(), c.created_at_ms),
+    ),
+    NotificationDeletion: ("notifications", schema.DELETE_NOTIFICATION, astuple),
+    ApiKeyRecord: ("api_keys", schema.UPSERT_API_KEY, _api_key_params),
+    ApiKeyDeletion: ("api_keys", schema.DELETE_API_KEY, astuple),
+    WalletLinkRecord: ("wallet_links", schema.UPSERT_WALLET_LINK, astuple),
+    MarketInfoRecord: ("market_infos", schema.UPSERT_MARKET_INFO, astuple),
+}
+
+
+class SqlStore(abc.ABC, Generic[C]):
+    """A `Store` over two connections of type `C`; subclasses connect and run statements."""
+
+    types: ClassVar[dict[str, str]]
+    """The DDL types `int`, `blob` and `serial_key` in this dialect."""
+    driver_errors: ClassVar[tuple[type[Exception], ...]]
+
+    def __init__(self) -> None:
+        self._writer: C | None = None
+        self._reader: C | None = None
+        self._write_lock = threading.Lock()
+        self._read_lock = threading.Lock()
+
+    # ------------------------------------------------------------------ hooks
+
+    @abc.abstractmethod
+    def _connect(self, *, reader: bool) -> C:
+        """Open the writer, or an autocommit reader (called after the schema exists)."""
+
+    @abc.abstractmethod
+    def _execute(self, conn: C, sql: str, params: Sequence[object] = ()) -> list[Row]:
+        """Run one statement; return its rows (none for a statement without a result)."""
+
+    @abc.abstractmethod
+    def _execute_many(self, conn: C, sql: str, rows: Sequence[Sequence[object]]) -> None:
+        """Run one statement for each parameter row."""
+
+    @abc.abstractmethod
+    def _begin(self, conn: C) -> None: ...
+
+    @abc.abstractmethod
+    def _commit(self, conn: C) -> None: ...
+
+    @abc.abstractmethod
+    def _rollback(self, conn: C) -> None: ...
+
+    @abc.abstractmethod
+    def _close(self, conn: C) -> None: ...
+
+    def _insert_journal(self, conn: C, rows: list[tuple[int, bytes]]) -> None:
+        self._execute_many(conn, schema.INSERT_JOURNAL, rows)
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def open(self) -> None:
+        """Connect and migrate the schema to the current version; a no-op when already open."""
+        with self._write_lock, self._read_lock:
+            if self._writer is not None:
+                return
+            writer: C | None = None
+            try:
+                writer = self._connect(reader=False)
+                self._transaction(writer, self._migrate)
+                self._reader = self._connect(reader=True)
+            except BaseException as exc:
+                if writer is not None:
+                    with suppress(*self.driver_errors):
+                        self._close(writer)
+                if isinstance(exc, self.driver_errors):
+                    raise StoreError(f"cannot open the store: {exc}") from exc
+                raise
+            self._writer = writer
+
+    def close(self) -> None:
+        """Close both connections."""
+        with self._write_lock, self._read_lock:
+            for conn in (self._writer, self._reader):
+                if conn is not None:
+                    with suppress(*self.driver_errors):
+                        self._close(conn)
+            self._writer = self._reader = None
+
+    def _migrate(self, conn: C) -> None:
+        self._execute(conn, schema.SCHEMA_VERSION_TABLE.format(**self.types))
+        current = self._execute(conn, "SELECT COALESCE(MAX(version), 0) FROM schema_version")[0][0]
+        if current > len(schema.MIGRATIONS):
+            raise StoreError(f"the store's schema version {current} is newer than this openclob's")
+        for version in range(current + 1, len(schema.MIGRATIONS) + 1):
+            for statement in schema.MIGRATIONS[version - 1]:
+                self._execute(conn, statement.format(**self.types))
+            self._execute(conn, "INSERT INTO schema_version (version) VALUES (?)", (version,))
+
+    def _transaction(self, conn: C, body: Callable[[C], None]) -> None:
+        """Run `body` in one transaction; roll back on any error, raising driver errors as `StoreError`."""
+        try:
+            self._begin(conn)
+            body(conn)
+            self._commit(conn)
+        except BaseException as exc:
+            with suppress(*self.driver_errors):
+                self._rollback(conn)
+            if isinstance(exc, self.driver_errors):
+                raise StoreError(f"{type(exc).__name__}: {exc}") from exc
+            raise
+
+    # ------------------------------------------------------------------ journal and writes
+
+    def write(self, batch: Batch) -> None:
+        """Write the whole batch in one transaction, durable on return, or raise `StoreError`."""
+        with self._write_lock:
+            self._transaction(self._open_connection(self._writer), lambda conn: self._write(conn, batch))
+
+    def _write(self, conn: C, batch: Batch) -> None:
+        if batch.entries:
+            self._insert_journal(conn, [(e.sequence, _encode(e.command)) for e in batch.entries])
+        by_table: dict[str, list[Change]] = {}
+        for change in project(batch, lambda ids: self._order_places(conn, ids)):
+            by_table.setdefault(_WRITES[type(change)][0], []).append(change)
+        for changes in by_table.values():
+            for kind, run in groupby(changes, type):
+                _, statement, params = _WRITES[kind]
+                self._execute_many(conn, statement, [params(c) for c in run])
+
+    def _order_places(self, conn: C, order_ids: Collection[str]) -> dict[str, tuple[str, str]]:
+        ids = list(order_ids)
+        found: dict[str, tuple[str, str]] = {}
+        for start in range(0, len(ids), LOOKUP_CHUNK_IDS):
+            chunk = ids[start : start + LOOKUP_CHUNK_IDS]
+            marks = ", ".join("?" * len(chunk))
+            sql = f"SELECT order_id, condition_id, token_id FROM orders WHERE order_id IN ({marks})"
+            found.update((order_id, (market, token)) for order_id, market, token in self._execute(conn, sql, chunk))
+        return found
+
+    def journal(self) -> Iterator[Journalled]:
+        """Yield every journalled command in sequence order (events empty), a page at a time."""
+        after = 0
+        while True:
+            rows = self._read(
+                "SELECT sequence, command FROM journal WHERE sequence > ? ORDER BY sequence LIMIT ?",
+                (after, JOURNAL_PAGE_ROWS),
+            )
+            for sequence, command in rows:
+                yield Journalled(sequence=sequence, command=_decode_command(command), events=[])
+            if len(rows) < JOURNAL_PAGE_ROWS:
+                return
+            after = rows[-1][0]
+
+    def last_sequence(self) -> int:
+        """The highest journalled sequence, 0 when empty."""
+        value: int = self._read("SELECT COALESCE(MAX(sequence), 0) FROM journal")[0][0]
+        return value
+
+    # ------------------------------------------------------------------ edge state
+
+    def api_keys(self) -> list[ApiKeyRecord]:
+        """Every API key."""
+        rows = self._read(f"SELECT {', '.join(schema.API_KEY_COLUMNS)} FROM api_keys ORDER BY api_key")
+        return [
+            ApiKeyRecord(api_key=k, address=a, nonce=n, secret=s, passphrase=p, readonly=bool(r), created_at_ms=t)
+            for k, a, n, s, p, r, t in rows
+        ]
+
+    def wallet_links(self) -> list[WalletLinkRecord]:
+        """Every wallet link."""
+        rows = self._read("SELECT signer, funder, signature_type FROM wallet_links ORDER BY signer, funder")
+        return [WalletLinkRecord(signer=s, funder=f, signature_type=t) for s, f, t in rows]
+
+    def market_infos(self) -> list[MarketInfoRecord]:
+        """Every market's words."""
+        columns = schema.MARKET_INFO_COLUMNS
+        rows = self._read(f"SELECT {', '.join(columns)} FROM market_infos ORDER BY condition_id")
+        return [MarketInfoRecord(**dict(zip(columns, row, strict=True))) for row in rows]
+
+    # ------------------------------------------------------------------ queries
+
+    def order(self, order_id: str) -> OrderRecord | None:
+        """One order by id, open or closed."""
+        rows = self._read(f"SELECT {', '.join(schema.ORDER_COLUMNS)} FROM orders WHERE order_id = ?", (order_id,))
+        return _order(rows[0]) if rows else None
+
+    def orders(
+        self,
+        owner: str,
+        *,
+        open_only: bool,
+        after_position: int,
+        limit: int,
+        order_id: str | None = None,
+        condition_id: str | None = None,
+        token_id: str | None = None,
+    ) -> list[OrderRecord]:
+        """`owner`'s orders with position > after_position, by position, at most `limit`."""
+        where, params = _filters(owner, after_position, order_id=order_id, condition_id=condition_id, token_id=token_id)
+        if open_only:
+            where += " AND status = 'LIVE'"  # a literal, so the partial index applies
+        sql = f"SELECT {', '.join(schema.ORDER_COLUMNS)} FROM orders WHERE {where} ORDER BY position LIMIT ?"
+        return [_order(row) for row in self._read(sql, (*params, limit))]
+
+    def trades(
+        self,
+        owner: str,
+        *,
+        after_position: int,
+        limit: int,
+        trade_id: str | None = None,
+        condition_id: str | None = None,
+        token_id: str | None = None,
+        maker_address: str | None = None,
+        before_ms: int | None = None,
+        after_ms: int | None = None,
+    ) -> list[TradeRecord]:
+        """Trades in which `owner` took part, by position; `before_ms`/`after_ms` bound the match time, inclusive."""
+        where, params = _filters(
+            owner,
+            after_position,
+            trade_id=trade_id,
+            condition_id=condition_id,
+            token_id=token_id,
+            maker_address=maker_address,
+        )
+        if before_ms is not None:
+            where += " AND matched_at_ms <= ?"
+            params.append(before_ms)
+        if after_ms is not None:
+            where += " AND matched_at_ms >= ?"
+            params.append(after_ms)
+        columns = ", ".join(f"t.{c}" for c in schema.TRADE_COLUMNS)
+        sql = (
+            f"SELECT {columns} FROM (SELECT position, MIN(trade_id) AS trade_id FROM trade_parties"
+            f" WHERE {where} GROUP BY position ORDER BY position LIMIT ?) p"
+            " JOIN trades t ON t.trade_id = p.trade_id ORDER BY p.position"
+        )
+        return [_trade(row) for row in self._read(sql, (*params, limit))]
+
+    def market_trades(self, condition_id: str, limit: int) -> list[TradeRecord]:
+        """The latest trades of a market, newest first."""
+        sql = (
+            f"SELECT {', '.join(schema.TRADE_COLUMNS)} FROM trades WHERE condition_id = ?"
+            " ORDER BY position DESC LIMIT ?"
+        )
+        return [_trade(row) for row in self._read(sql, (condition_id, limit))]
+
+    def notifications(self, owner: str) -> list[NotificationRecord]:
+        """`owner`'s notifications, oldest first."""
+        rows = self._read(
+            "SELECT notification_id, type, payload, created_at_ms FROM notifications"
+            " WHERE owner = ? ORDER BY notification_id",
+            (owner,),
+        )
+        return [
+            NotificationRecord(notification_id=i, owner=owner, type=t, payload=_decode_payload(p), created_at_ms=at)
+            for i, t, p, at in rows
+        ]
+
+    def price_history(self, token_id: str, start_ms: int, end_ms: int) -> list[PricePointRecord]:
+        """Trade prints of one token in [start_ms, end_ms], oldest first."""
+        rows = self._read(
+            "SELECT at_ms, price_units FROM price_points WHERE token_id = ? AND at_ms >= ? AND at_ms <= ?"
+            " ORDER BY at_ms, point_id",
+            (token_id, start_ms, end_ms),
+        )
+        return [PricePointRecord(token_id=token_id, at_ms=at, price_units=p) for at, p in rows]
+
+    # ------------------------------------------------------------------ plumbing
+
+    def _read(self, sql: str, params: Sequence[object] = ()) -> list[Row]:
+        with self._read_lock:
+            conn = self._open_connection(self._reader)
+            try:
+                return self._execute(conn, sql, params)
+            except self.driver_errors as exc:
+                raise StoreError(f"{type(exc).__name__}: {exc}") from exc
+
+    @staticmethod
+    def _open_connection(conn: C | None) -> C:
+        if conn is None:
+            raise StoreError("the store is not open")
+        return conn
+
+
+def _filters(owner: str, after_position: int, **equal: str | None) -> tuple[str, list[object]]:
+    """The WHERE clause of a listing: owner, position, then each given equality."""
+    where = "owner = ? AND position > ?"
+    params: list[object] = [owner, after_position]
+    for column, value in equal.items():
+        if value is not None:
+            where += f" AND {column} = ?"
+            params.append(value)
+    return where, params
+
+
+def _order(row: Row) -> OrderRecord:
+    fields = dict(zip(schema.ORDER_COLUMNS, row, strict=True))
+    trade_ids = fields.pop("trade_ids")
+    return OrderRecord(**fields, trade_ids=trade_ids.split(",") if trade_ids else [])
+
+
+def _trade(row: Row) -> TradeRecord:
+    fields = dict(zip(schema.TRADE_COLUMNS, row, strict=True))
+    return TradeRecord(**{**fields, "maker_legs": _decode_legs(fields["maker_legs"])})

@@ -1,0 +1,266 @@
+"""Shared fixtures for in-process API tests: a fake store, a running service and an httpx client.
+
+The app runs through `httpx.ASGITransport`, which does not run the ASGI lifespan, so the fixtures start
+and stop the service themselves around each test.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+
+from openclob.api.app import build_app
+from openclob.config import Limits, Settings
+from openclob.core import UNIT, CreateMarket, Deposit, OrderPlaced, PlaceOrder, Rejected, Side, Split, Trade
+from openclob.service import Service
+from openclob.store.base import Batch, Journalled
+from openclob.store.records import (
+    ApiKeyRecord,
+    MakerLegRecord,
+    MarketInfoRecord,
+    NotificationRecord,
+    OrderRecord,
+    PricePointRecord,
+    TradeRecord,
+    WalletLinkRecord,
+)
+
+START_MS = 1_700_000_000_000
+CONDITION = "0x" + "c1" * 32
+YES, NO = "1111", "2222"
+OTHER_CONDITION = "0x" + "c2" * 32
+OTHER_YES, OTHER_NO = "3333", "4444"
+
+
+class FakeStore:
+    """An in-memory store with just what the API tests need: batches are kept, trades become records.
+
+    Price points are not derived from trades: tests put them in `price_points` directly.
+    """
+
+    def __init__(self) -> None:
+        self.batches: list[Batch] = []
+        self.trade_records: list[TradeRecord] = []
+        """Oldest first."""
+        self.price_points: list[PricePointRecord] = []
+
+    def open(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+    def journal(self) -> Iterator[Journalled]:
+        return iter(())
+
+    def last_sequence(self) -> int:
+        return 0
+
+    def write(self, batch: Batch) -> None:
+        self.batches.append(batch)
+        for entry in batch.entries:
+            for event in entry.events:
+                if isinstance(event, Trade):
+                    self.trade_records.append(_trade_record(event, batch.settlement_reference))
+
+    def api_keys(self) -> list[ApiKeyRecord]:
+        return []
+
+    def wallet_links(self) -> list[WalletLinkRecord]:
+        return []
+
+    def market_infos(self) -> list[MarketInfoRecord]:
+        return []
+
+    def order(self, order_id: str) -> OrderRecord | None:
+        return None
+
+    def orders(self, owner: str, **filters: Any) -> list[OrderRecord]:
+        return []
+
+    def trades(self, owner: str, **filters: Any) -> list[TradeRecord]:
+        return []
+
+    def market_trades(self, condition_id: str, limit: int) -> list[TradeRecord]:
+        found = [t for t in reversed(self.trade_records) if t.condition_id == condition_id]
+        return found[:limit]
+
+    def notifications(self, owner: str) -> list[NotificationRecord]:
+        return []
+
+    def price_history(self, token_id: str, start_ms: int, end_ms: int) -> list[PricePointRecord]:
+        points = [p for p in self.price_points if p.token_id == token_id and start_ms <= p.at_ms <= end_ms]
+        return sorted(points, key=lambda p: p.at_ms)
+
+
+def _trade_record(trade: Trade, settlement_reference: str) -> TradeRecord:
+    legs = [
+        MakerLegRecord(
+            order_id=f.order_id,
+            owner=f.owner,
+            maker=f.maker,
+            token_id=f.token_id,
+            side=f.side.value,
+            price_units=f.price_units,
+            matched_units=f.matched_units,
+            fee_units=f.fee_units,
+            fee_rate_bps=f.fee_rate_bps,
+            kind=f.kind,
+        )
+        for f in trade.maker_fills
+    ]
+    return TradeRecord(
+        trade_id=trade.trade_id,
+        position=trade.sequence,
+        condition_id=trade.condition_id,
+        taker_order_id=trade.taker_order_id,
+        taker_owner=trade.taker_owner,
+        taker_maker=trade.taker_maker,
+        token_id=trade.token_id,
+        side=trade.side.value,
+        size_units=trade.size_units,
+        collateral_units=trade.collateral_units,
+        fee_units=trade.fee_units,
+        fee_rate_bps=trade.fee_rate_bps,
+        kind=trade.kind,
+        status="MATCHED",
+        matched_at_ms=trade.matched_at_ms,
+        updated_at_ms=trade.matched_at_ms,
+        transaction_hash=settlement_reference,
+        maker_legs=legs,
+    )
+
+
+@dataclass
+class Clock:
+    """A settable clock in unix milliseconds."""
+
+    now_ms: int = START_MS
+
+    def __call__(self) -> int:
+        return self.now_ms
+
+
+@dataclass(frozen=True)
+class User:
+    owner: str
+    address: str
+
+
+ALICE = User("11111111-1111-4111-8111-111111111111", "0x" + "a1" * 20)
+BOB = User("22222222-2222-4222-8222-222222222222", "0x" + "b2" * 20)
+
+_order_ids = itertools.count(1)
+
+
+def units(text: str) -> int:
+    """ "0.55" -> 550_000, without floats."""
+    whole, _, frac = text.partition(".")
+    return int(whole) * UNIT + int((frac + "000000")[:6])
+
+
+@dataclass
+class Env:
+    """A running service with its fake store, clock and a client for its app."""
+
+    service: Service
+    store: FakeStore
+    clock: Clock
+    client: httpx.AsyncClient
+
+    async def list_market(
+        self,
+        condition_id: str = CONDITION,
+        token_ids: tuple[str, str] = (YES, NO),
+        *,
+        question: str = "Will it rain?",
+        slug: str = "will-it-rain",
+        **settings: Any,
+    ) -> None:
+        """Create a market in the core and its words at the edge, as the admin API does."""
+        result = await self.service.submit(
+            CreateMarket(now_ms=0, condition_id=condition_id, token_ids=token_ids, **settings)
+        )
+        assert not isinstance(result.applied.result, Rejected), result.applied.result
+        info = MarketInfoRecord(
+            condition_id=condition_id,
+            question=question,
+            description=f"Resolves Yes if {question}",
+            market_slug=slug,
+            created_at_ms=self.clock.now_ms,
+            end_date_iso="2030-01-01T00:00:00Z",
+        )
+
+        def remember(batch: Batch) -> None:
+            batch.market_infos.append(info)
+            self.service.edge.market_infos[condition_id] = info
+
+        await self.service.run_edge(remember)
+
+    async def fund(self, user: User, condition_id: str = CONDITION) -> None:
+        """Give `user` 10,000 collateral and 1,000 of each token of the market."""
+        await self.service.submit(Deposit(now_ms=0, address=user.address, amount=10_000 * UNIT))
+        await self.service.submit(Split(now_ms=0, address=user.address, condition_id=condition_id, amount=1_000 * UNIT))
+
+    async def place(self, user: User, token_id: str, side: Side, price: str, size: str) -> OrderPlaced:
+        """Place a GTC limit order with amounts as py-clob-client builds them; fail the test if refused."""
+        shares = units(size)
+        collateral = shares * units(price) // UNIT
+        maker, taker = (collateral, shares) if side is Side.BUY else (shares, collateral)
+        command = PlaceOrder(
+            now_ms=0,
+            order_id=f"0x{next(_order_ids):064x}",
+            owner=user.owner,
+            maker=user.address,
+            signer=user.address,
+            token_id=token_id,
+            side=side,
+            maker_amount=maker,
+            taker_amount=taker,
+        )
+        result = (await self.service.submit(command)).applied.result
+        assert isinstance(result, OrderPlaced), result
+        return result
+
+
+@asynccontextmanager
+async def running(limits: Limits | None = None) -> AsyncIterator[Env]:
+    """A started service behind the app, stopped on exit."""
+    store = FakeStore()
+    clock = Clock()
+    settings = Settings(limits=limits or Limits())
+    service = Service(store, settings, clock=clock)
+    app = build_app(service, master_secret=b"x" * 32, admin_token="admin-token")
+    await service.start()
+    try:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            yield Env(service, store, clock, client)
+    finally:
+        await service.stop()
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture
+async def env() -> AsyncIterator[Env]:
+    async with running() as started:
+        yield started
+
+
+@pytest.fixture
+async def market_env(env: Env) -> Env:
+    """`env` with the YES/NO market listed and ALICE and BOB funded."""
+    await env.list_market()
+    await env.fund(ALICE)
+    await env.fund(BOB)
+    return env
