@@ -56,7 +56,7 @@ def _workload(markets: list[tuple[str, str, str]], commands: int, seed: int) -> 
     def place(now_ms: int, crossing: bool) -> PlaceOrder:
         nonlocal counter
         counter += 1
-        condition_id, yes, no = rng.choice(markets)
+        _, yes, no = rng.choice(markets)
         user = rng.randrange(USERS)
         # first-token view: resting bids at 0.30-0.49, asks at 0.51-0.70; a crossing order reaches over
         is_bid = rng.random() < 0.5
