@@ -12,7 +12,7 @@ from openclob.core.modes import TradingMode
 from openclob.core.orders import OrderType, Side
 
 
-class _Command(msgspec.Struct, frozen=True, kw_only=True, tag=True):
+class _Command(msgspec.Struct, frozen=True, kw_only=True, tag=True, gc=False):
     """Base of every command: tagged with its class name, so a journal can decode any of them."""
 
 

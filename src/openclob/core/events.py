@@ -13,27 +13,27 @@ from openclob.core.modes import OrderStatus, TradingMode
 from openclob.core.orders import BookSide, CancelReason, OrderType, Side
 
 
-class MarketListed(msgspec.Struct, frozen=True, kw_only=True):
+class MarketListed(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """A market was created."""
 
     condition_id: str
     token_ids: tuple[str, str]
 
 
-class MarketUpdated(msgspec.Struct, frozen=True, kw_only=True):
+class MarketUpdated(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """A market's settings changed."""
 
     condition_id: str
 
 
-class MarketResolved(msgspec.Struct, frozen=True, kw_only=True):
+class MarketResolved(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """A market was resolved in favour of `winning_token_id`."""
 
     condition_id: str
     winning_token_id: str
 
 
-class OrderAccepted(msgspec.Struct, frozen=True, kw_only=True):
+class OrderAccepted(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """An order passed every check and entered the exchange (it may match at once)."""
 
     order_id: str
@@ -54,7 +54,7 @@ class OrderAccepted(msgspec.Struct, frozen=True, kw_only=True):
     created_at_ms: int
 
 
-class OrderFilled(msgspec.Struct, frozen=True, kw_only=True):
+class OrderFilled(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """An order matched `fill_units` more shares; `matched_units` is its new total."""
 
     order_id: str
@@ -65,7 +65,7 @@ class OrderFilled(msgspec.Struct, frozen=True, kw_only=True):
     status: OrderStatus
 
 
-class OrderCanceled(msgspec.Struct, frozen=True, kw_only=True):
+class OrderCanceled(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """An order left the exchange unmatched (the rest of it, if it was partly matched)."""
 
     order_id: str
@@ -74,7 +74,7 @@ class OrderCanceled(msgspec.Struct, frozen=True, kw_only=True):
     matched_units: int
 
 
-class MakerFill(msgspec.Struct, frozen=True, kw_only=True):
+class MakerFill(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """One maker order's part of a trade, in the maker order's own token and price."""
 
     order_id: str
@@ -90,7 +90,7 @@ class MakerFill(msgspec.Struct, frozen=True, kw_only=True):
     """COMPLEMENTARY (same token), MINT (two BUYs) or MERGE (two SELLs)."""
 
 
-class Trade(msgspec.Struct, frozen=True, kw_only=True):
+class Trade(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """One taker match: the taker's side of it and one leg per maker order.
 
     `kind` is COMPLEMENTARY, MINT or MERGE (the kind of the first leg; legs may differ). `collateral_units`
@@ -116,7 +116,7 @@ class Trade(msgspec.Struct, frozen=True, kw_only=True):
     matched_at_ms: int
 
 
-class BookLevelChanged(msgspec.Struct, frozen=True, kw_only=True):
+class BookLevelChanged(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """A level of the market's book now holds `size_units` (0: the level is gone), in first-token terms.
 
     The second token's book is the mirror: see `for_token`.
@@ -137,7 +137,7 @@ class BookLevelChanged(msgspec.Struct, frozen=True, kw_only=True):
         return self.token_ids[1], side, UNIT - self.price_units
 
 
-class BalanceChanged(msgspec.Struct, frozen=True, kw_only=True):
+class BalanceChanged(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """`address` now holds `free_units` + `reserved_units` of `asset`."""
 
     address: str
@@ -146,7 +146,7 @@ class BalanceChanged(msgspec.Struct, frozen=True, kw_only=True):
     reserved_units: int
 
 
-class TickSizeChanged(msgspec.Struct, frozen=True, kw_only=True):
+class TickSizeChanged(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """The market's tick changed (dynamic tick or operator), for both of its tokens."""
 
     condition_id: str
@@ -155,7 +155,7 @@ class TickSizeChanged(msgspec.Struct, frozen=True, kw_only=True):
     new_tick_units: int
 
 
-class TradingModeChanged(msgspec.Struct, frozen=True, kw_only=True):
+class TradingModeChanged(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """The exchange's trading mode changed."""
 
     old_mode: TradingMode

@@ -103,7 +103,8 @@ class Exchange:
         self._order_sequence = 0
         self._trade_count = 0
         self._events: list[Event] = []
-        self._touched_levels: dict[tuple[str, BookSide, int], None] = {}
+        self._touched_levels: dict[tuple[str, BookSide, int], int] = {}
+        """Book levels this command changed, with their latest size."""
         self._touched_markets: dict[str, None] = {}
         self._handlers: dict[type, Callable[[Any], Result]] = {
             CreateMarket: self._create_market,
@@ -396,14 +397,14 @@ class Exchange:
             taker_cash += cash
             taker_fee += fee
             if shares == maker.remaining_units:
-                book.remove(maker, shares)
+                level_size = book.remove(maker, shares)
                 maker.matched_units += shares
                 maker.status = OrderStatus.MATCHED
                 self._unindex(maker)
             else:
-                book.reduce(maker, shares)
+                level_size = book.reduce(maker, shares)
                 maker.matched_units += shares
-            self._touched_levels[(market.condition_id, maker.book_side, price)] = None
+            self._touched_levels[(market.condition_id, maker.book_side, price)] = level_size
             legs.append(
                 MakerFill(
                     order_id=maker.order_id,
@@ -490,8 +491,8 @@ class Exchange:
     def _rest(self, order: Order, book: Book, expires_at_ms: int | None) -> None:
         if order.side is Side.BUY and order.matched_units:
             self._release(order, order.reserved_units - collateral_for(order.remaining_units, order.price_units))
-        book.add(order)
-        self._touched_levels[(order.condition_id, order.book_side, order.book_price_units)] = None
+        level_size = book.add(order)
+        self._touched_levels[(order.condition_id, order.book_side, order.book_price_units)] = level_size
         self._touched_markets[order.condition_id] = None
         self._open[order.order_id] = order
         self._by_owner.setdefault(order.owner, {})[order.order_id] = None
@@ -520,8 +521,8 @@ class Exchange:
         )
 
     def _cancel_resting(self, order: Order, reason: CancelReason) -> None:
-        self._books[order.condition_id].remove(order, order.remaining_units)
-        self._touched_levels[(order.condition_id, order.book_side, order.book_price_units)] = None
+        level_size = self._books[order.condition_id].remove(order, order.remaining_units)
+        self._touched_levels[(order.condition_id, order.book_side, order.book_price_units)] = level_size
         self._touched_markets[order.condition_id] = None
         self._unindex(order)
         self._close_unmatched(order, reason)
@@ -674,15 +675,15 @@ class Exchange:
         """Report the book levels and balances this command touched, and apply the dynamic tick."""
         events = self._events
         if self._touched_levels:
-            books, markets = self._books, self.markets
-            for condition_id, book_side, price in self._touched_levels:
+            markets = self.markets
+            for (condition_id, book_side, price), size in self._touched_levels.items():
                 events.append(
                     BookLevelChanged(
                         condition_id=condition_id,
                         token_ids=markets[condition_id].token_ids,
                         book_side=book_side,
                         price_units=price,
-                        size_units=books[condition_id].level_size(book_side, price),
+                        size_units=size,
                     )
                 )
             self._touched_levels.clear()
@@ -693,9 +694,7 @@ class Exchange:
                     book = self._books[condition_id]
                     self._set_tick(market, market.wanted_tick(book.best_bid(), book.best_ask()))
             self._touched_markets.clear()
-        ledger = self.ledger
-        for address, asset in ledger.take_touched():
-            free, reserved = ledger.entry(address, asset)
+        for address, asset, free, reserved in self.ledger.take_changes():
             events.append(BalanceChanged(address=address, asset=asset, free_units=free, reserved_units=reserved))
 
 

@@ -123,11 +123,17 @@ class Ledger:
         self.touched[key] = None
         return amount
 
-    def take_touched(self) -> list[tuple[str, str]]:
-        """Return and forget the (address, asset) pairs changed since the last call."""
-        touched = list(self.touched)
+    def take_changes(self) -> list[tuple[str, str, int, int]]:
+        """Return (address, asset, free, reserved) of every balance changed since the last call, and forget them."""
+        if not self.touched:
+            return []
+        balances = self._balances
+        changes = []
+        for key in self.touched:
+            entry = balances[key]
+            changes.append((key[0], key[1], entry[FREE], entry[RESERVED]))
         self.touched.clear()
-        return touched
+        return changes
 
     def items(self) -> list[tuple[str, str, int, int]]:
         """Every (address, asset, free, reserved) with a non-zero amount, sorted."""

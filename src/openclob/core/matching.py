@@ -19,7 +19,7 @@ from openclob.core.book import Book
 from openclob.core.orders import BookSide, Order, Side, to_book_price
 
 
-class PlannedFill(msgspec.Struct, frozen=True):
+class PlannedFill(msgspec.Struct, frozen=True, gc=False):
     """One maker order and the shares it gives the taker at its own level."""
 
     maker: Order
@@ -27,7 +27,7 @@ class PlannedFill(msgspec.Struct, frozen=True):
     book_price_units: int
 
 
-class MatchPlan(msgspec.Struct, frozen=True):
+class MatchPlan(msgspec.Struct, frozen=True, gc=False):
     """Everything a taker would match, and whether it passed over its own resting orders."""
 
     fills: list[PlannedFill]

@@ -61,7 +61,7 @@ def to_book_price(price_units: int, token_index: int) -> int:
     return price_units if token_index == 0 else UNIT - price_units
 
 
-class Order(msgspec.Struct):
+class Order(msgspec.Struct, gc=False):
     """An accepted order and what is left of it. Mutated only by the exchange."""
 
     order_id: str

@@ -98,7 +98,7 @@ MESSAGES: dict[Reject, str] = {
 }
 
 
-class Rejected(msgspec.Struct, frozen=True):
+class Rejected(msgspec.Struct, frozen=True, gc=False):
     """The result of a refused command: the rule that failed and the message for the client."""
 
     reject: Reject

@@ -9,7 +9,7 @@ from openclob.core.modes import OrderStatus
 from openclob.core.rejects import Rejected
 
 
-class OrderPlaced(msgspec.Struct, frozen=True):
+class OrderPlaced(msgspec.Struct, frozen=True, gc=False):
     """An accepted order: what it matched at once and where it stands now.
 
     `making_units`/`taking_units` are what the taker gave and received in the immediate match (the
@@ -29,21 +29,21 @@ class OrderPlaced(msgspec.Struct, frozen=True):
         return "matched" if self.matched_units else "live"
 
 
-class Canceled(msgspec.Struct, frozen=True):
+class Canceled(msgspec.Struct, frozen=True, gc=False):
     """Which orders a cancel took off the book, and why the others were not."""
 
     canceled: tuple[str, ...]
     not_canceled: dict[str, str] = msgspec.field(default_factory=dict)
 
 
-class Done(msgspec.Struct, frozen=True):
+class Done(msgspec.Struct, frozen=True, gc=False):
     """A command that succeeded and has nothing more to say."""
 
 
 Result = OrderPlaced | Canceled | Done | Rejected
 
 
-class Applied(msgspec.Struct, frozen=True):
+class Applied(msgspec.Struct, frozen=True, gc=False):
     """What `Exchange.apply` returns: the result for the caller and the events for everyone else."""
 
     result: Result

@@ -33,7 +33,7 @@ MARKET_ORDER_COLLATERAL_DECIMALS = 2
 SHARE_DECIMALS = 2
 
 
-class PricedOrder(msgspec.Struct, frozen=True):
+class PricedOrder(msgspec.Struct, frozen=True, gc=False):
     """What validation derived from an order's amounts."""
 
     price_units: int
