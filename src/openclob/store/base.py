@@ -132,7 +132,8 @@ class Store(Protocol):
     ) -> list[TradeRecord]:
         """Trades in which `owner` took part (as taker or maker), by position, at most `limit`.
 
-        `token_id` and `maker_address` match the taker side or any of `owner`'s maker legs.
+        `token_id` and `maker_address` match the taker side or any of `owner`'s maker legs; `before_ms` and
+        `after_ms` bound `matched_at_ms`, both inclusive.
         """
         ...
 

@@ -6,7 +6,9 @@ its own lock, so any thread may call any method.
 
 `write` applies the projection's changes grouped by table, each table's changes in the batch's order,
 and runs of one kind of change with one `executemany`. The tables share no triggers or keys, so this is
-the same end state as applying every change in turn, with far fewer round trips.
+the same end state as applying every change in turn, with far fewer round trips. New orders go apart
+from updates of orders: the projection folds every change to an order of this batch into its insert,
+so the updates only touch orders of earlier batches, and the two groups never meet on a row.
 """
 
 from __future__ import annotations
@@ -76,15 +78,15 @@ def _api_key_params(record: ApiKeyRecord) -> Row:
     return (*astuple(record)[:5], int(record.readonly), record.created_at_ms)
 
 
-# change type -> (table, statement, parameters); the table orders the writes (see the module docstring)
+# change type -> (group, statement, parameters); see the module docstring for the groups
 _WRITES: dict[type, tuple[str, str, Callable[[Any], Row]]] = {
     OrderRecord: ("orders", schema.INSERT_ORDER, _order_params),
     OrderFill: (
-        "orders",
+        "order_updates",
         schema.FILL_ORDER,
         lambda c: (c.matched_units, c.status, c.updated_at_ms, c.trade_id, c.trade_id, c.order_id),
     ),
-    OrderCancel: ("orders", schema.CANCEL_ORDER, lambda c: (c.reason, c.updated_at_ms, c.order_id)),
+    OrderCancel: ("order_updates", schema.CANCEL_ORDER, lambda c: (c.reason, c.updated_at_ms, c.order_id)),
     TradeRecord: ("trades", schema.INSERT_TRADE, _trade_params),
     TradeStatus: ("trades", schema.UPDATE_TRADE_STATUS, lambda c: (c.status, c.updated_at_ms, c.trade_id)),
     TradeParty: ("trade_parties", schema.INSERT_TRADE_PARTY, astuple),
@@ -207,10 +209,10 @@ class SqlStore(abc.ABC, Generic[C]):
     def _write(self, conn: C, batch: Batch) -> None:
         if batch.entries:
             self._insert_journal(conn, [(e.sequence, _encode(e.command)) for e in batch.entries])
-        by_table: dict[str, list[Change]] = {}
+        groups: dict[str, list[Change]] = {}
         for change in project(batch, lambda ids: self._order_places(conn, ids)):
-            by_table.setdefault(_WRITES[type(change)][0], []).append(change)
-        for changes in by_table.values():
+            groups.setdefault(_WRITES[type(change)][0], []).append(change)
+        for changes in groups.values():
             for kind, run in groupby(changes, type):
                 _, statement, params = _WRITES[kind]
                 self._execute_many(conn, statement, [params(c) for c in run])

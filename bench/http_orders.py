@@ -1,0 +1,176 @@
+"""POST /order over HTTP: sustained orders/s, latency at a fixed offered rate, and a 10,000-order market cancel.
+
+A real `openclob serve` (SQLite by default, `--db postgresql://...` for PostgreSQL) takes signed orders from
+many wallets, prepared ahead; a load generator in its own process posts them over keep-alive connections.
+
+    ./run bench http_orders [--db URL] [--orders 20000] [--connections 32] [--rate 1000] [--seconds 10]
+
+Prints `http_orders_p50_ms`/`http_orders_p99_ms` at the offered rate, `cancel_market_orders_10k: <ms> ms`,
+and last the headline `http_orders: <N> orders/s` (sustained, closed loop).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import multiprocessing
+import time
+from collections import Counter
+from typing import Any
+
+import httpx
+
+from _loadgen import Server, Wallet, percentile, raw_request, read_response, start_server
+
+UNIT = 1_000_000
+
+
+def _prepare(server: Server, wallets: list[Wallet], token: str, count: int, salt_base: int) -> list[bytes]:
+    """Signed order requests, round robin over the wallets: 90% rest on either side, 10% cross."""
+    requests = []
+    for i in range(count):
+        wallet = wallets[i % len(wallets)]
+        if i % 10 == 9:
+            side, price = "BUY", 600_000  # crosses the asks resting from 0.55
+        elif i % 2:
+            side, price = "BUY", 10_000 * (1 + i % 45)
+        else:
+            side, price = "SELL", 10_000 * (55 + i % 45)
+        body = wallet.order_body(token, side, price, 5 * UNIT, salt_base + i)
+        requests.append(raw_request("POST", "/order", server.port, wallet.l2_headers("POST", "/order", body), body))
+    return requests
+
+
+async def _closed_loop(port: int, requests: list[bytes], connections: int) -> tuple[float, Counter[int]]:
+    pending = iter(requests)
+    statuses: Counter[int] = Counter()
+
+    async def worker() -> None:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        for request in pending:
+            writer.write(request)
+            status, _ = await read_response(reader)
+            statuses[status] += 1
+        writer.close()
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(connections)))
+    return time.perf_counter() - started, statuses
+
+
+async def _open_loop(
+    port: int, requests: list[bytes], rate: float, connections: int
+) -> tuple[list[float], Counter[int]]:
+    free: asyncio.Queue[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = asyncio.Queue()
+    for _ in range(connections):
+        free.put_nowait(await asyncio.open_connection("127.0.0.1", port))
+    latencies: list[float] = []
+    statuses: Counter[int] = Counter()
+
+    async def send(request: bytes, due: float) -> None:
+        reader, writer = await free.get()
+        writer.write(request)
+        status, _ = await read_response(reader)
+        latencies.append(time.perf_counter() - due)
+        statuses[status] += 1
+        free.put_nowait((reader, writer))
+
+    loop = asyncio.get_running_loop()
+    start = time.perf_counter() + 0.1
+    tasks = []
+    for i, request in enumerate(requests):
+        due = start + i / rate
+        delay = due - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(loop.create_task(send(request, due)))
+    await asyncio.gather(*tasks)
+    return latencies, statuses
+
+
+def _in_process(target: Any, *args: Any) -> Any:
+    """Run the load in a child process (its own core) and return what it returns."""
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    child = context.Process(target=lambda: queue.put(asyncio.run(target(*args))))
+    child.start()
+    result = queue.get()
+    child.join()
+    return result
+
+
+def _cancel_market_orders_10k(server: Server, condition_id: str, token: str) -> float:
+    """Place 10,000 resting orders of one user in one market, then time one DELETE /cancel-market-orders."""
+    wallet = Wallet(1_000_000)
+    wallet.create_api_key(server)
+    server.admin("POST", "/admin/balances", {"address": wallet.address, "asset": "COLLATERAL", "amount": "1000000"})
+    with httpx.Client(base_url=server.url, timeout=60) as client:
+        for start in range(0, 10_000, 15):
+            bodies = [
+                json.loads(wallet.order_body(token, "BUY", 10_000 * (1 + i % 40), 5 * UNIT, 7_000_000 + i))
+                for i in range(start, min(start + 15, 10_000))
+            ]
+            body = json.dumps(bodies, separators=(",", ":")).encode()
+            response = client.post("/orders", content=body, headers=wallet.l2_headers("POST", "/orders", body))
+            if response.status_code != 200 or not all(r["success"] for r in response.json()):
+                raise RuntimeError(f"placing orders failed: {response.text[:300]}")
+        body = json.dumps({"market": condition_id, "asset_id": ""}, separators=(",", ":")).encode()
+        headers = wallet.l2_headers("DELETE", "/cancel-market-orders", body)
+        started = time.perf_counter()
+        response = client.request("DELETE", "/cancel-market-orders", content=body, headers=headers)
+        elapsed = time.perf_counter() - started
+    canceled = len(response.json()["canceled"])
+    if canceled != 10_000:
+        raise RuntimeError(f"cancelled {canceled} orders, expected 10000")
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--db", default=None)
+    parser.add_argument("--wallets", type=int, default=100)
+    parser.add_argument("--orders", type=int, default=20_000)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--rate", type=float, default=1_000)
+    parser.add_argument("--seconds", type=float, default=10)
+    args = parser.parse_args()
+
+    server = start_server(args.db)
+    try:
+        market = server.admin("POST", "/admin/markets", {"question": "benchmark", "dynamic_tick": False})
+        condition_id, token = market["condition_id"], market["tokens"][0]["token_id"]
+        wallets = [Wallet(i) for i in range(args.wallets)]
+        for wallet in wallets:
+            wallet.create_api_key(server)
+            server.admin(
+                "POST", "/admin/balances", {"address": wallet.address, "asset": "COLLATERAL", "amount": "1000000"}
+            )
+            server.admin(
+                "POST", "/admin/split", {"address": wallet.address, "condition_id": condition_id, "amount": "100000"}
+            )
+
+        fixed = _prepare(server, wallets, token, int(args.rate * args.seconds), salt_base=1)
+        latencies, statuses = _in_process(_open_loop, server.port, fixed, args.rate, 64)
+        print(f"offered {args.rate:.0f} orders/s for {args.seconds:.0f} s: statuses {dict(statuses)}")
+        print(f"http_orders_p50_ms: {percentile(latencies, 0.50) * 1000:.2f} ms")
+        print(f"http_orders_p99_ms: {percentile(latencies, 0.99) * 1000:.2f} ms")
+
+        sustained = _prepare(server, wallets, token, args.orders, salt_base=10_000_000)
+        elapsed, statuses = _in_process(_closed_loop, server.port, sustained, args.connections)
+        print(
+            f"sustained: {args.orders} orders in {elapsed:.2f} s over {args.connections} connections: {dict(statuses)}"
+        )
+        if set(statuses) != {200}:
+            raise RuntimeError(f"some orders failed: {dict(statuses)}")
+
+        other = server.admin("POST", "/admin/markets", {"question": "cancel benchmark", "dynamic_tick": False})
+        cancel_s = _cancel_market_orders_10k(server, other["condition_id"], other["tokens"][0]["token_id"])
+        print(f"cancel_market_orders_10k: {cancel_s * 1000:.1f} ms")
+        print(f"http_orders: {args.orders / elapsed:.0f} orders/s")
+    finally:
+        server.stop()
+
+
+if __name__ == "__main__":
+    main()
