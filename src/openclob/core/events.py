@@ -70,6 +70,8 @@ class OrderCanceled(msgspec.Struct, frozen=True, kw_only=True, gc=False):
 
     order_id: str
     owner: str
+    condition_id: str
+    token_id: str
     reason: CancelReason
     matched_units: int
 

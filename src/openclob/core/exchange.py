@@ -74,6 +74,7 @@ from openclob.core.validation import price_order
 MAX_FEE_RATE_BPS = 1000
 """The CTF exchange's maximum fee rate."""
 
+BID, ASK = BookSide.BID, BookSide.ASK
 NOT_FOUND = "order not found"
 _NO_MATCH = MatchPlan([], 0, False)
 ALREADY_CLOSED = "already canceled or matched"
@@ -103,8 +104,10 @@ class Exchange:
         self._order_sequence = 0
         self._trade_count = 0
         self._events: list[Event] = []
-        self._touched_levels: dict[tuple[str, BookSide, int], int] = {}
-        """Book levels this command changed, with their latest size."""
+        self._touched_levels: dict[tuple[str, bool, int], int] = {}
+        """Book levels this command changed, keyed (condition, is bid, price), with their latest size.
+
+        The side is a bool, not the BookSide enum, because hashing an enum runs Python code."""
         self._touched_markets: dict[str, None] = {}
         self._handlers: dict[type, Callable[[Any], Result]] = {
             CreateMarket: self._create_market,
@@ -404,7 +407,7 @@ class Exchange:
             else:
                 level_size = book.reduce(maker, shares)
                 maker.matched_units += shares
-            self._touched_levels[(market.condition_id, maker.book_side, price)] = level_size
+            self._touched_levels[(market.condition_id, maker.book_side is BID, price)] = level_size
             legs.append(
                 MakerFill(
                     order_id=maker.order_id,
@@ -492,7 +495,7 @@ class Exchange:
         if order.side is Side.BUY and order.matched_units:
             self._release(order, order.reserved_units - collateral_for(order.remaining_units, order.price_units))
         level_size = book.add(order)
-        self._touched_levels[(order.condition_id, order.book_side, order.book_price_units)] = level_size
+        self._touched_levels[(order.condition_id, order.book_side is BID, order.book_price_units)] = level_size
         self._touched_markets[order.condition_id] = None
         self._open[order.order_id] = order
         self._by_owner.setdefault(order.owner, {})[order.order_id] = None
@@ -517,12 +520,19 @@ class Exchange:
         order.status = OrderStatus.CANCELED
         order.cancel_reason = reason
         self._events.append(
-            OrderCanceled(order_id=order.order_id, owner=order.owner, reason=reason, matched_units=order.matched_units)
+            OrderCanceled(
+                order_id=order.order_id,
+                owner=order.owner,
+                condition_id=order.condition_id,
+                token_id=order.token_id,
+                reason=reason,
+                matched_units=order.matched_units,
+            )
         )
 
     def _cancel_resting(self, order: Order, reason: CancelReason) -> None:
         level_size = self._books[order.condition_id].remove(order, order.remaining_units)
-        self._touched_levels[(order.condition_id, order.book_side, order.book_price_units)] = level_size
+        self._touched_levels[(order.condition_id, order.book_side is BID, order.book_price_units)] = level_size
         self._touched_markets[order.condition_id] = None
         self._unindex(order)
         self._close_unmatched(order, reason)
@@ -676,12 +686,12 @@ class Exchange:
         events = self._events
         if self._touched_levels:
             markets = self.markets
-            for (condition_id, book_side, price), size in self._touched_levels.items():
+            for (condition_id, is_bid, price), size in self._touched_levels.items():
                 events.append(
                     BookLevelChanged(
                         condition_id=condition_id,
                         token_ids=markets[condition_id].token_ids,
-                        book_side=book_side,
+                        book_side=BID if is_bid else ASK,
                         price_units=price,
                         size_units=size,
                     )
