@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import functools
 import secrets
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import msgspec
 from starlette.requests import Request
@@ -12,7 +13,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from openclob.api import cursor
-from openclob.api.auth import l2_key
+from openclob.api.auth import l2_key, reader_keys
 from openclob.api.errors import (
     INVALID_ASSET_TYPE,
     INVALID_HEARTBEAT_ID,
@@ -28,7 +29,9 @@ from openclob.api.wire import open_order, trade
 from openclob.core import COLLATERAL, Heartbeat
 from openclob.service import Service
 from openclob.store.base import Batch
-from openclob.store.records import ApiKeyRecord
+from openclob.store.records import ApiKeyRecord, OrderRecord, TradeRecord
+
+R = TypeVar("R", OrderRecord, TradeRecord)
 
 UNLIMITED_ALLOWANCE = str(2**256 - 1)
 SIGNATURE_TYPES = {"0": 0, "1": 1, "2": 2, "3": 3, "EOA": 0, "POLY_PROXY": 1, "POLY_GNOSIS_SAFE": 2, "GNOSIS_SAFE": 2}
@@ -47,38 +50,63 @@ def _position(request: Request, message: str) -> int | None:
     return position
 
 
+async def _readers(request: Request) -> tuple[Service, list[str]]:
+    service: Service = request.app.state.service
+    body = await read_body(request, service.settings.limits.max_body_bytes)
+    return service, reader_keys(request, service, body)
+
+
+async def _merged(service: Service, owners: list[str], fetch: Callable[[str], list[R]], limit: int) -> list[R]:
+    """One page over several owners' rows: each owner's next page, merged by position, deduplicated."""
+    rows: dict[tuple[str, int], R] = {}
+    for owner in owners:
+        for row in await service.read(fetch, owner):
+            rows.setdefault((_row_id(row), row.position), row)
+    return sorted(rows.values(), key=lambda row: row.position)[:limit]
+
+
+def _row_id(row: OrderRecord | TradeRecord) -> str:
+    return row.order_id if isinstance(row, OrderRecord) else row.trade_id
+
+
 async def get_orders(request: Request) -> Response:
     """GET /data/orders (and /orders): the caller's open orders, filtered and paginated."""
-    service, key, _ = await _authenticated(request)
+    service, owners = await _readers(request)
     position = _position(request, INVALID_ORDER_PARAMS)
     limit = service.settings.limits.page_size
     if position is None:
         return ok(cursor.page([], [], limit))
-    records = await service.read(
-        functools.partial(
-            service.store.orders,
-            key.api_key,
-            open_only=True,
-            after_position=position,
-            limit=limit,
-            order_id=query(request, "id"),
-            condition_id=query(request, "market"),
-            token_id=query(request, "asset_id"),
-        )
+    fetch = functools.partial(
+        _orders_of,
+        service,
+        after_position=position,
+        limit=limit,
+        order_id=query(request, "id"),
+        condition_id=query(request, "market"),
+        token_id=query(request, "asset_id"),
     )
+    records = await _merged(service, owners, fetch, limit)
     markets = service.exchange.markets
     data: list[object] = [open_order(r, markets[r.condition_id]) for r in records]
     return ok(cursor.page(data, [r.position for r in records], limit))
 
 
+def _orders_of(service: Service, owner: str, **filters: Any) -> list[OrderRecord]:
+    return service.store.orders(owner, open_only=True, **filters)
+
+
+def _trades_of(service: Service, owner: str, **filters: Any) -> list[TradeRecord]:
+    return service.store.trades(owner, **filters)
+
+
 async def get_order(request: Request) -> Response:
     """GET /data/order/{order_id} (and /order/{order_id}): one of the caller's orders, open or closed."""
-    service, key, _ = await _authenticated(request)
+    service, owners = await _readers(request)
     order_id = request.path_params["order_id"]
     if not ORDER_ID.match(order_id):
         raise ApiError(400, INVALID_ORDER_ID)
     record = await service.read(service.store.order, order_id)
-    if record is None or record.owner != key.api_key:
+    if record is None or record.owner not in owners:
         raise ApiError(404, "order not found")
     return ok(open_order(record, service.exchange.markets[record.condition_id]))
 
@@ -94,29 +122,35 @@ def _seconds_ms(request: Request, name: str) -> int | None:
 
 async def get_trades(request: Request) -> Response:
     """GET /data/trades (and /trades): trades the caller took part in, as taker or maker."""
-    service, key, _ = await _authenticated(request)
+    service, owners = await _readers(request)
     position = _position(request, INVALID_TRADE_PARAMS)
     limit = service.settings.limits.page_size
     if position is None:
         return ok(cursor.page([], [], limit))
     maker_address = query(request, "maker_address")
-    records = await service.read(
-        functools.partial(
-            service.store.trades,
-            key.api_key,
-            after_position=position,
-            limit=limit,
-            trade_id=query(request, "id"),
-            condition_id=query(request, "market"),
-            token_id=query(request, "asset_id"),
-            maker_address=maker_address.lower() if maker_address else None,
-            before_ms=_seconds_ms(request, "before"),
-            after_ms=_seconds_ms(request, "after"),
-        )
+    fetch = functools.partial(
+        _trades_of,
+        service,
+        after_position=position,
+        limit=limit,
+        trade_id=query(request, "id"),
+        condition_id=query(request, "market"),
+        token_id=query(request, "asset_id"),
+        maker_address=maker_address.lower() if maker_address else None,
+        before_ms=_seconds_ms(request, "before"),
+        after_ms=_seconds_ms(request, "after"),
     )
+    records = await _merged(service, owners, fetch, limit)
     markets = service.exchange.markets
-    data: list[object] = [trade(r, markets[r.condition_id], key.api_key) for r in records]
+    data: list[object] = [trade(r, markets[r.condition_id], _viewer(r, owners)) for r in records]
     return ok(cursor.page(data, [r.position for r in records], limit))
+
+
+def _viewer(record: TradeRecord, owners: list[str]) -> str:
+    """Which of the reader's keys took part in the trade (the taker's, if it was one of them)."""
+    if record.taker_owner in owners:
+        return record.taker_owner
+    return next((leg.owner for leg in record.maker_legs if leg.owner in owners), owners[0])
 
 
 def _funder(service: Service, key: ApiKeyRecord, signature_type: int) -> str:

@@ -67,3 +67,19 @@ def l2_key(request: Request, service: Service, body: bytes) -> ApiKeyRecord:
     if not verify_hmac(record.secret, timestamp, request.method, request.url.path, body, signature):
         raise ApiError(401, UNAUTHORIZED)
     return record
+
+
+def reader_keys(request: Request, service: Service, body: bytes) -> list[str]:
+    """The API keys whose orders and trades the caller may read.
+
+    L2: the caller's own key. A read-only key (`POLY_READONLY_API_KEY` with `POLY_ADDRESS`, no HMAC): every
+    full key of the address it was created for.
+    """
+    readonly = request.headers.get("poly_readonly_api_key")
+    if readonly is None:
+        return [l2_key(request, service, body).api_key]
+    record = service.edge.api_keys.get(readonly)
+    address = request.headers.get("poly_address", "").lower()
+    if record is None or not record.readonly or record.address != address:
+        raise ApiError(401, UNAUTHORIZED)
+    return sorted(r.api_key for r in service.edge.api_keys.values() if r.address == address and not r.readonly)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import uuid
+
+import msgspec
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from openclob.api.auth import l1_address, l2_key
 from openclob.api.errors import COULD_NOT_CREATE_KEY, COULD_NOT_DERIVE_KEY, ApiError
-from openclob.api.http import ok, read_body
+from openclob.api.http import decode, ok, read_body
 from openclob.core import Deposit
 from openclob.crypto import derive_api_credentials
 from openclob.service import Service
@@ -93,10 +96,73 @@ async def closed_only(request: Request) -> Response:
     return ok({"closed_only": False})
 
 
+async def create_readonly_key(request: Request) -> Response:
+    """POST /auth/readonly-api-key: a key that reads the address's orders and trades, without a secret."""
+    service = _service(request)
+    key = l2_key(request, service, await read_body(request, service.settings.limits.max_body_bytes))
+    record = ApiKeyRecord(
+        api_key=str(uuid.uuid4()),
+        address=key.address,
+        nonce=0,
+        secret="",
+        passphrase="",
+        readonly=True,
+        created_at_ms=service.now_ms(),
+    )
+
+    def create(batch: Batch) -> None:
+        batch.api_keys.append(record)
+        service.edge.add_key(record)
+
+    await service.run_edge(create)
+    return ok({"apiKey": record.api_key})
+
+
+async def list_readonly_keys(request: Request) -> Response:
+    """GET /auth/readonly-api-keys: the address's read-only keys."""
+    service = _service(request)
+    key = l2_key(request, service, await read_body(request, service.settings.limits.max_body_bytes))
+    return ok(sorted(r.api_key for r in service.edge.api_keys.values() if r.readonly and r.address == key.address))
+
+
+class _ReadonlyKey(msgspec.Struct):
+    key: str
+
+
+async def delete_readonly_key(request: Request) -> Response:
+    """DELETE /auth/readonly-api-key {"key"}: only a key of the caller's own address."""
+    service = _service(request)
+    body = await read_body(request, service.settings.limits.max_body_bytes)
+    key = l2_key(request, service, body)
+    target = decode(body, _ReadonlyKey, "Invalid readonly api key payload").key
+    record = service.edge.api_keys.get(target)
+    if record is None or not record.readonly or record.address != key.address:
+        raise ApiError(404, "readonly api key not found")
+
+    def delete(batch: Batch) -> None:
+        batch.deleted_api_keys.append(target)
+        service.edge.remove_key(target)
+
+    await service.run_edge(delete)
+    return ok(True)
+
+
+async def validate_readonly_key(request: Request) -> Response:
+    """GET /auth/validate-readonly-api-key?address=&key=: whether the key is a read-only key of that address."""
+    service = _service(request)
+    record = service.edge.api_keys.get(request.query_params.get("key", ""))
+    address = request.query_params.get("address", "").lower()
+    return ok({"valid": record is not None and record.readonly and record.address == address})
+
+
 ROUTES = [
     Route("/auth/api-key", create_api_key, methods=["POST"]),
     Route("/auth/derive-api-key", derive_api_key, methods=["GET"]),
     Route("/auth/api-keys", list_api_keys, methods=["GET"]),
     Route("/auth/api-key", delete_api_key, methods=["DELETE"]),
     Route("/auth/ban-status/closed-only", closed_only, methods=["GET"]),
+    Route("/auth/readonly-api-key", create_readonly_key, methods=["POST"]),
+    Route("/auth/readonly-api-keys", list_readonly_keys, methods=["GET"]),
+    Route("/auth/readonly-api-key", delete_readonly_key, methods=["DELETE"]),
+    Route("/auth/validate-readonly-api-key", validate_readonly_key, methods=["GET"]),
 ]
