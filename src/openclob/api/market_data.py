@@ -25,6 +25,13 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from openclob.api.errors import (
+    HISTORY_EXCLUSIVE,
+    HISTORY_FIDELITY,
+    HISTORY_INTERVAL,
+    HISTORY_MARKET,
+    HISTORY_ORDER,
+    HISTORY_RANGE_REQUIRED,
+    HISTORY_TIMESTAMP,
     INVALID_PAYLOAD,
     INVALID_SIDE,
     INVALID_TOKEN_ID,
@@ -58,13 +65,6 @@ HISTORY_INTERVAL_SECONDS: dict[str, int | None] = {
 """/prices-history intervals, ending now; "1m" is a month (30 days); None means from the beginning."""
 
 # /prices-history filter errors (400): the reference gives only the status, not the words.
-HISTORY_MARKET = "invalid filters: market must be a token id"
-HISTORY_TIMESTAMP = "invalid filters: startTs and endTs must be unix seconds"
-HISTORY_ORDER = "invalid filters: startTs must not be after endTs"
-HISTORY_INTERVAL = "invalid filters: interval must be one of max, all, 1m, 1w, 1d, 6h, 1h"
-HISTORY_EXCLUSIVE = "invalid filters: give either interval or startTs/endTs, not both"
-HISTORY_RANGE_REQUIRED = "invalid filters: interval or startTs and endTs is required"
-HISTORY_FIDELITY = "invalid filters: fidelity must be a whole number of minutes, at least 1"
 
 
 class _BookParams(msgspec.Struct):

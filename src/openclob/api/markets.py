@@ -24,7 +24,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from openclob.api import cursor
-from openclob.api.errors import INVALID_MARKET, MARKET_NOT_FOUND, ApiError
+from openclob.api.errors import INVALID_CURSOR, INVALID_MARKET, MARKET_NOT_FOUND, ApiError
 from openclob.api.http import ok, query
 from openclob.api.wire import best_prices, decimal, last_trade_price, midpoint, number, outcome_of, tick_number
 from openclob.core import UNIT
@@ -33,7 +33,6 @@ from openclob.service import Service
 from openclob.store.records import TradeRecord
 
 CONDITION_ID = re.compile(r"^0x[0-9a-fA-F]{64}$")
-INVALID_CURSOR = "Invalid next_cursor"
 NO_PRICE = 0.5
 """A token's price before any trade or two-sided quote."""
 
