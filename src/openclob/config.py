@@ -22,6 +22,27 @@ class Limits:
     heartbeat_timeout_ms: int = 15_000
     """10 s between heartbeats plus Polymarket's grace of up to 5 s."""
     market_trades_limit: int = 100
+    ws_queue_max_events: int = 10_000
+    """Events waiting for one WebSocket before it is closed as too slow (its client reconnects and resyncs)."""
+    ws_queue_max_bytes: int = 16_777_216
+    """Bytes of events waiting for one WebSocket before it is closed as too slow."""
+    ws_frame_max_events: int = 1_000
+    """Events merged into one frame when a socket's writer has fallen behind."""
+    ws_frame_max_bytes: int = 262_144
+    """Bytes merged into one frame (clients cap messages: the Python websockets package at 1 MiB)."""
+    ws_flush_interval_ms: int = 20
+    """Market events of the batches within this interval go out together: one frame per socket, not per batch
+    (a write per socket per batch would cost more than the batch). 0 sends each batch at once."""
+    ws_idle_timeout_ms: int = 300_000
+    """A WebSocket that sends nothing (not even PING) for this long is closed."""
+    ws_close_timeout_ms: int = 1_000
+    """How long closing a WebSocket may wait for its peer to take the close frame."""
+    ws_max_subscriptions: int = 1_000
+    """Assets (market channel) or markets (user channel) one WebSocket may follow."""
+    ws_max_message_bytes: int = 131_072
+    """The largest message a client may send on a WebSocket."""
+    ws_tracked_trades: int = 100_000
+    """Trades remembered for their status changes (MINED, CONFIRMED) on the user channel."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

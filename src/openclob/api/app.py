@@ -19,6 +19,8 @@ from openclob.api import account, admin, keys, market_data, markets, public, tra
 from openclob.api.errors import INTERNAL, ApiError
 from openclob.api.http import JSONResponse
 from openclob.service import Service, ServiceUnavailable
+from openclob.ws import ROUTES as WS_ROUTES
+from openclob.ws import Hub
 
 log = logging.getLogger("openclob.api")
 
@@ -55,14 +57,16 @@ def build_app(service: Service, master_secret: bytes, admin_token: str) -> Starl
             await service.stop()
 
     app = Starlette(
+        # Starlette tries routes in order: the trading routes, the hot path, come first.
         routes=[
+            *trading.ROUTES,
             *public.ROUTES,
             *keys.ROUTES,
-            *trading.ROUTES,
             *account.ROUTES,
             *admin.ROUTES,
             *market_data.ROUTES,
             *markets.ROUTES,
+            *WS_ROUTES,
         ],
         exception_handlers={
             ApiError: _api_error,
@@ -76,4 +80,7 @@ def build_app(service: Service, master_secret: bytes, admin_token: str) -> Starl
     app.state.master_secret = master_secret
     app.state.admin_token = admin_token
     app.state.heartbeat_ids = {}
+    hub = Hub(service)
+    hub.attach()
+    app.state.hub = hub
     return app

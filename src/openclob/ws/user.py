@@ -1,0 +1,227 @@
+"""The user channel: a durable batch's order and trade events, rendered for the API keys they belong to.
+
+Order events follow the engine: PLACEMENT when an order is accepted, UPDATE on each fill (with the new
+`size_matched` and status), CANCELLATION when the rest of it leaves the book. Trade events go to the
+taker and to every maker owner (each sees the trade as /data/trades shows it to them), and again on
+each settlement status change (MINED, CONFIRMED). Orders and trades are rendered with the same
+functions as /data/orders and /data/trades, so the two always agree.
+
+The feed remembers what the events do not carry: each open order (its price, size, trade ids) and each
+trade until its status is final, a bounded number of them.
+
+Choices where the reference is silent: `created_at` is the order's creation in seconds, as a string (the
+value /data/orders gives); the rest of a FOK order killed after acceptance reports the captured
+"CANCELED_order couldn't be fully filled. ..." status, any other cancellation plain "CANCELED".
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+import msgspec
+
+from openclob.api.wire import open_order, trade
+from openclob.core import (
+    CancelReason,
+    Exchange,
+    OrderAccepted,
+    OrderCanceled,
+    OrderFilled,
+    OrderType,
+    Trade,
+)
+from openclob.core.markets import Market
+from openclob.store.base import Batch, Journalled
+from openclob.store.records import MakerLegRecord, OrderRecord, TradeRecord
+
+PLACEMENT, UPDATE, CANCELLATION = "PLACEMENT", "UPDATE", "CANCELLATION"
+CANCELED = "CANCELED"
+FOK_KILLED = "CANCELED_order couldn't be fully filled. FOK orders are fully filled or killed."
+FINAL_TRADE_STATUSES = frozenset({"CONFIRMED", "FAILED"})
+
+_encode = msgspec.json.Encoder().encode
+
+
+class UserMessage(NamedTuple):
+    """One rendered user-channel event for the API key `owner`, about market `condition_id`."""
+
+    owner: str
+    condition_id: str
+    text: str
+
+
+class UserFeed:
+    """Open orders and unsettled trades, and the renderer of user-channel events."""
+
+    def __init__(self, tracked_trades: int) -> None:
+        self.orders: dict[str, OrderRecord] = {}
+        self.trades: dict[str, TradeRecord] = {}
+        self._tracked_trades = tracked_trades
+
+    def seed(self, exchange: Exchange) -> list[str]:
+        """Remember every open order (at start); return the ids of those already partly matched."""
+        self.orders = {}
+        for condition_id in exchange.markets:
+            for order in exchange.book(condition_id).orders():
+                self.orders[order.order_id] = OrderRecord(
+                    order_id=order.order_id,
+                    position=order.sequence,
+                    owner=order.owner,
+                    maker=order.maker,
+                    signer=order.signer,
+                    condition_id=order.condition_id,
+                    token_id=order.token_id,
+                    side=order.side.value,
+                    order_type=order.order_type.value,
+                    price_units=order.price_units,
+                    size_units=order.size_units,
+                    matched_units=order.matched_units,
+                    status=order.status.value,
+                    fee_rate_bps=order.fee_rate_bps,
+                    expiration=order.expiration,
+                    created_at_ms=order.created_at_ms,
+                    updated_at_ms=order.created_at_ms,
+                )
+        return [order_id for order_id, record in self.orders.items() if record.matched_units]
+
+    def render(self, entries: list[Journalled], batch: Batch, exchange: Exchange) -> list[UserMessage]:
+        """Apply a durable batch; return its user events in engine order."""
+        messages: list[UserMessage] = []
+        markets = exchange.markets
+        for entry in entries:
+            now_ms = entry.command.now_ms
+            for event in entry.events:
+                kind = type(event)
+                if kind is OrderAccepted:
+                    assert isinstance(event, OrderAccepted)
+                    record = _order_record(event)
+                    self.orders[event.order_id] = record
+                    messages.append(_order_message(record, markets[record.condition_id], PLACEMENT, now_ms))
+                elif kind is OrderFilled:
+                    assert isinstance(event, OrderFilled)
+                    self._filled(event, now_ms, markets, messages)
+                elif kind is OrderCanceled:
+                    assert isinstance(event, OrderCanceled)
+                    self._canceled(event, now_ms, markets, messages)
+                elif kind is Trade:
+                    assert isinstance(event, Trade)
+                    traded = _trade_record(event, batch.settlement_reference)
+                    self._track(traded)
+                    self._trade_messages(traded, markets[traded.condition_id], now_ms, messages)
+        for trade_id, status in batch.trade_statuses:
+            tracked = self.trades.get(trade_id)
+            if tracked is None:
+                continue
+            tracked.status = status
+            tracked.updated_at_ms = batch.written_at_ms
+            self._trade_messages(tracked, markets[tracked.condition_id], batch.written_at_ms, messages)
+            if status in FINAL_TRADE_STATUSES:
+                del self.trades[trade_id]
+        return messages
+
+    # ---------------------------------------------------------------- events
+
+    def _filled(self, event: OrderFilled, now_ms: int, markets: dict[str, Market], out: list[UserMessage]) -> None:
+        record = self.orders.get(event.order_id)
+        if record is None:
+            return
+        record.matched_units = event.matched_units
+        record.status = event.status.value
+        record.updated_at_ms = now_ms
+        record.trade_ids.append(event.trade_id)
+        out.append(_order_message(record, markets[record.condition_id], UPDATE, now_ms))
+        if record.matched_units >= record.size_units:
+            del self.orders[event.order_id]
+
+    def _canceled(self, event: OrderCanceled, now_ms: int, markets: dict[str, Market], out: list[UserMessage]) -> None:
+        record = self.orders.pop(event.order_id, None)
+        if record is None:
+            return
+        killed_fok = event.reason is CancelReason.KILLED and record.order_type == OrderType.FOK.value
+        record.status = FOK_KILLED if killed_fok else CANCELED
+        record.updated_at_ms = now_ms
+        out.append(_order_message(record, markets[record.condition_id], CANCELLATION, now_ms))
+
+    def _track(self, record: TradeRecord) -> None:
+        self.trades[record.trade_id] = record
+        while len(self.trades) > self._tracked_trades:
+            del self.trades[next(iter(self.trades))]
+
+    def _trade_messages(self, record: TradeRecord, market: Market, now_ms: int, out: list[UserMessage]) -> None:
+        viewers = dict.fromkeys([record.taker_owner, *(leg.owner for leg in record.maker_legs)])
+        for viewer in viewers:
+            body: dict[str, Any] = {"event_type": "trade", "type": "TRADE"}
+            body.update(trade(record, market, viewer))
+            body["trade_owner"] = viewer
+            body["timestamp"] = str(now_ms)
+            out.append(UserMessage(viewer, record.condition_id, _encode(body).decode()))
+
+
+def _order_message(record: OrderRecord, market: Market, kind: str, now_ms: int) -> UserMessage:
+    body: dict[str, Any] = {"event_type": "order", "type": kind}
+    body.update(open_order(record, market))
+    body["created_at"] = str(record.created_at_ms // 1000)
+    body["order_owner"] = record.owner
+    body["timestamp"] = str(now_ms)
+    return UserMessage(record.owner, record.condition_id, _encode(body).decode())
+
+
+def _order_record(event: OrderAccepted) -> OrderRecord:
+    return OrderRecord(
+        order_id=event.order_id,
+        position=event.sequence,
+        owner=event.owner,
+        maker=event.maker,
+        signer=event.signer,
+        condition_id=event.condition_id,
+        token_id=event.token_id,
+        side=event.side.value,
+        order_type=event.order_type.value,
+        price_units=event.price_units,
+        size_units=event.size_units,
+        matched_units=0,
+        status="LIVE",
+        fee_rate_bps=event.fee_rate_bps,
+        expiration=event.expiration,
+        created_at_ms=event.created_at_ms,
+        updated_at_ms=event.created_at_ms,
+    )
+
+
+def _trade_record(event: Trade, settlement_reference: str) -> TradeRecord:
+    """The trade as the store records it (status MATCHED), so it renders as /data/trades shows it."""
+    legs = [
+        MakerLegRecord(
+            order_id=fill.order_id,
+            owner=fill.owner,
+            maker=fill.maker,
+            token_id=fill.token_id,
+            side=fill.side.value,
+            price_units=fill.price_units,
+            matched_units=fill.matched_units,
+            fee_units=fill.fee_units,
+            fee_rate_bps=fill.fee_rate_bps,
+            kind=fill.kind,
+        )
+        for fill in event.maker_fills
+    ]
+    return TradeRecord(
+        trade_id=event.trade_id,
+        position=event.sequence,
+        condition_id=event.condition_id,
+        taker_order_id=event.taker_order_id,
+        taker_owner=event.taker_owner,
+        taker_maker=event.taker_maker,
+        token_id=event.token_id,
+        side=event.side.value,
+        size_units=event.size_units,
+        collateral_units=event.collateral_units,
+        fee_units=event.fee_units,
+        fee_rate_bps=event.fee_rate_bps,
+        kind=event.kind,
+        status="MATCHED",
+        matched_at_ms=event.matched_at_ms,
+        updated_at_ms=event.matched_at_ms,
+        transaction_hash=settlement_reference,
+        maker_legs=legs,
+    )
