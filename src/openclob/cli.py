@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
@@ -23,6 +24,16 @@ def _amount_units(text: str) -> int:
     return parse_units(text, "amount")
 
 
+def _order_versions(text: str) -> tuple[int, ...]:
+    try:
+        versions = tuple(sorted({int(part) for part in text.split(",") if part.strip()}))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected versions like 1,2 (got {text!r})") from None
+    if not versions or not set(versions) <= {1, 2, 3}:
+        raise argparse.ArgumentTypeError(f"versions must be among 1, 2, 3 (got {text!r})")
+    return versions
+
+
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -31,6 +42,8 @@ def _serve(args: argparse.Namespace) -> int:
     from openclob.service import Service
     from openclob.store import open_store
 
+    if args.order_version not in args.order_versions:
+        raise SystemExit(f"--order-version {args.order_version} must be one of --order-versions {args.order_versions}")
     data_dir = Path(args.data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
     faucet = _amount_units(args.faucet) if args.faucet is not None else (DEMO_FAUCET_UNITS if args.demo else 0)
@@ -43,6 +56,7 @@ def _serve(args: argparse.Namespace) -> int:
         faucet_units=faucet,
         demo=args.demo,
         order_version=args.order_version,
+        order_versions=args.order_versions,
         settlement_delay_ms=args.settlement_delay_ms,
     )
     token = admin_token(data_dir, args.admin_token or os.environ.get("OPENCLOB_ADMIN_TOKEN"))
@@ -57,10 +71,8 @@ def _serve(args: argparse.Namespace) -> int:
     config = uvicorn.Config(
         app, host=args.host, port=args.port, loop="uvloop", http="httptools", log_level=args.log_level, access_log=False
     )
-    try:
+    with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises Ctrl-C after a clean shutdown
         uvicorn.Server(config).run()
-    except KeyboardInterrupt:  # uvicorn re-raises Ctrl-C after a clean shutdown
-        pass
     return 0
 
 
@@ -95,7 +107,7 @@ def _admin_request(args: argparse.Namespace) -> tuple[str, str, Any]:
             "tick_size": args.tick_size,
             "min_order_size": args.min_order_size,
         }
-        body.update({"neg_risk": args.neg_risk, "fee_rate_bps": args.fee_rate_bps})
+        body.update({"neg_risk": args.neg_risk, "fee_rate_bps": args.fee_rate_bps, "fee_exponent": args.fee_exponent})
         if args.outcomes:
             body["outcomes"] = args.outcomes
         return "POST", "/admin/markets", body
@@ -145,7 +157,15 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--admin-token", default=None, help="default: $OPENCLOB_ADMIN_TOKEN, else kept in the data dir")
     serve.add_argument("--faucet", default=None, help="collateral credited to each new address (default 0)")
     serve.add_argument("--demo", action="store_true", help="create sample markets and a faucet of 1000")
-    serve.add_argument("--order-version", type=int, default=1, choices=(1, 2), help="what GET /version advertises")
+    serve.add_argument(
+        "--order-version", type=int, default=2, choices=(1, 2, 3), help="what GET /version advertises (default 2)"
+    )
+    serve.add_argument(
+        "--order-versions",
+        type=_order_versions,
+        default=(1, 2),
+        help='order versions accepted, e.g. "2" or "1,2,3" (default "1,2"; 3 is the V3 exchange domain)',
+    )
     serve.add_argument("--settlement-delay-ms", type=int, default=0, help="MATCHED -> MINED -> CONFIRMED delay")
     serve.add_argument("--log-level", default="warning")
     serve.set_defaults(run=_serve)
@@ -162,6 +182,7 @@ def _parser() -> argparse.ArgumentParser:
     market.add_argument("--min-order-size", default="5")
     market.add_argument("--neg-risk", action="store_true")
     market.add_argument("--fee-rate-bps", type=int, default=0)
+    market.add_argument("--fee-exponent", type=int, default=1, help="V2 taker fee exponent e (default 1)")
     update = actions.add_parser("update-market")
     update.add_argument("condition_id")
     update.add_argument("--accepting-orders", choices=("true", "false"), default=None)

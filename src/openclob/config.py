@@ -58,8 +58,11 @@ class Settings:
     faucet_units: int = 0
     """Collateral credited to an address when it first creates an API key (0: no faucet)."""
     demo: bool = False
-    order_version: int = 1
-    """The order version GET /version advertises."""
+    order_version: int = 2
+    """The order version GET /version advertises (the clients sign that version); one of `order_versions`."""
+    order_versions: tuple[int, ...] = (1, 2)
+    """The order versions accepted: 1 (V1 struct, domain "1"), 2 (V2 struct, domain "2"), 3 (V2 struct, domain
+    "3", the V3 exchange). An order of another version gets a 400 containing `order_version_mismatch`."""
     settlement_delay_ms: int = 0
     """How long a trade stays MATCHED before it is MINED, and MINED before CONFIRMED."""
     time_advance_interval_ms: int = 1_000

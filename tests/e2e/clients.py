@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import time
+from typing import Any
+
 from py_clob_client.client import ClobClient
+from py_clob_client_v2 import ClobClient as ClobClientV2
 
 from tests.e2e.conftest import Server, Wallet, new_wallet
 
@@ -13,3 +17,35 @@ def py_client(server: Server, wallet: Wallet | None = None) -> tuple[ClobClient,
     client = ClobClient(server.url, key=wallet.key, chain_id=137)
     client.set_api_creds(client.create_or_derive_api_creds())
     return client, wallet
+
+
+def py_v2_client(server: Server, wallet: Wallet | None = None, **options: Any) -> tuple[Timed, Wallet]:
+    """A py-clob-client-v2 with L2 credentials, every call timed (see `Timed`)."""
+    wallet = wallet or new_wallet()
+    client = ClobClientV2(server.url, 137, key=wallet.key, **options)
+    client.set_api_creds(client.create_or_derive_api_key())
+    return Timed(client), wallet
+
+
+class Timed:
+    """A client whose every method call is timed: `slowest` is the longest (seconds, method name)."""
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+        self.slowest: tuple[float, str] = (0.0, "")
+
+    def __getattr__(self, name: str) -> Any:
+        attribute = getattr(self.client, name)
+        if not callable(attribute):
+            return attribute
+
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            start = time.perf_counter()
+            try:
+                return attribute(*args, **kwargs)
+            finally:
+                elapsed = time.perf_counter() - start
+                if elapsed > self.slowest[0]:
+                    self.slowest = (elapsed, name)
+
+        return timed

@@ -47,6 +47,7 @@ ONE = 1_000_000  # one share, one collateral unit, a price of 1.0 (all amounts a
 LOT = 10_000  # 0.01 share: every fill is whole lots
 TICKS = (100_000, 10_000, 1_000, 100)
 MAX_FEE_RATE_BPS = 1000
+MAX_FEE_EXPONENT = 4
 EXPIRY_MARGIN_S = 60
 
 
@@ -81,6 +82,12 @@ def fee(side: Side, rate_bps: int, price: int, shares: int) -> int:
     return scaled // (10_000 * ONE)
 
 
+def v2_fee(rate_bps: int, exponent: int, fills: list[tuple[int, int]]) -> int:
+    """V2 taker fee in collateral for [(shares, own price)]: r * sum(s * (p*(1-p))**e), rounded up once."""
+    scaled = rate_bps * sum(shares * (price * (ONE - price)) ** exponent for shares, price in fills)
+    return -(-scaled // (10_000 * ONE ** (2 * exponent)))
+
+
 @dataclass
 class ModelMarket:
     condition_id: str
@@ -89,6 +96,7 @@ class ModelMarket:
     listed_tick: int
     min_size: int
     fee_rate_bps: int
+    fee_exponent: int
     dynamic_tick: bool
     accepting: bool = True
     winner: str | None = None
@@ -106,7 +114,8 @@ class ModelOrder:
     side: Side
     price: int  # in the order's own token
     size: int
-    fee_rate_bps: int
+    fee_rate_bps: int  # the signed V1 rate; 0 for a V2 order
+    v2_fee_rate_bps: int  # what a V2 order pays when it takes: the market's rate; 0 for a V1 order
     arrival: int
     expires_at_ms: int | None
     matched: int = 0
@@ -162,6 +171,9 @@ class Model:
                 del self.heartbeat_deadlines[owner]
                 for order in self.open_orders(owner):
                     self._cancel(order)
+        # The dynamic tick follows the books only once the command has run: an order is checked against
+        # the tick from before this command's expiries, as the core does (an expiry that ends an extreme
+        # price only moves the tick back after the command it ran before).
         result = self._run(cmd)
         for market in self.markets:
             self._retick(market)
@@ -259,6 +271,7 @@ class Model:
             or cmd.min_size_units <= 0
             or cmd.min_size_units % LOT
             or not 0 <= cmd.fee_rate_bps <= MAX_FEE_RATE_BPS
+            or not 0 <= cmd.fee_exponent <= MAX_FEE_EXPONENT
         ):
             return refuse(Reject.INVALID_MARKET_DEFINITION)
         self.markets.append(
@@ -269,6 +282,7 @@ class Model:
                 listed_tick=cmd.tick_units,
                 min_size=cmd.min_size_units,
                 fee_rate_bps=cmd.fee_rate_bps,
+                fee_exponent=cmd.fee_exponent,
                 dynamic_tick=cmd.dynamic_tick,
                 accepting=cmd.accepting_orders,
             )
@@ -374,9 +388,13 @@ class Model:
         market, order = checked
         limit_order = not is_market_order(cmd.order_type)
 
-        if self.free(cmd.maker, order.reserved_asset) < cmd.maker_amount:
-            return refuse(Reject.NOT_ENOUGH_BALANCE)
+        # A V2 BUY that will take also reserves its fee, priced at its limit on its whole size.
         crossing = self._crossing(order)
+        reserve = cmd.maker_amount
+        if order.v2_fee_rate_bps and crossing and order.side is Side.BUY and not cmd.post_only:
+            reserve += v2_fee(order.v2_fee_rate_bps, market.fee_exponent, [(order.size, order.price)])
+        if self.free(cmd.maker, order.reserved_asset) < reserve:
+            return refuse(Reject.NOT_ENOUGH_BALANCE)
         if cmd.post_only and crossing:
             return refuse(Reject.POST_ONLY_CROSSES)
 
@@ -416,9 +434,9 @@ class Model:
         order.arrival = self.arrivals
         self.owner_of[order.order_id] = order.owner
         entry = self._entry(order.maker, order.reserved_asset)
-        entry[0] -= cmd.maker_amount
-        entry[1] += cmd.maker_amount
-        held = cmd.maker_amount
+        entry[0] -= reserve
+        entry[1] += reserve
+        held = reserve
         gave = got = 0
         trade_ids: tuple[str, ...] = ()
         if fills:
@@ -438,6 +456,19 @@ class Model:
                 if maker.remaining == 0:
                     self.resting.remove(maker)
                 market.last_trade = book_price
+            if order.v2_fee_rate_bps:
+                # A V2 taker pays once for the whole trade, in collateral: a BUY out of its reservation,
+                # a SELL out of its proceeds.
+                own_prices = [(shares, self._own_price(order, maker.book_price)) for maker, shares in fills]
+                charged = v2_fee(order.v2_fee_rate_bps, market.fee_exponent, own_prices)
+                if order.side is Side.BUY:
+                    self._entry(order.maker, COLLATERAL)[1] -= charged
+                    held -= charged
+                    gave += charged
+                else:
+                    self._entry(order.maker, COLLATERAL)[0] -= charged
+                    got -= charged
+                self._entry(FEE_ACCOUNT, COLLATERAL)[0] += charged
 
         if order.remaining == 0:
             self._release(order.maker, order.reserved_asset, held)
@@ -528,7 +559,8 @@ class Model:
             side=cmd.side,
             price=price,
             size=size,
-            fee_rate_bps=market.fee_rate_bps,
+            fee_rate_bps=0 if cmd.fee_rate_bps is None else cmd.fee_rate_bps,
+            v2_fee_rate_bps=market.fee_rate_bps if cmd.fee_rate_bps is None else 0,
             arrival=0,
             expires_at_ms=expires_at_ms,
         )

@@ -27,6 +27,7 @@ from openclob.api.http import decode, ok, query, read_body
 from openclob.api.trading import ORDER_ID
 from openclob.api.wire import open_order, trade
 from openclob.core import COLLATERAL, Heartbeat
+from openclob.crypto import EXCHANGE_CONTRACTS
 from openclob.service import Service
 from openclob.store.base import Batch
 from openclob.store.records import ApiKeyRecord, OrderRecord, TradeRecord
@@ -178,7 +179,30 @@ async def balance_allowance(request: Request) -> Response:
     else:
         raise ApiError(400, INVALID_ASSET_TYPE)
     free, reserved = service.exchange.balance(_funder(service, key, signature_type), asset)
-    return ok({"balance": str(free + reserved), "allowance": UNLIMITED_ALLOWANCE})
+    return ok({"balance": str(free + reserved), "allowance": UNLIMITED_ALLOWANCE, "allowances": _allowances(service)})
+
+
+def _allowances(service: Service) -> dict[str, str]:
+    """V2's `allowances`: every exchange of the chain that orders may be signed for, with no limit.
+
+    openclob settles in its own ledger, so nothing is ever approved on chain; V1 clients read `allowance`.
+    """
+    contracts = EXCHANGE_CONTRACTS.get(service.settings.chain_id)
+    if contracts is None:
+        return {}
+    spenders = [contracts.exchange_v1, contracts.neg_risk_exchange_v1]
+    spenders += [contracts.exchange_v2, contracts.neg_risk_exchange_v2, contracts.exchange_v3]
+    return dict.fromkeys(spenders, UNLIMITED_ALLOWANCE)
+
+
+async def get_pre_migration_orders(request: Request) -> Response:
+    """GET /data/pre-migration-orders: open orders from before the V2 cut-over, which openclob never had.
+
+    openclob accepts V1 and V2 orders side by side, so V1 orders stay in /data/orders: this list is empty.
+    """
+    service, _, _ = await _authenticated(request)
+    _position(request, INVALID_ORDER_PARAMS)
+    return ok(cursor.page([], [], service.settings.limits.page_size))
 
 
 async def get_notifications(request: Request) -> Response:
@@ -240,6 +264,7 @@ async def orders_scoring(request: Request) -> Response:
 ROUTES = [
     Route("/data/orders", get_orders, methods=["GET"]),
     Route("/orders", get_orders, methods=["GET"]),
+    Route("/data/pre-migration-orders", get_pre_migration_orders, methods=["GET"]),
     Route("/data/order/{order_id}", get_order, methods=["GET"]),
     Route("/order/{order_id}", get_order, methods=["GET"]),
     Route("/data/trades", get_trades, methods=["GET"]),

@@ -78,6 +78,8 @@ class NewMarket(msgspec.Struct, forbid_unknown_fields=True):
     min_order_size: str = "5"
     neg_risk: bool = False
     fee_rate_bps: int = 0
+    """V1 orders sign it (GET /fee-rate); V2 takers pay shares * bps / 10_000 * (p * (1 - p)) ** fee_exponent."""
+    fee_exponent: int = 1
     condition_id: str | None = None
     token_ids: list[str] | None = None
     description: str = ""
@@ -121,6 +123,7 @@ async def list_market(service: Service, spec: NewMarket) -> str:
         min_size_units=parse_units(spec.min_order_size, "min_order_size"),
         neg_risk=spec.neg_risk,
         fee_rate_bps=spec.fee_rate_bps,
+        fee_exponent=spec.fee_exponent,
         dynamic_tick=spec.dynamic_tick,
     )
     await _apply(service, command)

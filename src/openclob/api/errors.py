@@ -38,6 +38,10 @@ SIGNER_MISMATCH = "the order signer address has to be the address of the API KEY
 INVALID_SIGNATURE = "invalid signature"
 INVALID_NONCE = "invalid nonce"
 MAKER_NOT_ALLOWED = "maker address not allowed, please use the deposit wallet flow"
+ORDER_VERSION_MISMATCH = (
+    "order_version_mismatch: order version {version} is not accepted; this server accepts versions {accepted}"
+)
+"""The V2 clients look for `order_version_mismatch` in the error, re-read GET /version and sign again."""
 INVALID_ORDER_ID = "Invalid orderID"
 TOO_MANY_ORDERS = "Too many orders in payload: {count}, max allowed: {limit}"
 TOO_MANY_CANCELS = "Too many orders in payload, max allowed: {limit}"

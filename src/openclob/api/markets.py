@@ -39,7 +39,8 @@ NO_PRICE = 0.5
 _EMPTY_USER = {"address": "", "username": "", "profile_picture": "", "optimized_profile_picture": "", "pseudonym": ""}
 
 
-def _iso(at_ms: int) -> str:
+def iso_time(at_ms: int) -> str:
+    """Unix milliseconds as the ISO-8601 UTC second Polymarket writes ("2024-01-01T00:00:00Z")."""
     return datetime.fromtimestamp(at_ms // 1000, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
@@ -81,7 +82,7 @@ def market_json(service: Service, market: Market) -> dict[str, Any]:
         "closed": market.resolved,
         "archived": False,
         "accepting_orders": market.accepting_orders,
-        "accepting_order_timestamp": _iso(market.created_at_ms),
+        "accepting_order_timestamp": iso_time(market.created_at_ms),
         "minimum_order_size": number(market.min_size_units),
         "minimum_tick_size": tick_number(market.tick_units),
         "condition_id": market.condition_id,

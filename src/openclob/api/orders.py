@@ -1,12 +1,23 @@
 """Signed orders on the wire: parse the body, verify the signature and the identities, build the command.
 
-Validation follows the reference's order (4.6): payload, owner and signer binding, market, signature and
-signature type, nonce; the core then checks expiration, amounts, tick, size, duplicates, balance and the
-book. The order id is the EIP-712 digest of the signed struct.
+V1 and V2 orders are accepted side by side; the struct is chosen by the fields present (`timestamp`,
+`metadata` or `builder` make it V2, as the reference recommends). A V2-struct order is checked under the
+exchange domain version "2" (V2 exchange or neg-risk exchange of the chain), then "3" (the V3 exchange);
+the version its signature verifies under must be one the server accepts (`Settings.order_versions`),
+else the 400 says `order_version_mismatch` and the V2 clients re-read GET /version and sign again.
+
+Validation follows the reference's order (4.6): payload, owner and signer binding, order version (V1),
+market, signature and signature type (and the version it was signed for), nonce; the core then checks
+expiration, amounts, tick, size, duplicates, balance and the book. The order id is the EIP-712 digest of
+the signed struct. A V2 order's `expiration` is in the body, not signed: the core enforces it all the same.
+
+Signature type 3 (POLY_1271, V2 only): maker = signer = a deposit wallet that the operator linked to the
+API key's address (POST /admin/wallets); the ERC-7739 wrapped signature must recover that address.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 import msgspec
@@ -16,32 +27,42 @@ from openclob.api.errors import (
     INVALID_ORDER_PAYLOAD,
     INVALID_SIGNATURE,
     MAKER_NOT_ALLOWED,
+    ORDER_VERSION_MISMATCH,
     OWNER_MISMATCH,
     SIGNER_MISMATCH,
     ApiError,
     from_reject,
 )
 from openclob.core import OrderType, PlaceOrder, Reject, Side
+from openclob.core.markets import Market
 from openclob.core.rejects import rejected
 from openclob.crypto import (
     InvalidSignature,
     OrderV1Fields,
+    OrderV2Fields,
+    accepted_verifying_contracts,
     decode_signature,
     order_id,
     order_v1_digest,
+    order_v2_digest,
     recover_address,
+    recover_poly1271_owner,
     verifying_contract,
 )
 from openclob.service import Service
 from openclob.store.records import ApiKeyRecord
 
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
-EOA, POLY_PROXY, POLY_GNOSIS_SAFE = 0, 1, 2
+ZERO_BYTES32 = "0x" + "00" * 32
+EOA, POLY_PROXY, POLY_GNOSIS_SAFE, POLY_1271 = 0, 1, 2, 3
 MAX_UINT256 = 2**256 - 1
+V2_STRUCT_VERSIONS = (2, 3)
+"""Exchange versions that sign the V2 struct, in the order they are tried."""
+BYTES32 = re.compile(r"^0x[0-9a-fA-F]{64}$")
 
 
 class WireOrder(msgspec.Struct):
-    """The `order` object of POST /order, as the V1 clients send it (amounts as decimal strings)."""
+    """The `order` object of POST /order: V1 (taker, nonce, feeRateBps) or V2 (timestamp, metadata, builder)."""
 
     salt: int
     maker: str
@@ -51,11 +72,19 @@ class WireOrder(msgspec.Struct):
     takerAmount: str
     side: Literal["BUY", "SELL"]
     signature: str
-    taker: str = ZERO_ADDRESS
+    signatureType: int = EOA
     expiration: str = "0"
+    taker: str = ZERO_ADDRESS
     nonce: str = "0"
     feeRateBps: str = "0"
-    signatureType: int = EOA
+    timestamp: str | int | None = None
+    metadata: str | None = None
+    builder: str | None = None
+
+    @property
+    def is_v2(self) -> bool:
+        """Whether the order has the V2 struct's fields."""
+        return self.timestamp is not None or self.metadata is not None or self.builder is not None
 
 
 class SendOrder(msgspec.Struct):
@@ -77,14 +106,42 @@ def _uint(text: str) -> int:
     return value
 
 
+def _bytes32(text: str | None) -> str:
+    if text is None:
+        return ZERO_BYTES32
+    if not BYTES32.match(text):
+        raise ApiError(400, INVALID_ORDER_PAYLOAD)
+    return text.lower()
+
+
+def _mismatch(service: Service, version: int) -> ApiError:
+    accepted = ",".join(str(v) for v in service.settings.order_versions)
+    return ApiError(400, ORDER_VERSION_MISMATCH.format(version=version, accepted=accepted))
+
+
+def _market(service: Service, token: int) -> Market:
+    market = service.exchange.market_for_token(str(token))
+    if market is None:
+        raise from_reject(rejected(Reject.MARKET_NOT_READY))
+    return market
+
+
 def build_place_order(send: SendOrder, key: ApiKeyRecord, service: Service) -> PlaceOrder:
     """Check a parsed order against the caller's key and its signature; return the core command."""
-    wire = send.order
     if send.owner != key.api_key:
         raise ApiError(400, OWNER_MISMATCH)
+    if send.order.is_v2:
+        return _build_v2(send, key, service)
+    return _build_v1(send, key, service)
+
+
+def _build_v1(send: SendOrder, key: ApiKeyRecord, service: Service) -> PlaceOrder:
+    wire = send.order
     signer = wire.signer.lower()
     if signer != key.address:
         raise ApiError(400, SIGNER_MISMATCH)
+    if 1 not in service.settings.order_versions:
+        raise _mismatch(service, 1)
     token = _uint(wire.tokenId)
     fields = OrderV1Fields(
         salt=wire.salt,
@@ -100,17 +157,18 @@ def build_place_order(send: SendOrder, key: ApiKeyRecord, service: Service) -> P
         side=0 if wire.side == "BUY" else 1,
         signature_type=wire.signatureType,
     )
-    market = service.exchange.market_for_token(str(token))
-    if market is None:
-        raise from_reject(rejected(Reject.MARKET_NOT_READY))
+    market = _market(service, token)
+    chain_id = service.settings.chain_id
     try:
-        contract = verifying_contract(service.settings.chain_id, 1, market.neg_risk)
-        digest = order_v1_digest(fields, chain_id=service.settings.chain_id, verifying_contract=contract)
-        recovered = recover_address(digest, decode_signature(wire.signature))
+        signature = decode_signature(wire.signature)
+        for contract in accepted_verifying_contracts(chain_id, 1, market.neg_risk):
+            digest = order_v1_digest(fields, chain_id=chain_id, verifying_contract=contract)
+            if recover_address(digest, signature) == signer:
+                break
+        else:
+            raise ApiError(400, INVALID_SIGNATURE)
     except (ValueError, InvalidSignature):
         raise ApiError(400, INVALID_SIGNATURE) from None
-    if recovered != signer:
-        raise ApiError(400, INVALID_SIGNATURE)
     maker = wire.maker.lower()
     if not _controls(service, signer, maker, wire.signatureType):
         raise ApiError(400, MAKER_NOT_ALLOWED)
@@ -131,6 +189,85 @@ def build_place_order(send: SendOrder, key: ApiKeyRecord, service: Service) -> P
         order_type=OrderType(send.orderType),
         post_only=send.postOnly,
     )
+
+
+def _build_v2(send: SendOrder, key: ApiKeyRecord, service: Service) -> PlaceOrder:
+    wire = send.order
+    signer, maker = wire.signer.lower(), wire.maker.lower()
+    if wire.signatureType == POLY_1271:
+        # the deposit wallet signs through its owner, the API key's address
+        link = service.edge.wallet_links.get((key.address, signer))
+        if maker != signer or link is None or link.signature_type != POLY_1271:
+            raise ApiError(400, SIGNER_MISMATCH)
+    elif signer != key.address:
+        raise ApiError(400, SIGNER_MISMATCH)
+    token = _uint(wire.tokenId)
+    builder = _bytes32(wire.builder)
+    fields = OrderV2Fields(
+        salt=wire.salt,
+        maker=wire.maker,
+        signer=wire.signer,
+        token_id=token,
+        maker_amount=_uint(wire.makerAmount),
+        taker_amount=_uint(wire.takerAmount),
+        side=0 if wire.side == "BUY" else 1,
+        signature_type=wire.signatureType,
+        timestamp=_uint(str(wire.timestamp or 0)),
+        metadata=_bytes32(wire.metadata),
+        builder=builder,
+    )
+    expiration = _uint(wire.expiration)
+    market = _market(service, token)
+    version, digest = _verify_v2(fields, wire.signature, key.address, service, market)
+    if version not in service.settings.order_versions:
+        raise _mismatch(service, version)
+    if wire.signatureType != POLY_1271 and not _controls(service, signer, maker, wire.signatureType):
+        raise ApiError(400, MAKER_NOT_ALLOWED)
+    return PlaceOrder(
+        now_ms=0,
+        order_id=order_id(digest),
+        owner=key.api_key,
+        maker=maker,
+        signer=signer,
+        token_id=str(token),
+        side=Side(wire.side),
+        maker_amount=fields.maker_amount,
+        taker_amount=fields.taker_amount,
+        expiration=expiration,
+        fee_rate_bps=None,
+        order_type=OrderType(send.orderType),
+        post_only=send.postOnly,
+        builder_code="" if builder == ZERO_BYTES32 else builder,
+    )
+
+
+def _verify_v2(
+    fields: OrderV2Fields, signature_text: str, owner: str, service: Service, market: Market
+) -> tuple[int, bytes]:
+    """Return the exchange version whose domain the signature verifies under, and the order's digest there."""
+    chain_id = service.settings.chain_id
+    try:
+        signature = decode_signature(signature_text)
+        for version in V2_STRUCT_VERSIONS:
+            contract = verifying_contract(chain_id, version, market.neg_risk)
+            domain_version = str(version)
+            digest = order_v2_digest(
+                fields, chain_id=chain_id, verifying_contract=contract, domain_version=domain_version
+            )
+            if fields.signature_type == POLY_1271:
+                try:
+                    recovered = recover_poly1271_owner(
+                        fields, signature, chain_id=chain_id, verifying_contract=contract, domain_version=domain_version
+                    )
+                except InvalidSignature:
+                    continue
+                if recovered == owner:
+                    return version, digest
+            elif recover_address(digest, signature) == fields.signer.lower():
+                return version, digest
+    except (ValueError, InvalidSignature):
+        pass
+    raise ApiError(400, INVALID_SIGNATURE)
 
 
 def _controls(service: Service, signer: str, maker: str, signature_type: int) -> bool:

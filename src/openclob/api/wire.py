@@ -120,9 +120,12 @@ def trade(record: TradeRecord, market: Market, viewer: str) -> dict[str, Any]:
     """A Trade as `viewer` (an API key) sees it: as its taker, or as one of its makers.
 
     A maker sees the taker's side of the trade but only its own maker legs, and never another user's key.
+    `fee` (openclob's addition) is what the viewer paid: in collateral, except a V1 BUY's fee, which is in
+    the tokens bought. A V2 taker's `fee_rate_bps` is the market's rate; a V2 maker's is 0.
     """
     is_taker = record.taker_owner == viewer
     legs = [leg for leg in record.maker_legs if is_taker or leg.owner == viewer]
+    fee = record.fee_units if is_taker else sum(leg.fee_units for leg in legs)
     price = record.collateral_units * UNIT // record.size_units if record.size_units else 0
     own = legs[0] if not is_taker and legs else None
     return {
@@ -144,6 +147,7 @@ def trade(record: TradeRecord, market: Market, viewer: str) -> dict[str, Any]:
         "maker_orders": [_maker_leg(leg, market, viewer) for leg in legs],
         "transaction_hash": record.transaction_hash,
         "trader_side": "TAKER" if is_taker else "MAKER",
+        "fee": decimal(fee),
     }
 
 

@@ -27,6 +27,8 @@ class CreateMarket(_Command, frozen=True, kw_only=True):
     min_size_units: int = 5_000_000
     neg_risk: bool = False
     fee_rate_bps: int = 0
+    fee_exponent: int = 1
+    """V2 taker fees: shares * fee_rate_bps / 10_000 * (p * (1 - p)) ** fee_exponent."""
     dynamic_tick: bool = True
     accepting_orders: bool = True
 
@@ -52,8 +54,10 @@ class ResolveMarket(_Command, frozen=True, kw_only=True):
 class PlaceOrder(_Command, frozen=True, kw_only=True):
     """A signed order, already authenticated and signature-checked at the edge.
 
-    `order_id` is the order's EIP-712 digest. `fee_rate_bps` is the signed V1 fee rate, or None for
-    an order version that carries none.
+    `order_id` is the order's EIP-712 digest. `fee_rate_bps` is the signed V1 fee rate, or None for a
+    V2 order, which carries none: it pays the market's V2 taker fee when it takes and nothing when it
+    rests. `builder_code` is the V2 order's bytes32 builder code as 0x hex ("" for none); the core only
+    carries it to the trades.
     """
 
     now_ms: int
@@ -69,6 +73,7 @@ class PlaceOrder(_Command, frozen=True, kw_only=True):
     fee_rate_bps: int | None = 0
     order_type: OrderType = OrderType.GTC
     post_only: bool = False
+    builder_code: str = ""
 
 
 class CancelOrders(_Command, frozen=True, kw_only=True):

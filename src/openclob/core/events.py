@@ -90,14 +90,16 @@ class MakerFill(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     fee_rate_bps: int
     kind: str
     """COMPLEMENTARY (same token), MINT (two BUYs) or MERGE (two SELLs)."""
+    builder_code: str = ""
 
 
 class Trade(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """One taker match: the taker's side of it and one leg per maker order.
 
     `kind` is COMPLEMENTARY, MINT or MERGE (the kind of the first leg; legs may differ). `collateral_units`
-    is what the taker paid (BUY) or received before fees (SELL); `fee_units` is the taker's fee, in tokens
-    for a BUY and collateral for a SELL.
+    is what the taker paid (BUY) or received (SELL), before fees; `fee_units` is the taker's fee: in tokens
+    for a V1 BUY, in collateral for a V1 SELL and for every V2 taker (added to a BUY's cost, taken from a
+    SELL's proceeds). `fee_rate_bps` is the rate the taker paid by (a V2 taker: the market's).
     """
 
     trade_id: str
@@ -116,6 +118,7 @@ class Trade(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     kind: str
     maker_fills: tuple[MakerFill, ...]
     matched_at_ms: int
+    builder_code: str = ""
 
 
 class BookLevelChanged(msgspec.Struct, frozen=True, kw_only=True, gc=False):

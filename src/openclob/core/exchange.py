@@ -54,7 +54,7 @@ from openclob.core.events import (
 )
 from openclob.core.ledger import FEE_ACCOUNT, Ledger
 from openclob.core.markets import DYNAMIC_TICK_BASE_UNITS, Market
-from openclob.core.matching import MatchPlan, fee_units, plan_match, would_cross
+from openclob.core.matching import MatchPlan, fee_units, plan_match, v2_fee_units, v2_fee_weight, would_cross
 from openclob.core.modes import OrderStatus, TradingMode
 from openclob.core.orders import (
     COLLATERAL,
@@ -73,6 +73,8 @@ from openclob.core.validation import price_order
 
 MAX_FEE_RATE_BPS = 1000
 """The CTF exchange's maximum fee rate."""
+MAX_FEE_EXPONENT = 4
+"""The largest V2 fee exponent a market may have (Polymarket uses 1)."""
 
 BID, ASK = BookSide.BID, BookSide.ASK
 NOT_FOUND = "order not found"
@@ -249,6 +251,7 @@ class Exchange:
             dynamic_tick=cmd.dynamic_tick,
             accepting_orders=cmd.accepting_orders,
             created_at_ms=cmd.now_ms,
+            fee_exponent=cmd.fee_exponent,
         )
         self.markets[cmd.condition_id] = market
         for token_id in cmd.token_ids:
@@ -327,16 +330,25 @@ class Exchange:
             size_units=priced.size_units,
             maker_amount=cmd.maker_amount,
             taker_amount=cmd.taker_amount,
-            fee_rate_bps=market.fee_rate_bps if cmd.fee_rate_bps is None else cmd.fee_rate_bps,
+            fee_rate_bps=0 if cmd.fee_rate_bps is None else cmd.fee_rate_bps,
             expiration=cmd.expiration,
             created_at_ms=cmd.now_ms,
             sequence=self._order_sequence + 1,
+            builder_code=cmd.builder_code,
         )
         asset = order.reserved_asset
-        if self.ledger.free(cmd.maker, asset) < priced.reserve_units:
-            return rejected(Reject.NOT_ENOUGH_BALANCE)
         book = self._books[market.condition_id]
         crossing = would_cross(book, order.book_side, order.book_price_units)
+        # A V2 order (no signed fee rate) pays the market's V2 fee when it takes. A BUY reserves that fee
+        # at its limit price on its whole size: fills at better prices never cost more, shares plus fee
+        # included (see v2_fee_weight), so the reservation covers every fill. Resting releases it.
+        v2_fee_rate = market.fee_rate_bps if cmd.fee_rate_bps is None else 0
+        reserve_units = priced.reserve_units
+        if v2_fee_rate and crossing and cmd.side is Side.BUY and not cmd.post_only:
+            weight = v2_fee_weight(priced.price_units, priced.size_units, market.fee_exponent)
+            reserve_units += v2_fee_units(weight, v2_fee_rate, market.fee_exponent)
+        if self.ledger.free(cmd.maker, asset) < reserve_units:
+            return rejected(Reject.NOT_ENOUGH_BALANCE)
         if cmd.post_only and crossing:
             return rejected(Reject.POST_ONLY_CROSSES)
         plan = plan_match(book, order, priced.reserve_units if cmd.side is Side.BUY else 0) if crossing else _NO_MATCH
@@ -351,8 +363,8 @@ class Exchange:
 
         self._order_sequence += 1
         self._owner_of[order.order_id] = order.owner
-        self.ledger.reserve(order.maker, asset, priced.reserve_units)
-        order.reserved_units = priced.reserve_units
+        self.ledger.reserve(order.maker, asset, reserve_units)
+        order.reserved_units = reserve_units
         self._events.append(
             OrderAccepted(
                 order_id=order.order_id,
@@ -375,7 +387,7 @@ class Exchange:
         making = taking = 0
         trade_ids: tuple[str, ...] = ()
         if plan.fills:
-            trade_id, making, taking = self._execute(order, plan, market, book, cmd.now_ms)
+            trade_id, making, taking = self._execute(order, plan, market, book, cmd.now_ms, v2_fee_rate)
             trade_ids = (trade_id,)
         if order.remaining_units == 0:
             self._release(order, order.reserved_units)
@@ -386,19 +398,27 @@ class Exchange:
             self._close_unmatched(order, reason)
         return OrderPlaced(order.order_id, order.status, order.matched_units, making, taking, trade_ids)
 
-    def _execute(self, taker: Order, plan: MatchPlan, market: Market, book: Book, now_ms: int) -> tuple[str, int, int]:
-        """Settle every planned fill; return (trade id, what the taker gave, what it received net)."""
+    def _execute(
+        self, taker: Order, plan: MatchPlan, market: Market, book: Book, now_ms: int, v2_fee_rate: int
+    ) -> tuple[str, int, int]:
+        """Settle every planned fill; return (trade id, what the taker gave, what it received net).
+
+        A V2 taker (`v2_fee_rate` > 0) pays its fee in collateral once for the whole trade, rounded up.
+        """
         self._trade_count += 1
         trade_id = _trade_id(self._trade_count)
         legs: list[MakerFill] = []
         maker_updates: list[OrderFilled] = []
-        taker_cash = taker_fee = 0
+        taker_cash = taker_fee = v2_weight = 0
         for fill in plan.fills:
             maker, shares, price = fill.maker, fill.fill_units, fill.book_price_units
             _, maker_fee = self._settle(maker, shares, price)
             cash, fee = self._settle(taker, shares, price)
             taker_cash += cash
             taker_fee += fee
+            if v2_fee_rate:
+                own_price = price if taker.token_index == 0 else UNIT - price
+                v2_weight += v2_fee_weight(own_price, shares, market.fee_exponent)
             if shares == maker.remaining_units:
                 level_size = book.remove(maker, shares)
                 maker.matched_units += shares
@@ -420,6 +440,7 @@ class Exchange:
                     fee_units=maker_fee,
                     fee_rate_bps=maker.fee_rate_bps,
                     kind=_match_kind(taker, maker),
+                    builder_code=maker.builder_code,
                 )
             )
             maker_updates.append(
@@ -432,6 +453,8 @@ class Exchange:
                     status=maker.status,
                 )
             )
+        if v2_fee_rate:
+            taker_fee = self._charge_v2_fee(taker, v2_fee_units(v2_weight, v2_fee_rate, market.fee_exponent))
         taker.matched_units += plan.filled_units
         if taker.remaining_units == 0:
             taker.status = OrderStatus.MATCHED
@@ -450,10 +473,11 @@ class Exchange:
                 size_units=plan.filled_units,
                 collateral_units=taker_cash,
                 fee_units=taker_fee,
-                fee_rate_bps=taker.fee_rate_bps,
+                fee_rate_bps=v2_fee_rate or taker.fee_rate_bps,
                 kind=legs[0].kind,
                 maker_fills=tuple(legs),
                 matched_at_ms=now_ms,
+                builder_code=taker.builder_code,
             )
         )
         self._events.extend(maker_updates)
@@ -467,9 +491,22 @@ class Exchange:
                 status=taker.status,
             )
         )
+        if v2_fee_rate and taker.side is Side.BUY:
+            return trade_id, taker_cash + taker_fee, plan.filled_units
         if taker.side is Side.BUY:
             return trade_id, taker_cash, plan.filled_units - taker_fee
         return trade_id, plan.filled_units, taker_cash - taker_fee
+
+    def _charge_v2_fee(self, taker: Order, fee: int) -> int:
+        """Take a V2 taker's fee in collateral: a BUY's from its reservation, a SELL's from its proceeds."""
+        if fee:
+            if taker.side is Side.BUY:
+                self.ledger.consume(taker.maker, COLLATERAL, fee)
+                taker.reserved_units -= fee
+            else:
+                self.ledger.debit(taker.maker, COLLATERAL, fee)
+            self.ledger.credit(FEE_ACCOUNT, COLLATERAL, fee)
+        return fee
 
     def _settle(self, order: Order, shares: int, book_price_units: int) -> tuple[int, int]:
         """Move one party's side of a fill; return (collateral value of its side, its fee)."""
@@ -492,7 +529,9 @@ class Exchange:
         return cash, fee
 
     def _rest(self, order: Order, book: Book, expires_at_ms: int | None) -> None:
-        if order.side is Side.BUY and order.matched_units:
+        # A resting BUY keeps the value of what is left: partial fills at better prices, and a V2 taker
+        # fee reserved but not spent, go back to free.
+        if order.side is Side.BUY:
             self._release(order, order.reserved_units - collateral_for(order.remaining_units, order.price_units))
         level_size = book.add(order)
         self._touched_levels[(order.condition_id, order.book_side is BID, order.book_price_units)] = level_size
@@ -732,4 +771,6 @@ def _market_definition_problem(cmd: CreateMarket, listed_tokens: dict[str, Marke
         return "minimum order size must be whole lots of 0.01"
     if not 0 <= cmd.fee_rate_bps <= MAX_FEE_RATE_BPS:
         return f"fee rate must be between 0 and {MAX_FEE_RATE_BPS} bps"
+    if not 1 <= cmd.fee_exponent <= MAX_FEE_EXPONENT:
+        return f"fee exponent must be between 1 and {MAX_FEE_EXPONENT}"
     return None

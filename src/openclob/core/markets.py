@@ -33,6 +33,8 @@ class Market(msgspec.Struct):
     winning_token_id: str | None = None
     last_trade_price_units: int | None = None
     """Last trade price in first-token terms."""
+    fee_exponent: int = 1
+    """The exponent e of the V2 taker fee shares * r * (p * (1 - p)) ** e, with r = fee_rate_bps / 10_000."""
 
     @property
     def resolved(self) -> bool:

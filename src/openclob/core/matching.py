@@ -91,3 +91,20 @@ def fee_units(side: Side, fee_rate_bps: int, price_units: int, fill_units: int) 
     if side is Side.BUY:
         return fee_rate_bps * symmetric * fill_units // (10_000 * price_units)
     return fee_rate_bps * symmetric * fill_units // (10_000 * UNIT)
+
+
+def v2_fee_weight(price_units: int, fill_units: int, exponent: int) -> int:
+    """One fill's share of a V2 taker fee, before the rate: shares * (p * (1 - p)) ** e, in units ** (1 + 2e).
+
+    A taker's fee is the sum of its fills' weights priced once (`v2_fee_units`), so it is rounded once.
+    """
+    weight: int = fill_units * pow(price_units * (UNIT - price_units), exponent)
+    return weight
+
+
+def v2_fee_units(weight: int, fee_rate_bps: int, exponent: int) -> int:
+    """V2 taker fee, in collateral: weight * r / UNIT ** 2e with r = bps / 10_000, rounded up (the exchange's way)."""
+    if fee_rate_bps == 0 or weight == 0:
+        return 0
+    denominator: int = 10_000 * pow(UNIT, 2 * exponent)
+    return -(-weight * fee_rate_bps // denominator)

@@ -88,6 +88,7 @@ class Order(msgspec.Struct, gc=False):
     reserved_units: int = 0
     status: OrderStatus = OrderStatus.LIVE
     cancel_reason: CancelReason | None = None
+    builder_code: str = ""
 
     @property
     def remaining_units(self) -> int:

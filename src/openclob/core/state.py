@@ -34,6 +34,7 @@ def state_digest(exchange: Exchange) -> str:
             market.min_size_units,
             market.neg_risk,
             market.fee_rate_bps,
+            market.fee_exponent,
             market.dynamic_tick,
             market.accepting_orders,
             market.winning_token_id,

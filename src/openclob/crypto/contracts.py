@@ -16,12 +16,15 @@ AMOY_CHAIN_ID = 80002
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ExchangeContracts:
-    """The V1 and V2 exchange and neg-risk exchange addresses of one chain (checksummed as published)."""
+    """The V1 and V2 exchange and neg-risk exchange addresses of one chain, and the V3 exchange (one for
+    both market kinds, per @polymarket/clob-client-v2 1.1.0 and py-clob-client-v2 1.2.1), checksummed as
+    published."""
 
     exchange_v1: str
     neg_risk_exchange_v1: str
     exchange_v2: str
     neg_risk_exchange_v2: str
+    exchange_v3: str
 
 
 EXCHANGE_CONTRACTS: Mapping[int, ExchangeContracts] = MappingProxyType(
@@ -31,6 +34,7 @@ EXCHANGE_CONTRACTS: Mapping[int, ExchangeContracts] = MappingProxyType(
             neg_risk_exchange_v1="0xC5d563A36AE78145C45a50134d48A1215220f80a",
             exchange_v2="0xE111180000d2663C0091e4f400237545B87B996B",
             neg_risk_exchange_v2="0xe2222d279d744050d28e00520010520000310F59",
+            exchange_v3="0xe3333700cA9d93003F00f0F71f8515005F6c00Aa",
         ),
         AMOY_CHAIN_ID: ExchangeContracts(
             exchange_v1="0xdFE02Eb6733538f8Ea35D585af8DE5958AD99E40",
@@ -38,6 +42,7 @@ EXCHANGE_CONTRACTS: Mapping[int, ExchangeContracts] = MappingProxyType(
             neg_risk_exchange_v1="0xC5d563A36AE78145C45a50134d48A1215220f80a",
             exchange_v2="0xE111180000d2663C0091e4f400237545B87B996B",
             neg_risk_exchange_v2="0xe2222d279d744050d28e00520010520000310F59",
+            exchange_v3="0x9fE6e61422AdB6F610d8597F9684b16912D50C3D",
         ),
     }
 )
@@ -56,6 +61,8 @@ def verifying_contract(chain_id: int, version: int, neg_risk: bool) -> str:
         return contracts.neg_risk_exchange_v1 if neg_risk else contracts.exchange_v1
     if version == 2:
         return contracts.neg_risk_exchange_v2 if neg_risk else contracts.exchange_v2
+    if version == 3:
+        return contracts.exchange_v3
     raise ValueError(f"unsupported order version {version}")
 
 

@@ -17,6 +17,8 @@ from openclob.crypto.keccak import keccak256
 EXCHANGE_DOMAIN_NAME = "Polymarket CTF Exchange"
 EXCHANGE_DOMAIN_VERSION_V1 = "1"
 EXCHANGE_DOMAIN_VERSION_V2 = "2"
+EXCHANGE_DOMAIN_VERSION_V3 = "3"
+"""The V3 exchange signs the V2 struct under its own domain version."""
 CLOB_AUTH_DOMAIN_NAME = "ClobAuthDomain"
 CLOB_AUTH_DOMAIN_VERSION = "1"
 CLOB_AUTH_MESSAGE = "This message attests that I control the given wallet"
@@ -157,9 +159,15 @@ def order_v1_digest(order: OrderV1Fields, *, chain_id: int, verifying_contract: 
     return typed_data_digest(separator, order_v1_struct_hash(order))
 
 
-def order_v2_digest(order: OrderV2Fields, *, chain_id: int, verifying_contract: str) -> bytes:
-    """Return the EIP-712 digest of a V2 order under the exchange domain (version "2")."""
-    separator = domain_separator(EXCHANGE_DOMAIN_NAME, EXCHANGE_DOMAIN_VERSION_V2, chain_id, verifying_contract)
+def order_v2_digest(
+    order: OrderV2Fields,
+    *,
+    chain_id: int,
+    verifying_contract: str,
+    domain_version: str = EXCHANGE_DOMAIN_VERSION_V2,
+) -> bytes:
+    """Return the EIP-712 digest of a V2-struct order under the exchange domain (version "2", or "3")."""
+    separator = domain_separator(EXCHANGE_DOMAIN_NAME, domain_version, chain_id, verifying_contract)
     return typed_data_digest(separator, order_v2_struct_hash(order))
 
 

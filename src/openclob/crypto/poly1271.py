@@ -56,11 +56,18 @@ def poly1271_inner_digest(contents_hash: bytes, *, app_domain_separator: bytes, 
     return typed_data_digest(app_domain_separator, typed_data_sign_hash)
 
 
-def recover_poly1271_owner(order: OrderV2Fields, signature: bytes, *, chain_id: int, verifying_contract: str) -> str:
+def recover_poly1271_owner(
+    order: OrderV2Fields,
+    signature: bytes,
+    *,
+    chain_id: int,
+    verifying_contract: str,
+    domain_version: str = EXCHANGE_DOMAIN_VERSION_V2,
+) -> str:
     """Check a POLY_1271 wrapped signature against `order` and return the signing EOA (lowercase 0x).
 
     The wallet is `order.signer`. Raise InvalidSignature if the wrapping does not describe this order
-    under this exchange domain, or if the inner signature recovers nothing.
+    under this exchange domain (version "2", or "3"), or if the inner signature recovers nothing.
     """
     if len(signature) != POLY1271_SIGNATURE_LENGTH:
         raise InvalidSignature(f"POLY_1271 signature must be {POLY1271_SIGNATURE_LENGTH} bytes")
@@ -69,9 +76,7 @@ def recover_poly1271_owner(order: OrderV2Fields, signature: bytes, *, chain_id: 
     if type_length != len(contents_type) or contents_type != _ORDER_V2_TYPE_BYTES:
         raise InvalidSignature("POLY_1271 contents type is not the V2 Order type")
     app_domain_separator = signature[SIGNATURE_LENGTH : SIGNATURE_LENGTH + 32]
-    expected_separator = domain_separator(
-        EXCHANGE_DOMAIN_NAME, EXCHANGE_DOMAIN_VERSION_V2, chain_id, verifying_contract
-    )
+    expected_separator = domain_separator(EXCHANGE_DOMAIN_NAME, domain_version, chain_id, verifying_contract)
     if app_domain_separator != expected_separator:
         raise InvalidSignature("POLY_1271 app domain is not this exchange's domain")
     contents_hash = signature[SIGNATURE_LENGTH + 32 : _PREFIX_LENGTH]

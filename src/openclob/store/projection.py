@@ -37,6 +37,9 @@ from openclob.store.records import (
 
 NOTIFY_CANCELED, NOTIFY_FILLED, NOTIFY_RESOLVED = 1, 2, 4
 MATCHED = "MATCHED"
+BUILDER_OWNER_PREFIX = "builder:"
+"""`trade_parties` rows whose owner is this prefix + a builder code list the trades of that builder's orders,
+so `Store.trades(BUILDER_OWNER_PREFIX + code, ...)` serves GET /builder/trades with the same filters."""
 
 
 class OrderFill(msgspec.Struct, frozen=True):
@@ -230,6 +233,7 @@ class _Projector:
                 fee_units=fill.fee_units,
                 fee_rate_bps=fill.fee_rate_bps,
                 kind=fill.kind,
+                builder_code=fill.builder_code,
             )
             for fill in trade.maker_fills
         ]
@@ -253,11 +257,21 @@ class _Projector:
                 matched_at_ms=at_ms,
                 updated_at_ms=at_ms,
                 transaction_hash=settlement_reference,
+                builder_code=trade.builder_code,
                 maker_legs=legs,
             )
         )
         parties = {(trade.taker_owner, trade.token_id, trade.taker_maker): None}
         parties.update({(leg.owner, leg.token_id, leg.maker): None for leg in legs})
+        if trade.builder_code:
+            parties[(BUILDER_OWNER_PREFIX + trade.builder_code, trade.token_id, trade.taker_maker)] = None
+        parties.update(
+            {
+                (BUILDER_OWNER_PREFIX + leg.builder_code, leg.token_id, leg.maker): None
+                for leg in legs
+                if leg.builder_code
+            }
+        )
         self.changes += [
             TradeParty(owner, position, trade.trade_id, trade.condition_id, token_id, maker, at_ms)
             for owner, token_id, maker in parties

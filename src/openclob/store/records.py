@@ -49,6 +49,8 @@ class MakerLegRecord(msgspec.Struct, kw_only=True):
     fee_units: int
     fee_rate_bps: int
     kind: str
+    builder_code: str = ""
+    """The maker order's V2 builder code, "" for none."""
 
 
 class TradeRecord(msgspec.Struct, kw_only=True):
@@ -72,6 +74,8 @@ class TradeRecord(msgspec.Struct, kw_only=True):
     matched_at_ms: int
     updated_at_ms: int
     transaction_hash: str
+    builder_code: str = ""
+    """The taker order's V2 builder code, "" for none."""
     maker_legs: list[MakerLegRecord]
 
 

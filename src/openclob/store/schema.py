@@ -55,6 +55,7 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             market_slug TEXT NOT NULL, created_at_ms {int} NOT NULL, end_date_iso TEXT NOT NULL,
             question_id TEXT NOT NULL)""",
     ),
+    ("ALTER TABLE trades ADD COLUMN builder_code TEXT NOT NULL DEFAULT ''",),
 )
 """Migration N (from 1) is MIGRATIONS[N - 1]; append new ones, never edit an applied one."""
 

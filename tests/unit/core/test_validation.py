@@ -106,14 +106,14 @@ def test_post_only_is_only_for_gtc_and_gtd(exchange: Exchange) -> None:
     assert refused(exchange.apply(cmd)).reject is Reject.POST_ONLY_TYPE
 
 
-def test_fee_rate_must_equal_the_markets_and_v2_orders_without_one_take_the_markets() -> None:
+def test_fee_rate_must_equal_the_markets_and_v2_orders_without_one_carry_no_v1_rate() -> None:
     exchange = new_exchange(fee_rate_bps=100)
     reject = refused(exchange.apply(limit_order(ALICE, YES, Side.BUY, "0.5", "10", fee_rate_bps=0)))
     assert reject.message == "invalid fee rate (0), fee rate for the market must be 100"
     assert placed(exchange.apply(limit_order(ALICE, YES, Side.BUY, "0.5", "10", fee_rate_bps=100)))
     result = placed(exchange.apply(limit_order(ALICE, YES, Side.BUY, "0.5", "10", fee_rate_bps=None)))
     order = exchange.order(result.order_id)
-    assert order is not None and order.fee_rate_bps == 100
+    assert order is not None and order.fee_rate_bps == 0
 
 
 def test_the_same_order_id_twice_is_a_duplicate_even_after_it_was_cancelled(exchange: Exchange) -> None:

@@ -30,6 +30,9 @@ def test_verifying_contract_for_v2_vector_order_equals_client_domain(v2_order_ca
         (AMOY_CHAIN_ID, 1, True, "0xC5d563A36AE78145C45a50134d48A1215220f80a"),
         (AMOY_CHAIN_ID, 2, False, "0xE111180000d2663C0091e4f400237545B87B996B"),
         (AMOY_CHAIN_ID, 2, True, "0xe2222d279d744050d28e00520010520000310F59"),
+        (POLYGON_CHAIN_ID, 3, False, "0xe3333700cA9d93003F00f0F71f8515005F6c00Aa"),
+        (POLYGON_CHAIN_ID, 3, True, "0xe3333700cA9d93003F00f0F71f8515005F6c00Aa"),
+        (AMOY_CHAIN_ID, 3, False, "0x9fE6e61422AdB6F610d8597F9684b16912D50C3D"),
     ],
 )
 def test_verifying_contract_for_chain_version_and_market_kind_equals_reference_table(
@@ -46,7 +49,7 @@ def test_accepted_verifying_contracts_for_amoy_neg_risk_v1_includes_both_client_
     assert accepted_verifying_contracts(POLYGON_CHAIN_ID, 1, True) == ("0xC5d563A36AE78145C45a50134d48A1215220f80a",)
 
 
-@pytest.mark.parametrize(("chain_id", "version"), [(1, 1), (POLYGON_CHAIN_ID, 3), (POLYGON_CHAIN_ID, 0)])
+@pytest.mark.parametrize(("chain_id", "version"), [(1, 1), (POLYGON_CHAIN_ID, 4), (POLYGON_CHAIN_ID, 0)])
 def test_verifying_contract_for_unknown_chain_or_version_raises_value_error(chain_id: int, version: int) -> None:
     with pytest.raises(ValueError):
         verifying_contract(chain_id, version, False)

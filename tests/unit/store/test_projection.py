@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 
-from openclob.core import UNIT, Side
+from openclob.core import UNIT, PlaceOrder, Side
 from openclob.store import ApiKeyRecord, Batch, OrderRecord, PricePointRecord, TradeRecord
 from openclob.store.projection import (
+    BUILDER_OWNER_PREFIX,
     ApiKeyDeletion,
     NotificationDeletion,
     Notify,
@@ -16,7 +17,7 @@ from openclob.store.projection import (
     TradeStatus,
     project,
 )
-from tests.unit.store.scenario import ALICE, BOB, CAROL, MARKET, NO, YES, Scenario, trading_day
+from tests.unit.store.scenario import ALICE, BOB, CAROL, MARKET, NO, YES, Scenario, User, trading_day
 
 
 def _no_lookup(order_ids: Collection[str]) -> Mapping[str, tuple[str, str]]:
@@ -116,4 +117,39 @@ def test_the_edge_changes_come_after_the_entries() -> None:
         ApiKeyDeletion("old"),
         NotificationDeletion("o", 1),
         NotificationDeletion("o", 2),
+    ]
+
+
+def test_orders_with_a_builder_code_list_their_trades_under_the_builder() -> None:
+    s = Scenario()
+    s.setup()
+    s.batch()
+    code = "0x" + "b1" * 32
+
+    def v2_order(user: User, side: Side, order_id: str, builder_code: str) -> None:
+        maker, taker = (6 * UNIT, 10 * UNIT) if side is Side.BUY else (10 * UNIT, 6 * UNIT)
+        s.apply(
+            PlaceOrder(
+                now_ms=s.now_ms,
+                order_id=order_id,
+                owner=user.owner,
+                maker=user.address,
+                signer=user.address,
+                token_id=YES,
+                side=side,
+                maker_amount=maker,
+                taker_amount=taker,
+                fee_rate_bps=None,
+                builder_code=builder_code,
+            )
+        )
+
+    v2_order(ALICE, Side.SELL, "0x" + "0a" * 32, code)
+    v2_order(CAROL, Side.BUY, "0x" + "0c" * 32, "")
+    changes = project(s.batch(), _no_lookup)
+    (trade,) = [c for c in changes if isinstance(c, TradeRecord)]
+    assert (trade.builder_code, trade.maker_legs[0].builder_code) == ("", code)
+    builder_rows = [c for c in changes if isinstance(c, TradeParty) and c.owner.startswith(BUILDER_OWNER_PREFIX)]
+    assert [(r.owner, r.token_id, r.maker_address) for r in builder_rows] == [
+        (BUILDER_OWNER_PREFIX + code, YES, ALICE.address)
     ]
