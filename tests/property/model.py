@@ -171,9 +171,10 @@ class Model:
                 del self.heartbeat_deadlines[owner]
                 for order in self.open_orders(owner):
                     self._cancel(order)
-        # The dynamic tick follows the books only once the command has run: an order is checked against
-        # the tick from before this command's expiries, as the core does (an expiry that ends an extreme
-        # price only moves the tick back after the command it ran before).
+        # The dynamic tick follows the books after the expiries and again after the command: an order is
+        # checked against the tick its command's expiries leave.
+        for market in self.markets:
+            self._retick(market)
         result = self._run(cmd)
         for market in self.markets:
             self._retick(market)
@@ -502,7 +503,7 @@ class Model:
         if cmd.expiration == 0:
             if cmd.order_type is OrderType.GTD:
                 return refuse(Reject.INVALID_EXPIRATION)
-        elif cmd.expiration < cmd.now_ms // 1000 + EXPIRY_MARGIN_S:
+        elif (cmd.expiration - EXPIRY_MARGIN_S) * 1000 <= cmd.now_ms:
             return refuse(Reject.INVALID_EXPIRATION)
         else:
             expires_at_ms = (cmd.expiration - EXPIRY_MARGIN_S) * 1000

@@ -139,6 +139,9 @@ class Exchange:
             self._heartbeat_queue and self._heartbeat_queue[0][0] <= now_ms
         ):
             self._expire_due(now_ms)
+            # The command is checked against the tick the expiries leave (an expired extreme quote may end
+            # a fine tick), whether or not a time advance ran just before it.
+            self._retick()
         result = self._handlers[type(command)](command)
         if self._touched_levels or self._touched_markets or self.ledger.touched:
             self._flush()
@@ -720,6 +723,15 @@ class Exchange:
             )
             market.tick_units = tick_units
 
+    def _retick(self) -> None:
+        """Apply the dynamic tick to the markets whose book or last trade changed."""
+        for condition_id in self._touched_markets:
+            market = self.markets[condition_id]
+            if market.dynamic_tick and market.listed_tick_units == DYNAMIC_TICK_BASE_UNITS:
+                book = self._books[condition_id]
+                self._set_tick(market, market.wanted_tick(book.best_bid(), book.best_ask()))
+        self._touched_markets.clear()
+
     def _flush(self) -> None:
         """Report the book levels and balances this command touched, and apply the dynamic tick."""
         events = self._events
@@ -736,13 +748,7 @@ class Exchange:
                     )
                 )
             self._touched_levels.clear()
-        if self._touched_markets:
-            for condition_id in self._touched_markets:
-                market = self.markets[condition_id]
-                if market.dynamic_tick and market.listed_tick_units == DYNAMIC_TICK_BASE_UNITS:
-                    book = self._books[condition_id]
-                    self._set_tick(market, market.wanted_tick(book.best_bid(), book.best_ask()))
-            self._touched_markets.clear()
+        self._retick()
         for address, asset, free, reserved in self.ledger.take_changes():
             events.append(BalanceChanged(address=address, asset=asset, free_units=free, reserved_units=reserved))
 

@@ -57,9 +57,9 @@ def price_order(cmd: PlaceOrder, market: Market) -> PricedOrder | Rejected:
         return rejected(Reject.POST_ONLY_TYPE)
     expires_at_ms = None
     if cmd.expiration:
-        if cmd.expiration < cmd.now_ms // 1000 + EXPIRATION_THRESHOLD_SECONDS:
-            return rejected(Reject.INVALID_EXPIRATION)
         expires_at_ms = (cmd.expiration - EXPIRATION_THRESHOLD_SECONDS) * 1000
+        if expires_at_ms <= cmd.now_ms:  # it would be dead on arrival
+            return rejected(Reject.INVALID_EXPIRATION)
     elif order_type is OrderType.GTD:
         return rejected(Reject.INVALID_EXPIRATION)
     maker_amount, taker_amount = cmd.maker_amount, cmd.taker_amount

@@ -42,3 +42,18 @@ def test_a_market_with_dynamic_tick_off_keeps_its_tick() -> None:
     placed(exchange.apply(limit_order(ALICE, YES, Side.BUY, "0.97", "10")))
     assert exchange.markets[CONDITION].tick_units == 10_000
     assert refused(exchange.apply(limit_order(BOB, YES, Side.BUY, "0.965", "10")))
+
+
+def test_an_order_is_checked_against_the_tick_its_commands_expiries_leave(exchange: Exchange) -> None:
+    from openclob.core import OrderType, Reject
+
+    now_s = 10_000
+    extreme = limit_order(
+        ALICE, YES, Side.BUY, "0.97", "10", now_ms=now_s * 1000, order_type=OrderType.GTD, expiration=now_s + 120
+    )
+    placed(exchange.apply(extreme))
+    assert exchange.markets[CONDITION].tick_units == 1_000
+    # the GTD bid expires at now + 60 s; the next order arrives then, with no time advance in between
+    fine = limit_order(BOB, YES, Side.BUY, "0.505", "10", now_ms=(now_s + 60) * 1000)
+    assert refused(exchange.apply(fine)).reject is Reject.PRICE_NOT_ON_TICK
+    assert exchange.markets[CONDITION].tick_units == 10_000

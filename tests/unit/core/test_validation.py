@@ -92,12 +92,12 @@ def test_zero_amounts_are_refused(exchange: Exchange) -> None:
 
 def test_gtd_needs_an_expiration_at_least_a_minute_ahead(exchange: Exchange) -> None:
     now_ms = NOW_S * 1000
-    for expiration in (0, NOW_S, NOW_S + 59):
+    for expiration in (0, NOW_S, NOW_S + 59, NOW_S + 60):  # at now + 60 it would be dead on arrival
         cmd = limit_order(
             ALICE, YES, Side.BUY, "0.5", "10", now_ms=now_ms, order_type=OrderType.GTD, expiration=expiration
         )
         assert refused(exchange.apply(cmd)).message == "invalid expiration"
-    cmd = limit_order(ALICE, YES, Side.BUY, "0.5", "10", now_ms=now_ms, order_type=OrderType.GTD, expiration=NOW_S + 60)
+    cmd = limit_order(ALICE, YES, Side.BUY, "0.5", "10", now_ms=now_ms, order_type=OrderType.GTD, expiration=NOW_S + 61)
     assert placed(exchange.apply(cmd))
 
 
