@@ -25,12 +25,14 @@ from typing import Any, TypeVar
 import msgspec
 
 from openclob.config import Settings
-from openclob.core import AdvanceTime, Applied, Command, Exchange, Heartbeat, Rejected, Trade
+from openclob.core import AdvanceTime, Applied, Command, Exchange, Heartbeat, PlaceOrder, Reject, Rejected, Trade
 from openclob.crypto import keccak256
 from openclob.store.base import Batch, Journalled, Store, StoreError
 from openclob.store.records import ApiKeyRecord, MarketInfoRecord, WalletLinkRecord
 
 log = logging.getLogger("openclob.service")
+KILLED_REJECTS = frozenset({Reject.FOK_NOT_FILLED, Reject.FAK_NO_MATCH})
+"""Refusals the user channel reports as a CANCELLATION, as Polymarket reports a killed FOK."""
 T = TypeVar("T")
 
 EdgeOperation = Callable[[Batch], Any]
@@ -186,7 +188,7 @@ class Service:
                 continue
             for submission, outcome in zip(submissions, outcomes, strict=True):
                 _settle_future(submission.future, outcome)
-            if batch.entries or batch.trade_statuses:
+            if batch.entries or batch.trade_statuses or batch.market_infos or batch.killed_orders:
                 self._publish(batch)
 
     def _apply(self, submissions: list[_Submission]) -> tuple[Batch, list[Any]]:
@@ -217,6 +219,9 @@ class Service:
     def _journal(self, batch: Batch, command: Command, applied: Applied) -> None:
         # A refused command changes nothing, but expiries that fell due before it did: journal those as a
         # time advance so replay reproduces them at the same point.
+        if isinstance(applied.result, Rejected) and applied.result.reject in KILLED_REJECTS:
+            assert isinstance(command, PlaceOrder)
+            batch.killed_orders.append(command)
         if isinstance(applied.result, Rejected) or isinstance(command, AdvanceTime):
             if not applied.events:
                 return

@@ -18,7 +18,7 @@ from typing import Protocol
 
 import msgspec
 
-from openclob.core import Command, Event
+from openclob.core import Command, Event, PlaceOrder
 from openclob.store.records import (
     ApiKeyRecord,
     MarketInfoRecord,
@@ -53,6 +53,8 @@ class Batch(msgspec.Struct, kw_only=True):
     deleted_api_keys: list[str] = msgspec.field(default_factory=list)
     wallet_links: list[WalletLinkRecord] = msgspec.field(default_factory=list)
     market_infos: list[MarketInfoRecord] = msgspec.field(default_factory=list)
+    killed_orders: list[PlaceOrder] = msgspec.field(default_factory=list)
+    """FOK/FAK orders refused for want of liquidity: nothing is stored, but their owners' feeds report them."""
     deleted_notifications: list[tuple[str, list[int]]] = msgspec.field(default_factory=list)
     """(owner, notification ids) pairs; an owner can only delete its own."""
     trade_statuses: list[tuple[str, str]] = msgspec.field(default_factory=list)

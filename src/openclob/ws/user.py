@@ -22,12 +22,14 @@ import msgspec
 
 from openclob.api.wire import open_order, trade
 from openclob.core import (
-    CancelReason,
+    UNIT,
     Exchange,
     OrderAccepted,
     OrderCanceled,
     OrderFilled,
     OrderType,
+    PlaceOrder,
+    Side,
     Trade,
 )
 from openclob.core.markets import Market
@@ -108,6 +110,8 @@ class UserFeed:
                     traded = _trade_record(event, batch.settlement_reference)
                     self._track(traded)
                     self._trade_messages(traded, markets[traded.condition_id], now_ms, messages)
+        for command in batch.killed_orders:
+            self._killed(command, markets, exchange, messages)
         for trade_id, status in batch.trade_statuses:
             tracked = self.trades.get(trade_id)
             if tracked is None:
@@ -137,10 +141,41 @@ class UserFeed:
         record = self.orders.pop(event.order_id, None)
         if record is None:
             return
-        killed_fok = event.reason is CancelReason.KILLED and record.order_type == OrderType.FOK.value
-        record.status = FOK_KILLED if killed_fok else CANCELED
+        record.status = CANCELED
         record.updated_at_ms = now_ms
         out.append(_order_message(record, markets[record.condition_id], CANCELLATION, now_ms))
+
+    def _killed(
+        self, command: PlaceOrder, markets: dict[str, Market], exchange: Exchange, out: list[UserMessage]
+    ) -> None:
+        """A FOK or FAK refused for want of liquidity: Polymarket reports it as a CANCELLATION."""
+        market = exchange.market_for_token(command.token_id)
+        if market is None:
+            return
+        buy = command.side is Side.BUY
+        collateral, shares = (
+            (command.maker_amount, command.taker_amount) if buy else (command.taker_amount, command.maker_amount)
+        )
+        record = OrderRecord(
+            order_id=command.order_id,
+            position=0,
+            owner=command.owner,
+            maker=command.maker,
+            signer=command.signer,
+            condition_id=market.condition_id,
+            token_id=command.token_id,
+            side=command.side.value,
+            order_type=command.order_type.value,
+            price_units=collateral * UNIT // shares if shares else 0,
+            size_units=shares,
+            matched_units=0,
+            status=FOK_KILLED if command.order_type is OrderType.FOK else CANCELED,
+            fee_rate_bps=command.fee_rate_bps or 0,
+            expiration=command.expiration,
+            created_at_ms=command.now_ms,
+            updated_at_ms=command.now_ms,
+        )
+        out.append(_order_message(record, markets[market.condition_id], CANCELLATION, command.now_ms))
 
     def _track(self, record: TradeRecord) -> None:
         self.trades[record.trade_id] = record

@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import msgspec
+
 from openclob.api.wire import open_order, trade
-from openclob.core import CancelOrders, CancelReason, OrderCanceled, OrderType, Side
-from openclob.store.base import Batch, Journalled
+from openclob.core import CancelOrders, OrderType, Side
+from openclob.store.base import Batch
 from openclob.ws.user import FOK_KILLED, UserMessage
 from tests.unit.core.conftest import ALICE, BOB, CONDITION, YES, limit_order
 from tests.unit.ws.conftest import Harness
@@ -106,19 +108,20 @@ def test_a_fak_remainder_is_cancelled_and_a_killed_fok_reports_the_captured_stat
         "FAK",
     )
 
-    # The core refuses a FOK it cannot fill (no events), so a killed FOK is built by hand on a tracked order.
+    # The core refuses a FOK it cannot fill (nothing is stored); the sequencer hands it to the feeds as killed.
     feed = harness.hub.user_feed
-    entry = harness.entry(limit_order(ALICE, YES, Side.SELL, "0.70", "5"))
-    feed.render([entry], Batch(entries=[entry]), harness.service.exchange)
-    record = next(iter(feed.orders.values()))
-    record.order_type = OrderType.FOK.value
-    event = OrderCanceled(
-        order_id=record.order_id, owner=ALICE.owner, condition_id=CONDITION, token_id=YES,
-        reason=CancelReason.KILLED, matched_units=0,
-    )  # fmt: skip
-    killed = Journalled(sequence=99, command=entry.command, events=[event])
-    messages = feed.render([killed], Batch(entries=[killed]), harness.service.exchange)
-    assert json.loads(messages[0].text)["status"] == FOK_KILLED
+    fok = msgspec.structs.replace(
+        limit_order(ALICE, YES, Side.BUY, "0.40", "50", order_type=OrderType.FOK), now_ms=harness.now_ms + 1
+    )
+    messages = feed.render([], Batch(killed_orders=[fok]), harness.service.exchange)
+    (body,) = [json.loads(m.text) for m in messages if m.owner == ALICE.owner]
+    assert (body["type"], body["status"], body["id"], body["original_size"], body["price"]) == (
+        "CANCELLATION",
+        FOK_KILLED,
+        fok.order_id,
+        "50",
+        "0.4",
+    )
 
 
 def test_tracked_trades_are_bounded(harness: Harness) -> None:
