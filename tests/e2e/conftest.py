@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -88,13 +90,37 @@ def start_server(data_dir: Path, *extra: str, port: int | None = None) -> Server
     raise RuntimeError(f"server did not start:\n{log_path.read_text()}")
 
 
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[Server]:
-    running = start_server(tmp_path / "data")
+POSTGRES_URL = os.environ.get("OPENCLOB_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+@contextmanager
+def fresh_postgres_database() -> Iterator[str]:
+    """A new, empty PostgreSQL database for one server (dropped afterwards); skip if none is reachable."""
+    import psycopg
+
+    name = f"openclob_e2e_{secrets.token_hex(6)}"
     try:
+        admin = psycopg.connect(POSTGRES_URL, autocommit=True, connect_timeout=3)
+    except psycopg.OperationalError as error:
+        pytest.skip(f"no PostgreSQL at {POSTGRES_URL}: {error}")
+    with admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+        try:
+            yield POSTGRES_URL.rsplit("/", 1)[0] + "/" + name
+        finally:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Server]:
+    """A fresh server on each store: the end-to-end tests run against SQLite and PostgreSQL alike."""
+    with ExitStack() as stack:
+        extra: tuple[str, ...] = ()
+        if request.param == "postgres":
+            extra = ("--db", stack.enter_context(fresh_postgres_database()))
+        running = start_server(tmp_path / "data", *extra)
+        stack.callback(running.stop)
         yield running
-    finally:
-        running.stop()
 
 
 @dataclass
