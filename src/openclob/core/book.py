@@ -7,12 +7,12 @@ sorted. Levels with no orders are removed at once, so the best price is always a
 
 from __future__ import annotations
 
-import bisect
+from bisect import bisect_left, insort
 from collections.abc import Iterator
 
 import msgspec
 
-from openclob.core.orders import BookSide, Order
+from openclob.core.orders import ASK, BID, BookSide, Order
 
 
 class Level(msgspec.Struct):
@@ -42,42 +42,64 @@ class Book:
         """Lowest ask price, or None."""
         return self._ask_prices[0] if self._ask_prices else None
 
+    def crossed_by(self, book_side: BookSide, limit_units: int) -> bool:
+        """Whether a new order on `book_side` at this limit would cross the best opposite price (anyone's)."""
+        if book_side is BID:
+            asks = self._ask_prices
+            return bool(asks) and asks[0] <= limit_units
+        bids = self._bid_prices
+        return bool(bids) and bids[-1] >= limit_units
+
     def add(self, order: Order) -> int:
         """Put `order` at the back of its level; return the level's new size."""
-        levels, prices = self._side(order.book_side)
+        # The side is chosen inline, not through _side(): add, remove and reduce run on every order.
+        if order.book_side is BID:
+            levels, prices = self._bids, self._bid_prices
+        else:
+            levels, prices = self._asks, self._ask_prices
         price = order.book_price_units
         level = levels.get(price)
         if level is None:
-            level = levels[price] = Level()
-            bisect.insort(prices, price)
+            level = levels[price] = Level({}, 0)
+            insort(prices, price)
         level.orders[order.order_id] = order
-        level.size_units += order.remaining_units
-        return level.size_units
+        size = level.size_units + order.size_units - order.matched_units
+        level.size_units = size
+        return size
 
     def remove(self, order: Order, open_units: int) -> int:
         """Take `order` (which had `open_units` open) off the book; return its level's new size."""
-        levels, prices = self._side(order.book_side)
+        if order.book_side is BID:
+            levels, prices = self._bids, self._bid_prices
+        else:
+            levels, prices = self._asks, self._ask_prices
         price = order.book_price_units
         level = levels[price]
-        del level.orders[order.order_id]
-        level.size_units -= open_units
-        if not level.orders:
+        orders = level.orders
+        del orders[order.order_id]
+        if not orders:
             del levels[price]
-            del prices[bisect.bisect_left(prices, price)]
+            del prices[bisect_left(prices, price)]
             return 0
-        return level.size_units
+        size = level.size_units - open_units
+        level.size_units = size
+        return size
 
     def reduce(self, order: Order, fill_units: int) -> int:
         """Record that a resting order matched `fill_units`; return its level's new size."""
-        levels, _ = self._side(order.book_side)
-        level = levels[order.book_price_units]
-        level.size_units -= fill_units
-        return level.size_units
+        level = (self._bids if order.book_side is BID else self._asks)[order.book_price_units]
+        size = level.size_units - fill_units
+        level.size_units = size
+        return size
+
+    def side(self, book_side: BookSide) -> tuple[dict[int, Level], list[int]]:
+        """Return a side's levels by price and its prices in ascending order. Read them; never change them."""
+        return self._side(book_side)
 
     def levels_from_best(self, book_side: BookSide) -> Iterator[tuple[int, Level]]:
         """Yield (price, level) from the best price outwards. Do not mutate the side while iterating."""
         levels, prices = self._side(book_side)
-        ordered = reversed(prices) if book_side is BookSide.BID else iter(prices)
+        ordered = reversed(prices) if book_side is BID else iter(prices)
         for price in ordered:
             yield price, levels[price]
 
@@ -93,14 +115,14 @@ class Book:
 
     def orders(self) -> Iterator[Order]:
         """Yield every resting order, bids then asks, each side best first and FIFO within a level."""
-        for book_side in (BookSide.BID, BookSide.ASK):
+        for book_side in (BID, ASK):
             for _, level in self.levels_from_best(book_side):
                 yield from level.orders.values()
 
     def problems(self) -> list[str]:
         """Return every broken internal rule (empty when the book is sound)."""
         found: list[str] = []
-        for book_side in (BookSide.BID, BookSide.ASK):
+        for book_side in (BID, ASK):
             levels, prices = self._side(book_side)
             if prices != sorted(levels):
                 found.append(f"{book_side.value} price index out of step with levels")
@@ -118,6 +140,6 @@ class Book:
         return found
 
     def _side(self, book_side: BookSide) -> tuple[dict[int, Level], list[int]]:
-        if book_side is BookSide.BID:
+        if book_side is BID:
             return self._bids, self._bid_prices
         return self._asks, self._ask_prices

@@ -20,6 +20,10 @@ class TradingMode(enum.Enum):
     POST_ONLY = "post-only"
 
 
+NORMAL, DISABLED = TradingMode.NORMAL, TradingMode.DISABLED
+"""The modes checked on every order and cancel, as module constants (in Python 3.11 reading a member
+from its enum class runs Python code; a global read does not)."""
+
 MODE_TRANSITIONS: dict[TradingMode, frozenset[TradingMode]] = {
     mode: frozenset(TradingMode) - {mode} for mode in TradingMode
 }
@@ -32,6 +36,9 @@ class OrderStatus(enum.Enum):
     MATCHED = "MATCHED"
     CANCELED = "CANCELED"
 
+
+LIVE, MATCHED, CANCELED = OrderStatus.LIVE, OrderStatus.MATCHED, OrderStatus.CANCELED
+"""Statuses as module constants, for the hot paths (see orders.BUY)."""
 
 ORDER_TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
     OrderStatus.LIVE: frozenset({OrderStatus.MATCHED, OrderStatus.CANCELED}),

@@ -50,10 +50,17 @@ class CancelReason(enum.Enum):
     MARKET_RESOLVED = "market_resolved"
 
 
+# Hot paths compare against these module constants: in Python 3.11 reading a member from its enum class
+# (`Side.BUY`) runs Python code (enum members are class properties), a global read does not.
+BUY, SELL = Side.BUY, Side.SELL
+BID, ASK = BookSide.BID, BookSide.ASK
+GTC, GTD, FOK, FAK = OrderType.GTC, OrderType.GTD, OrderType.FOK, OrderType.FAK
+
+
 def book_side_of(side: Side, token_index: int) -> BookSide:
     """Return where an order of `side` on token `token_index` sits in the first-token book."""
-    buys_first = (side is Side.BUY) == (token_index == 0)
-    return BookSide.BID if buys_first else BookSide.ASK
+    buys_first = (side is BUY) == (token_index == 0)
+    return BID if buys_first else ASK
 
 
 def to_book_price(price_units: int, token_index: int) -> int:
@@ -98,7 +105,7 @@ class Order(msgspec.Struct, gc=False):
     @property
     def reserved_asset(self) -> str:
         """What the order spends: collateral for a BUY, its token for a SELL."""
-        return COLLATERAL if self.side is Side.BUY else self.token_id
+        return COLLATERAL if self.side is BUY else self.token_id
 
 
 COLLATERAL = "COLLATERAL"

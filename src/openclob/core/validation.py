@@ -14,6 +14,7 @@ import msgspec
 
 from openclob.core.amounts import (
     LOT_UNITS,
+    TICK_UNITS,
     UNIT,
     floor_to_lot,
     format_ratio,
@@ -22,7 +23,7 @@ from openclob.core.amounts import (
 )
 from openclob.core.commands import PlaceOrder
 from openclob.core.markets import Market
-from openclob.core.orders import OrderType, Side
+from openclob.core.orders import BUY, FAK, FOK, GTD
 from openclob.core.rejects import Reject, Rejected, rejected
 
 EXPIRATION_THRESHOLD_SECONDS = 60
@@ -49,10 +50,11 @@ class PricedOrder(msgspec.Struct, frozen=True, gc=False):
 
 def price_order(cmd: PlaceOrder, market: Market) -> PricedOrder | Rejected:
     """Validate `cmd` against `market` (fee rate to minimum size) and derive its price and size."""
-    if cmd.fee_rate_bps is not None and cmd.fee_rate_bps != market.fee_rate_bps:
-        return rejected(Reject.FEE_RATE_MISMATCH, fee_rate_bps=cmd.fee_rate_bps, market_fee=market.fee_rate_bps)
+    fee_rate_bps = cmd.fee_rate_bps
+    if fee_rate_bps is not None and fee_rate_bps != market.fee_rate_bps:
+        return rejected(Reject.FEE_RATE_MISMATCH, fee_rate_bps=fee_rate_bps, market_fee=market.fee_rate_bps)
     order_type = cmd.order_type
-    is_market_order = order_type is OrderType.FOK or order_type is OrderType.FAK
+    is_market_order = order_type is FOK or order_type is FAK
     if cmd.post_only and is_market_order:
         return rejected(Reject.POST_ONLY_TYPE)
     expires_at_ms = None
@@ -60,38 +62,53 @@ def price_order(cmd: PlaceOrder, market: Market) -> PricedOrder | Rejected:
         expires_at_ms = (cmd.expiration - EXPIRATION_THRESHOLD_SECONDS) * 1000
         if expires_at_ms <= cmd.now_ms:  # it would be dead on arrival
             return rejected(Reject.INVALID_EXPIRATION)
-    elif order_type is OrderType.GTD:
+    elif order_type is GTD:
         return rejected(Reject.INVALID_EXPIRATION)
     maker_amount, taker_amount = cmd.maker_amount, cmd.taker_amount
     if maker_amount <= 0 or taker_amount <= 0:
         return rejected(Reject.INVALID_AMOUNTS)
+    if is_market_order:
+        return _price_market_order(cmd, market, expires_at_ms)
     tick = market.tick_units
-    precision = _check_precision(cmd.side, is_market_order, maker_amount, taker_amount, tick)
-    if precision is not None:
-        return precision
-    if cmd.side is Side.BUY:
+    is_buy = cmd.side is BUY
+    if is_buy:
         collateral, shares = maker_amount, taker_amount
     else:
         shares, collateral = maker_amount, taker_amount
-    if is_market_order:
-        if cmd.side is Side.BUY:
-            price = collateral * UNIT // shares
-            size = floor_to_lot(shares)
-        else:
-            price = -(-collateral * UNIT // shares)
-            size = shares
-        if not tick <= price <= UNIT - tick:
-            return _bad_price(cmd, format_ratio(collateral, shares), tick)
-        if size <= 0:
-            return _too_small(cmd, size, LOT_UNITS)
+    if collateral % _COLLATERAL_STEP[tick] or shares % _SHARE_STEP:
+        if is_buy:
+            return rejected(Reject.BUY_AMOUNTS_PRECISION, maker_decimals=_collateral_decimals(tick))
+        return rejected(Reject.SELL_AMOUNTS_PRECISION, taker_decimals=_collateral_decimals(tick))
+    price, remainder = divmod(collateral * UNIT, shares)
+    if remainder or price % tick or not tick <= price <= UNIT - tick:
+        return _bad_price(cmd, format_ratio(collateral, shares), tick)
+    if shares < market.min_size_units:
+        return _too_small(cmd, shares, market.min_size_units)
+    return PricedOrder(price, shares, maker_amount, expires_at_ms, False)
+
+
+def _price_market_order(cmd: PlaceOrder, market: Market, expires_at_ms: int | None) -> PricedOrder | Rejected:
+    """Check a FOK/FAK order's precision and derive its worst price, rounded in the order's favour."""
+    maker_amount, taker_amount = cmd.maker_amount, cmd.taker_amount
+    tick = market.tick_units
+    if cmd.side is BUY:
+        if maker_amount % _MARKET_COLLATERAL_STEP or taker_amount % _MARKET_SHARE_STEP:
+            return rejected(Reject.MARKET_BUY_AMOUNTS_PRECISION)
+        collateral, shares = maker_amount, taker_amount
+        price = collateral * UNIT // shares
+        size = floor_to_lot(shares)
     else:
-        price, remainder = divmod(collateral * UNIT, shares)
-        if remainder or price % tick or not tick <= price <= UNIT - tick:
-            return _bad_price(cmd, format_ratio(collateral, shares), tick)
+        limit = max(MARKET_ORDER_SHARE_DECIMALS, _collateral_decimals(tick))
+        if maker_amount % _SHARE_STEP or taker_amount % 10 ** (6 - limit):
+            return rejected(Reject.MARKET_SELL_AMOUNTS_PRECISION, taker_decimals=limit)
+        shares, collateral = maker_amount, taker_amount
+        price = -(-collateral * UNIT // shares)
         size = shares
-        if size < market.min_size_units:
-            return _too_small(cmd, size, market.min_size_units)
-    return PricedOrder(price, size, maker_amount, expires_at_ms, is_market_order)
+    if not tick <= price <= UNIT - tick:
+        return _bad_price(cmd, format_ratio(collateral, shares), tick)
+    if size <= 0:
+        return _too_small(cmd, size, LOT_UNITS)
+    return PricedOrder(price, size, maker_amount, expires_at_ms, True)
 
 
 # What an amount must be a multiple of, in 1e-6 units, to have at most N decimals.
@@ -101,30 +118,12 @@ _MARKET_COLLATERAL_STEP = 10 ** (6 - MARKET_ORDER_COLLATERAL_DECIMALS)
 
 
 def _collateral_decimals(tick_units: int) -> int:
+    """A limit order's collateral may have two more decimals than the tick (0.01 -> 4 decimals)."""
     return tick_decimals(tick_units) + 2
 
 
-def _check_precision(
-    side: Side, is_market_order: bool, maker_amount: int, taker_amount: int, tick_units: int
-) -> Rejected | None:
-    collateral_decimals = _collateral_decimals(tick_units)
-    collateral_step = 10 ** (6 - collateral_decimals)
-    if is_market_order:
-        if side is Side.BUY:
-            if maker_amount % _MARKET_COLLATERAL_STEP or taker_amount % _MARKET_SHARE_STEP:
-                return rejected(Reject.MARKET_BUY_AMOUNTS_PRECISION)
-            return None
-        limit = max(MARKET_ORDER_SHARE_DECIMALS, collateral_decimals)
-        if maker_amount % _SHARE_STEP or taker_amount % 10 ** (6 - limit):
-            return rejected(Reject.MARKET_SELL_AMOUNTS_PRECISION, taker_decimals=limit)
-        return None
-    if side is Side.BUY:
-        if maker_amount % collateral_step or taker_amount % _SHARE_STEP:
-            return rejected(Reject.BUY_AMOUNTS_PRECISION, maker_decimals=collateral_decimals)
-        return None
-    if maker_amount % _SHARE_STEP or taker_amount % collateral_step:
-        return rejected(Reject.SELL_AMOUNTS_PRECISION, taker_decimals=collateral_decimals)
-    return None
+_COLLATERAL_STEP = {tick: 10 ** (6 - _collateral_decimals(tick)) for tick in TICK_UNITS}
+"""The collateral step of a limit order per tick size, computed once (every order needs it)."""
 
 
 def _bad_price(cmd: PlaceOrder, price: str, tick_units: int) -> Rejected:
