@@ -114,6 +114,7 @@ class Exchange:
 
         The side is a bool, not the BookSide enum, because hashing an enum runs Python code."""
         self._touched_markets: dict[str, None] = {}
+        """Dynamic-tick markets whose book or last trade this command changed (the others need no check)."""
         self._handlers: dict[type, Callable[[Any], Result]] = {
             CreateMarket: self._create_market,
             UpdateMarket: self._update_market,
@@ -453,7 +454,8 @@ class Exchange:
                 still_needed = collateral_for(order.size_units - order.matched_units, price_units)
                 self._release(order, order.reserved_units - still_needed)
             self._touched_levels[(condition_id, book_side is BID, book_price_units)] = book.add(order)
-            self._touched_markets[condition_id] = None
+            if market.dynamic_tick:
+                self._touched_markets[condition_id] = None
             self._open[order_id] = order
             owner = order.owner
             owner_orders = self._by_owner.get(owner)
@@ -539,7 +541,8 @@ class Exchange:
         if taker.matched_units == taker.size_units:
             taker.status = MATCHED
         market.last_trade_price_units = plan.fills[-1].book_price_units
-        self._touched_markets[condition_id] = None
+        if market.dynamic_tick:
+            self._touched_markets[condition_id] = None
         trade = Trade(
             trade_id=trade_id,
             sequence=self._trade_count,
@@ -640,7 +643,8 @@ class Exchange:
         order_id, owner, condition_id = order.order_id, order.owner, order.condition_id
         level_size = self._books[condition_id].remove(order, order.size_units - order.matched_units)
         self._touched_levels[(condition_id, order.book_side is BID, order.book_price_units)] = level_size
-        self._touched_markets[condition_id] = None
+        if self.markets[condition_id].dynamic_tick:
+            self._touched_markets[condition_id] = None
         del self._open[order_id]
         del self._by_owner[owner][order_id]
         del self._by_owner_market[(owner, condition_id)][order_id]
