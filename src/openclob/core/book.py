@@ -94,7 +94,9 @@ class Book:
 
     def side(self, book_side: BookSide) -> tuple[dict[int, Level], list[int]]:
         """Return a side's levels by price and its prices in ascending order. Read them; never change them."""
-        return self._side(book_side)
+        if book_side is BID:
+            return self._bids, self._bid_prices
+        return self._asks, self._ask_prices
 
     def levels_from_best(self, book_side: BookSide) -> Iterator[tuple[int, Level]]:
         """Yield (price, level) from the best price outwards. Do not mutate the side while iterating."""

@@ -451,8 +451,9 @@ class Exchange:
             if is_buy:
                 # A resting BUY keeps the value of what is left: partial fills at better prices, and a V2
                 # taker fee reserved but not spent, go back to free.
-                still_needed = collateral_for(order.size_units - order.matched_units, price_units)
-                self._release(order, order.reserved_units - still_needed)
+                excess = order.reserved_units - (order.size_units - order.matched_units) * price_units // UNIT
+                if excess:  # (the value of what is left is collateral_for(remaining, price), inline)
+                    self._release(order, excess)
             self._touched_levels[(condition_id, book_side is BID, book_price_units)] = book.add(order)
             if market.dynamic_tick:
                 self._touched_markets[condition_id] = None
