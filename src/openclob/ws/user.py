@@ -34,7 +34,8 @@ from openclob.core import (
 )
 from openclob.core.markets import Market
 from openclob.store.base import Batch, Journalled
-from openclob.store.records import MakerLegRecord, OrderRecord, TradeRecord
+from openclob.store.convert import order_record, trade_record
+from openclob.store.records import OrderRecord, TradeRecord
 
 PLACEMENT, UPDATE, CANCELLATION = "PLACEMENT", "UPDATE", "CANCELLATION"
 CANCELED = "CANCELED"
@@ -96,7 +97,7 @@ class UserFeed:
                 kind = type(event)
                 if kind is OrderAccepted:
                     assert isinstance(event, OrderAccepted)
-                    record = _order_record(event)
+                    record = order_record(event)
                     self.orders[event.order_id] = record
                     messages.append(_order_message(record, markets[record.condition_id], PLACEMENT, now_ms))
                 elif kind is OrderFilled:
@@ -107,7 +108,7 @@ class UserFeed:
                     self._canceled(event, now_ms, markets, messages)
                 elif kind is Trade:
                     assert isinstance(event, Trade)
-                    traded = _trade_record(event, batch.settlement_reference)
+                    traded = trade_record(event, batch.settlement_reference)
                     self._track(traded)
                     self._trade_messages(traded, markets[traded.condition_id], now_ms, messages)
         for command in batch.killed_orders:
@@ -199,64 +200,3 @@ def _order_message(record: OrderRecord, market: Market, kind: str, now_ms: int) 
     body["order_owner"] = record.owner
     body["timestamp"] = str(now_ms)
     return UserMessage(record.owner, record.condition_id, _encode(body).decode())
-
-
-def _order_record(event: OrderAccepted) -> OrderRecord:
-    return OrderRecord(
-        order_id=event.order_id,
-        position=event.sequence,
-        owner=event.owner,
-        maker=event.maker,
-        signer=event.signer,
-        condition_id=event.condition_id,
-        token_id=event.token_id,
-        side=event.side.value,
-        order_type=event.order_type.value,
-        price_units=event.price_units,
-        size_units=event.size_units,
-        matched_units=0,
-        status="LIVE",
-        fee_rate_bps=event.fee_rate_bps,
-        expiration=event.expiration,
-        created_at_ms=event.created_at_ms,
-        updated_at_ms=event.created_at_ms,
-    )
-
-
-def _trade_record(event: Trade, settlement_reference: str) -> TradeRecord:
-    """The trade as the store records it (status MATCHED), so it renders as /data/trades shows it."""
-    legs = [
-        MakerLegRecord(
-            order_id=fill.order_id,
-            owner=fill.owner,
-            maker=fill.maker,
-            token_id=fill.token_id,
-            side=fill.side.value,
-            price_units=fill.price_units,
-            matched_units=fill.matched_units,
-            fee_units=fill.fee_units,
-            fee_rate_bps=fill.fee_rate_bps,
-            kind=fill.kind,
-        )
-        for fill in event.maker_fills
-    ]
-    return TradeRecord(
-        trade_id=event.trade_id,
-        position=event.sequence,
-        condition_id=event.condition_id,
-        taker_order_id=event.taker_order_id,
-        taker_owner=event.taker_owner,
-        taker_maker=event.taker_maker,
-        token_id=event.token_id,
-        side=event.side.value,
-        size_units=event.size_units,
-        collateral_units=event.collateral_units,
-        fee_units=event.fee_units,
-        fee_rate_bps=event.fee_rate_bps,
-        kind=event.kind,
-        status="MATCHED",
-        matched_at_ms=event.matched_at_ms,
-        updated_at_ms=event.matched_at_ms,
-        transaction_hash=settlement_reference,
-        maker_legs=legs,
-    )

@@ -20,9 +20,9 @@ from openclob.config import Limits, Settings
 from openclob.core import UNIT, CreateMarket, Deposit, OrderPlaced, PlaceOrder, Rejected, Side, Split, Trade
 from openclob.service import Service
 from openclob.store.base import Batch, Journalled
+from openclob.store.convert import trade_record
 from openclob.store.records import (
     ApiKeyRecord,
-    MakerLegRecord,
     MarketInfoRecord,
     NotificationRecord,
     OrderRecord,
@@ -67,7 +67,7 @@ class FakeStore:
         for entry in batch.entries:
             for event in entry.events:
                 if isinstance(event, Trade):
-                    self.trade_records.append(_trade_record(event, batch.settlement_reference))
+                    self.trade_records.append(trade_record(event, batch.settlement_reference))
 
     def api_keys(self) -> list[ApiKeyRecord]:
         return []
@@ -97,44 +97,6 @@ class FakeStore:
     def price_history(self, token_id: str, start_ms: int, end_ms: int) -> list[PricePointRecord]:
         points = [p for p in self.price_points if p.token_id == token_id and start_ms <= p.at_ms <= end_ms]
         return sorted(points, key=lambda p: p.at_ms)
-
-
-def _trade_record(trade: Trade, settlement_reference: str) -> TradeRecord:
-    legs = [
-        MakerLegRecord(
-            order_id=f.order_id,
-            owner=f.owner,
-            maker=f.maker,
-            token_id=f.token_id,
-            side=f.side.value,
-            price_units=f.price_units,
-            matched_units=f.matched_units,
-            fee_units=f.fee_units,
-            fee_rate_bps=f.fee_rate_bps,
-            kind=f.kind,
-        )
-        for f in trade.maker_fills
-    ]
-    return TradeRecord(
-        trade_id=trade.trade_id,
-        position=trade.sequence,
-        condition_id=trade.condition_id,
-        taker_order_id=trade.taker_order_id,
-        taker_owner=trade.taker_owner,
-        taker_maker=trade.taker_maker,
-        token_id=trade.token_id,
-        side=trade.side.value,
-        size_units=trade.size_units,
-        collateral_units=trade.collateral_units,
-        fee_units=trade.fee_units,
-        fee_rate_bps=trade.fee_rate_bps,
-        kind=trade.kind,
-        status="MATCHED",
-        matched_at_ms=trade.matched_at_ms,
-        updated_at_ms=trade.matched_at_ms,
-        transaction_hash=settlement_reference,
-        maker_legs=legs,
-    )
 
 
 @dataclass
