@@ -1,12 +1,17 @@
-"""Recovery time: open the store and replay its whole journal into a fresh exchange.
+"""Recovery time: how long a restart takes before the server is ready, and how fast the journal replays.
 
 Workload: N PlaceOrder commands over 10 markets and 1,000 users, of which about 2% cross the spread (trades)
 and the rest rest; nine in ten of the resting orders are later cancelled, one CancelOrders command each.
 Everything goes through the real `Exchange` and store, in batches of about 1,000 commands, as the sequencer
-writes them. The clock then measures what a restart costs: a new store instance opens (schema check), reads
-the journal back in sequence order and applies every command to a new `Exchange`; the state hash must equal
-the writer's. The last line is the headline: `recovery_<N>_orders: <seconds> s` (for example
-`recovery_1m_orders` for one million).
+writes them, with a snapshot of the exchange every `snapshot_interval_commands` journal entries (50,000), as
+the sequencer stores them; the journal then ends with a tail of commands after the last snapshot.
+
+Two measurements follow, each on a new store instance:
+- journal replay: read the whole journal and apply every command to a new `Exchange` (commands/s);
+- restart: `Service.start()` as `openclob serve` runs it (open the store, load the latest snapshot and the
+  known order ids, replay the tail, load the edge state), until it returns and requests would be served.
+Both state hashes must equal the writer's. The last line is the headline: `recovery_<N>_orders: <seconds> s`
+(for example `recovery_1m_orders` for one million), the restart.
 
     python bench/recovery.py [--orders 1000000] [--db sqlite|postgres]
 """
@@ -14,6 +19,7 @@ the writer's. The last line is the headline: `recovery_<N>_orders: <seconds> s` 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import random
 import tempfile
@@ -21,11 +27,13 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import psycopg
 from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
+from openclob.config import Settings
 from openclob.core import (
     UNIT,
     CancelOrders,
@@ -39,8 +47,11 @@ from openclob.core import (
     Side,
     Split,
 )
-from openclob.store import Batch, Journalled, Store
+from openclob.core.snapshot import SNAPSHOT_FORMAT, decode_state, export_state, restore
+from openclob.service import Service
+from openclob.store import Batch, Journalled, StoredSnapshot
 from openclob.store.postgres import PostgresStore
+from openclob.store.sql import SqlStore
 from openclob.store.sqlite import SqliteStore
 
 USERS = 1_000
@@ -49,6 +60,7 @@ BATCH_COMMANDS = 1_000
 CANCEL_SHARE = 0.9
 CROSSING_SHARE = 0.02
 SHARES_UNITS = 5 * UNIT
+SNAPSHOT_INTERVAL = Settings().limits.snapshot_interval_commands
 POSTGRES_URL = os.environ.get("OPENCLOB_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
 
@@ -115,11 +127,11 @@ def _commands(orders: int, seed: int) -> Iterator[Command]:
                 yield CancelOrders(now_ms=now_ms, owner=owner, order_ids=(order_id,))
 
 
-def _write(store: Store, orders: int, seed: int) -> tuple[Exchange, int, int]:
-    """Drive the exchange and the store; return the exchange, commands written and trades made."""
+def _write(store: SqlStore[Any], orders: int, seed: int) -> tuple[Exchange, int, int, int]:
+    """Drive the exchange and the store; return the exchange, commands written, trades made, snapshots stored."""
     exchange = Exchange()
     entries: list[Journalled] = []
-    sequence = trades = 0
+    sequence = trades = snapshots = snapshot_sequence = 0
     for command in _commands(orders, seed):
         applied = exchange.apply(command)
         sequence += 1
@@ -129,9 +141,13 @@ def _write(store: Store, orders: int, seed: int) -> tuple[Exchange, int, int]:
         if len(entries) >= BATCH_COMMANDS:
             store.write(Batch(entries=entries, settlement_reference=f"0x{sequence:064x}", written_at_ms=sequence))
             entries = []
+            if sequence - snapshot_sequence >= SNAPSHOT_INTERVAL:  # as the sequencer does after a batch
+                state = export_state(exchange)
+                store.write_snapshot(StoredSnapshot(sequence=sequence, format=SNAPSHOT_FORMAT, clock_ms=0, state=state))
+                snapshot_sequence, snapshots = sequence, snapshots + 1
     if entries:
         store.write(Batch(entries=entries, written_at_ms=sequence))
-    return exchange, sequence, trades
+    return exchange, sequence, trades, snapshots
 
 
 @contextmanager
@@ -150,10 +166,59 @@ def _location(db: str) -> Iterator[str]:
             admin.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
 
 
-def _new_store(db: str, location: str) -> Store:
-    store: Store = SqliteStore(location) if db == "sqlite" else PostgresStore(location)
-    store.open()
+def _new_store(db: str, location: str, *, opened: bool = True) -> SqlStore[Any]:
+    store: SqlStore[Any] = SqliteStore(location) if db == "sqlite" else PostgresStore(location)
+    if opened:
+        store.open()
     return store
+
+
+def _replay(db: str, location: str) -> tuple[Exchange, float]:
+    """Replay the whole journal into a new exchange; return it and the seconds taken."""
+    started = time.perf_counter()
+    store = _new_store(db, location)
+    exchange = Exchange()
+    for entry in store.journal():
+        exchange.apply(entry.command)
+    elapsed = time.perf_counter() - started
+    store.close()
+    return exchange, elapsed
+
+
+async def _restart(db: str, location: str) -> tuple[Exchange, float]:
+    """Start a `Service` on the store, as the server does; return its exchange and the seconds until ready."""
+    started = time.perf_counter()
+    service = Service(_new_store(db, location, opened=False), Settings())
+    await service.start()
+    elapsed = time.perf_counter() - started
+    exchange = service.exchange
+    await service.stop()
+    return exchange, elapsed
+
+
+def _restart_parts(db: str, location: str) -> str:
+    """Where a restart's time goes: the snapshot, the known order ids, the tail."""
+    store = _new_store(db, location)
+    parts: list[str] = []
+    started = time.perf_counter()
+    stored = store.latest_snapshot()
+    assert stored is not None
+    state = decode_state(stored.state)
+    parts.append(f"snapshot {len(stored.state) / 1e6:.1f} MB read and decoded {time.perf_counter() - started:.2f} s")
+    started = time.perf_counter()
+    known = store.known_orders(state.order_sequence)
+    parts.append(f"{len(known):,} known order ids {time.perf_counter() - started:.2f} s")
+    started = time.perf_counter()
+    exchange = restore(state, known)
+    parts.append(f"restore ({len(state.open_orders):,} open orders) {time.perf_counter() - started:.2f} s")
+    started = time.perf_counter()
+    tail = 0
+    for entry in store.journal_after(stored.sequence):
+        exchange.apply(entry.command)
+        tail += 1
+    parts.append(f"{tail:,} tail commands {time.perf_counter() - started:.2f} s")
+    store.close()
+    return "; ".join(parts)
 
 
 def main() -> None:
@@ -165,21 +230,28 @@ def main() -> None:
     with _location(args.db) as location:
         store = _new_store(args.db, location)
         started = time.perf_counter()
-        written, commands, trades = _write(store, args.orders, args.seed)
+        written, commands, trades, snapshots = _write(store, args.orders, args.seed)
         write_s = time.perf_counter() - started
         store.close()
-        print(f"wrote {commands:,} commands ({args.orders:,} orders, {trades:,} trades) in {write_s:.1f} s")
+        print(
+            f"wrote {commands:,} commands ({args.orders:,} orders, {trades:,} trades, {snapshots} snapshots)"
+            f" in {write_s:.1f} s"
+        )
 
-        started = time.perf_counter()
-        store = _new_store(args.db, location)
-        replayed = Exchange()
-        for entry in store.journal():
-            replayed.apply(entry.command)
-        recovery_s = time.perf_counter() - started
-        store.close()
-    if replayed.state_hash() != written.state_hash():
-        raise SystemExit("replay diverged: the state hashes differ")
-    print(f"replayed {commands:,} commands: {commands / recovery_s:,.0f} commands/s, state hash matches")
+        replayed, replay_s = _replay(args.db, location)
+        if replayed.state_hash() != written.state_hash():
+            raise SystemExit("replay diverged: the state hashes differ")
+        print(f"journal replay: {commands:,} commands in {replay_s:.1f} s, {commands / replay_s:,.0f} commands/s")
+
+        parts = _restart_parts(args.db, location)  # before the restart: its clean stop stores a new snapshot
+        recovered, recovery_s = asyncio.run(_restart(args.db, location))
+        if recovered.state_hash() != written.state_hash():
+            raise SystemExit("restart diverged: the state hashes differ")
+        print(f"restart parts: {parts}")
+    print(
+        f"restart from the latest snapshot: state hash matches; journal_replay_{_count_name(args.orders)}_orders: "
+        f"{replay_s:.2f} s"
+    )
     print(f"recovery_{_count_name(args.orders)}_orders: {recovery_s:.2f} s")
 
 

@@ -18,6 +18,10 @@ class Limits:
     max_batch_params: int = 500
     page_size: int = 100
     max_commands_per_batch: int = 1_000
+    snapshot_interval_commands: int = 50_000
+    """Journal entries between two snapshots of the exchange (recovery replays at most about this many)."""
+    store_rebuild_attempts: int = 5
+    """After a failed write, tries to rebuild the exchange from the store before the server stops."""
     auth_clock_skew_seconds: int = 300
     heartbeat_timeout_ms: int = 15_000
     """10 s between heartbeats plus Polymarket's grace of up to 5 s."""

@@ -6,7 +6,12 @@ and writes the batch to the store in ONE transaction on a writer thread (group c
 whole batch). Only when that write returns are the callers answered and the events published, so
 nothing is acknowledged before it is durable. If a write fails, every caller in the batch gets an error
 and the exchange is rebuilt from the store before anything else is done, so memory is never ahead of
-the store.
+the store; if the store cannot even be read, the service refuses everything and the server stops.
+
+Recovery starts from the latest snapshot of the exchange (core/snapshot.py) and replays only the journal
+after it. The sequencer stores a snapshot every `snapshot_interval_commands` journal entries (encoded
+between batches, written on the writer thread after the batch it follows), after a long replay, and on a
+clean stop.
 
 Edge operations that need the same ordering and durability (API keys, wallet links, market words) are
 submitted as functions run inside the sequencer; they see a consistent state and add rows to the batch.
@@ -16,6 +21,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import signal
 import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -26,8 +33,9 @@ import msgspec
 
 from openclob.config import Settings
 from openclob.core import AdvanceTime, Applied, Command, Exchange, Heartbeat, PlaceOrder, Reject, Rejected, Trade
+from openclob.core.snapshot import SNAPSHOT_FORMAT, SnapshotMismatch, decode_state, export_state, restore
 from openclob.crypto import keccak256
-from openclob.store.base import Batch, Journalled, Store, StoreError
+from openclob.store.base import Batch, Journalled, SnapshotStore, Store, StoredSnapshot, StoreError
 from openclob.store.records import ApiKeyRecord, MarketInfoRecord, WalletLinkRecord
 
 log = logging.getLogger("openclob.service")
@@ -56,6 +64,11 @@ class ServiceUnavailable(Exception):
 def wall_clock_ms() -> int:
     """The real time in unix milliseconds."""
     return time.time_ns() // 1_000_000
+
+
+def terminate_process() -> None:
+    """Ask this process to shut down (as SIGTERM does): the server stops rather than serve a state it lost."""
+    os.kill(os.getpid(), signal.SIGTERM)
 
 
 @dataclass(slots=True)
@@ -107,6 +120,11 @@ class Service:
         self._readers = ThreadPoolExecutor(max_workers=2, thread_name_prefix="openclob-reader")
         self._tasks: list[asyncio.Task[None]] = []
         self.ready = False
+        self.on_fatal: Callable[[], None] = terminate_process
+        """Called once if the store cannot be read back after a failed write."""
+        self._halted = False
+        self._snapshot_sequence = 0
+        """The journal sequence of the latest snapshot stored or asked for."""
 
     # ---------------------------------------------------------------- lifecycle
 
@@ -130,6 +148,8 @@ class Service:
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks.clear()
         loop = asyncio.get_running_loop()
+        if not self._halted:
+            await loop.run_in_executor(self._writer, self._snapshot_at_stop)
         await loop.run_in_executor(self._writer, self.store.close)
         self._writer.shutdown(wait=True)
         self._readers.shutdown(wait=True)
@@ -177,19 +197,24 @@ class Service:
             submissions = [await self._queue.get()]
             while len(submissions) < limit and not self._queue.empty():
                 submissions.append(self._queue.get_nowait())
+            if self._halted:
+                self._fail(submissions, ServiceUnavailable("Internal server error"))
+                continue
             batch, outcomes = self._apply(submissions)
             try:
                 if batch.entries or _has_edge_rows(batch):
                     await loop.run_in_executor(self._writer, self.store.write, batch)
             except StoreError:
                 log.exception("store write failed; rebuilding the exchange from the store")
+                await self._rebuild()  # first, so that the callers hear of the failure with memory back in line
                 self._fail(submissions, ServiceUnavailable("Internal server error"))
-                await loop.run_in_executor(self._writer, self._recover)
                 continue
             for submission, outcome in zip(submissions, outcomes, strict=True):
                 _settle_future(submission.future, outcome)
             if batch.entries or batch.trade_statuses or batch.market_infos or batch.killed_orders:
                 self._publish(batch)
+            if self._sequence - self._snapshot_sequence >= self.settings.limits.snapshot_interval_commands:
+                self._snapshot_between_batches()
 
     def _apply(self, submissions: list[_Submission]) -> tuple[Batch, list[Any]]:
         now = self.now_ms()
@@ -269,21 +294,106 @@ class Service:
     # ---------------------------------------------------------------- recovery and time
 
     def _recover(self) -> None:
-        """Rebuild the exchange and the edge state from the store (runs on the writer thread)."""
-        exchange = Exchange()
-        sequence = 0
-        for entry in self.store.journal():
+        """Rebuild the exchange and the edge state from the store (runs on the writer thread).
+
+        Start from the latest usable snapshot, replay the journal after it, and store a new snapshot if that
+        replay was long, so that the next start is fast too.
+        """
+        exchange, sequence = self._restore_snapshot()
+        store = self.store
+        journal = store.journal_after(sequence) if isinstance(store, SnapshotStore) else store.journal()
+        replayed = 0
+        for entry in journal:
             exchange.apply(entry.command)
             sequence = entry.sequence
             self._last_ms = max(self._last_ms, entry.command.now_ms)
+            replayed += 1
         edge = EdgeState()
-        for record in self.store.api_keys():
+        for record in store.api_keys():
             edge.add_key(record)
-        for link in self.store.wallet_links():
+        for link in store.wallet_links():
             edge.wallet_links[(link.signer, link.funder)] = link
-        for info in self.store.market_infos():
+        for info in store.market_infos():
             edge.market_infos[info.condition_id] = info
         self.exchange, self.edge, self._sequence = exchange, edge, sequence
+        if replayed >= self.settings.limits.snapshot_interval_commands:
+            self._write_snapshot(self._take_snapshot())
+
+    def _restore_snapshot(self) -> tuple[Exchange, int]:
+        """The exchange as of the latest usable snapshot and the sequence it covers; a new one and 0 if none."""
+        self._snapshot_sequence = 0
+        store = self.store
+        if not isinstance(store, SnapshotStore):
+            return Exchange(), 0
+        stored = store.latest_snapshot()
+        if stored is None:
+            return Exchange(), 0
+        try:
+            if stored.format != SNAPSHOT_FORMAT:
+                raise SnapshotMismatch(f"format {stored.format}, this openclob reads {SNAPSHOT_FORMAT}")
+            state = decode_state(stored.state)
+            exchange = restore(state, store.known_orders(state.order_sequence))
+        except SnapshotMismatch as exc:
+            log.warning("snapshot at journal entry %d not used (%s); replaying the whole journal", stored.sequence, exc)
+            return Exchange(), 0
+        except StoreError:
+            raise
+        except Exception:  # a bug in restoring (a snapshot is only a shortcut): the full replay is still right
+            log.exception(
+                "restoring the snapshot at journal entry %d failed; replaying the whole journal", stored.sequence
+            )
+            return Exchange(), 0
+        self._last_ms = max(self._last_ms, stored.clock_ms)
+        self._snapshot_sequence = stored.sequence
+        return exchange, stored.sequence
+
+    def _take_snapshot(self) -> StoredSnapshot:
+        """Encode the exchange as it is now: call it only while no command is being applied."""
+        self._snapshot_sequence = self._sequence
+        state = export_state(self.exchange)
+        return StoredSnapshot(sequence=self._sequence, format=SNAPSHOT_FORMAT, clock_ms=self._last_ms, state=state)
+
+    def _write_snapshot(self, snapshot: StoredSnapshot) -> None:
+        """Store a snapshot (writer thread). A failure only costs a longer replay at the next start."""
+        if not isinstance(self.store, SnapshotStore):
+            return
+        try:
+            if not self.store.write_snapshot(snapshot):
+                log.warning("snapshot at journal entry %d not stored: the journal ends before it", snapshot.sequence)
+        except StoreError:
+            log.exception("storing the snapshot at journal entry %d failed", snapshot.sequence)
+
+    def _snapshot_between_batches(self) -> None:
+        """Encode now, between two batches, and store it on the writer thread after the batch just written."""
+        if isinstance(self.store, SnapshotStore):
+            snapshot = self._take_snapshot()
+            asyncio.get_running_loop().run_in_executor(self._writer, self._write_snapshot, snapshot)
+
+    def _snapshot_at_stop(self) -> None:
+        """On a clean stop (writer thread, sequencer stopped): store a snapshot if the journal grew since the last."""
+        if isinstance(self.store, SnapshotStore) and self._sequence > self._snapshot_sequence:
+            self._write_snapshot(self._take_snapshot())
+
+    async def _rebuild(self) -> None:
+        """After a failed write: rebuild from the store, retrying; if it stays unreadable, halt and stop."""
+        loop = asyncio.get_running_loop()
+        attempts = self.settings.limits.store_rebuild_attempts
+        for attempt in range(1, attempts + 1):
+            try:
+                await loop.run_in_executor(self._writer, self._recover)
+                return
+            except StoreError:
+                log.exception("rebuilding the exchange from the store failed (attempt %d of %d)", attempt, attempts)
+                if attempt < attempts:
+                    await asyncio.sleep(0.2 * attempt)
+        log.critical("the store cannot be read back: refusing every request and stopping")
+        self._halted = True
+        self.ready = False
+        # Memory holds the failed batch; until the process exits, serve an empty exchange rather than that.
+        self.exchange, self.edge = Exchange(), EdgeState()
+        while not self._queue.empty():
+            self._fail([self._queue.get_nowait()], ServiceUnavailable("Internal server error"))
+        self.on_fatal()
 
     async def _renew_heartbeats(self) -> None:
         """Give every owner with heartbeats a fresh grace period from the restart."""

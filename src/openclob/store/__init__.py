@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from openclob.store.base import Batch, Journalled, Store, StoreError
+from openclob.store.base import Batch, Journalled, SnapshotStore, Store, StoredSnapshot, StoreError
 from openclob.store.records import (
     ApiKeyRecord,
     MakerLegRecord,
@@ -53,9 +53,11 @@ __all__ = [
     "NotificationRecord",
     "OrderRecord",
     "PricePointRecord",
+    "SnapshotStore",
     "SqliteStore",
     "Store",
     "StoreError",
+    "StoredSnapshot",
     "TradeRecord",
     "WalletLinkRecord",
     "open_store",

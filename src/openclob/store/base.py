@@ -5,8 +5,11 @@ The sequencer is the only writer. It applies a batch of commands to the core, th
 store writes all of it in ONE transaction that is durable when `write` returns (SQLite: WAL with
 synchronous=FULL; PostgreSQL: commit). Nothing is acknowledged to a client before that.
 
-Recovery reads the journal back in order and replays it through a fresh core; the query tables are
-never needed to rebuild the exchange's state, only to answer queries. Every method is blocking; the
+Recovery reads the journal back in order and replays it through a fresh core. A `SnapshotStore` also
+keeps the latest snapshot of the core's state with the journal sequence it covers; recovery then starts
+from it and replays only the journal after it. The query tables answer queries; the one thing recovery
+reads from them is the registry of accepted order ids (`known_orders`), which a snapshot leaves out
+because the orders table holds it already. Every method is blocking; the
 sequencer calls them from its writer thread, never from the event loop. Driver exceptions are turned
 into `StoreError` so they never leak into the API.
 """
@@ -14,7 +17,7 @@ into `StoreError` so they never leak into the API.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import msgspec
 
@@ -61,6 +64,17 @@ class Batch(msgspec.Struct, kw_only=True):
     """(trade id, new status) pairs: settlement progress, MATCHED -> MINED -> CONFIRMED."""
     settlement_reference: str = ""
     written_at_ms: int = 0
+
+
+class StoredSnapshot(msgspec.Struct, kw_only=True):
+    """The core's state after journal entry `sequence` (see core/snapshot.py), as the store keeps it."""
+
+    sequence: int
+    format: int
+    """The core's `SNAPSHOT_FORMAT` when it was taken."""
+    clock_ms: int
+    """The sequencer's time when it was taken: time never goes back across a restart."""
+    state: bytes
 
 
 class Store(Protocol):
@@ -149,4 +163,26 @@ class Store(Protocol):
 
     def price_history(self, token_id: str, start_ms: int, end_ms: int) -> list[PricePointRecord]:
         """Trade prints of one token in [start_ms, end_ms], oldest first."""
+        ...
+
+
+@runtime_checkable
+class SnapshotStore(Store, Protocol):
+    """A store that also keeps core snapshots, so that recovery replays only the journal after the latest."""
+
+    def journal_after(self, sequence: int) -> Iterator[Journalled]:
+        """Yield the journalled commands after `sequence`, in sequence order (events empty)."""
+        ...
+
+    def latest_snapshot(self) -> StoredSnapshot | None:
+        """The latest snapshot, if any."""
+        ...
+
+    def write_snapshot(self, snapshot: StoredSnapshot) -> bool:
+        """Keep `snapshot` in place of older ones, durable on return; False (nothing written) if the journal
+        does not reach its sequence, which only happens when the batch it follows was never stored."""
+        ...
+
+    def known_orders(self, through_position: int) -> dict[str, str]:
+        """order id -> owner of every order accepted with a position (order sequence) up to `through_position`."""
         ...

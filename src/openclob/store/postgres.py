@@ -1,8 +1,8 @@
 """`PostgresStore`: the production store, on psycopg 3 (synchronous).
 
 The writer runs one transaction per batch (psycopg opens it on the first statement; `_commit` ends it)
-and loads journal rows with binary COPY; `executemany` pipelines the rest. The reader is in autocommit
-mode, so each query sees the last committed batch.
+and loads journal rows with binary COPY and other new rows with COPY; `executemany` pipelines the rest.
+The reader is in autocommit mode, so each query sees the last committed batch.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from typing import ClassVar, LiteralString
 import psycopg
 from psycopg.rows import TupleRow
 
+from openclob.store import schema
 from openclob.store.sql import Row, SqlStore
 
 _Connection = psycopg.Connection[TupleRow]
@@ -23,6 +24,11 @@ _Connection = psycopg.Connection[TupleRow]
 def _pg(sql: str) -> LiteralString:
     """Rewrite the schema's `?` placeholders in psycopg's style (the statements hold no other `?` or `%`)."""
     return sql.replace("?", "%s")  # psycopg wants a LiteralString; mypy reads that as str
+
+
+_CANCEL_ORDERS = (
+    "UPDATE orders SET status = 'CANCELED', cancel_reason = %s, updated_at_ms = %s WHERE order_id = ANY(%s)"
+)
 
 
 class PostgresStore(SqlStore[_Connection]):
@@ -56,6 +62,17 @@ class PostgresStore(SqlStore[_Connection]):
             cursor.copy("COPY journal (sequence, command) FROM STDIN (FORMAT BINARY)") as copy,
         ):
             copy.set_types(["int8", "bytea"])
+            for row in rows:
+                copy.write_row(row)
+
+    def _cancel_orders(self, conn: _Connection, reason: str, at_ms: int, order_ids: list[str]) -> None:
+        # One statement with an array parameter: long IN lists cost PostgreSQL a parse per chunk.
+        conn.execute(_CANCEL_ORDERS, (reason, at_ms, order_ids))
+
+    def _insert_rows(self, conn: _Connection, insert: schema.Insert, rows: Sequence[Sequence[object]]) -> None:
+        # COPY, not one INSERT a row: a market cancel writes 10,000 notifications (about 10 times faster).
+        statement = f"COPY {insert.table} ({', '.join(insert.columns)}) FROM STDIN"
+        with conn.cursor() as cursor, cursor.copy(statement) as copy:
             for row in rows:
                 copy.write_row(row)
 

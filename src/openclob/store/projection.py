@@ -1,15 +1,18 @@
-"""Turn a `Batch` into row changes for the query tables, in the order the batch's entries happened.
+"""Turn a `Batch` into the rows to write to the query tables: plain parameter tuples, one list per statement.
 
-The projection is backend-independent: it returns plain change values, and each store maps every
-kind of change to one statement. Orders accepted within the batch are updated in memory before they
-are inserted, so a placed-and-filled or placed-and-cancelled order costs one insert, not three
-statements. A cancel notification names the order's market and token, which `OrderCanceled` does
-not carry: orders from earlier batches are looked up once per batch through `lookup`.
+The projection is backend-independent; each list feeds one `executemany` (or, for cancels, a few
+`UPDATE ... WHERE order_id IN (...)`). It builds tuples directly, with no object per change, because a
+batch can hold tens of thousands of changes (a market cancel of 10,000 orders is 10,000 order updates and
+10,000 notifications).
+
+Orders accepted within the batch are updated in memory before they are inserted, so a placed-and-filled
+or placed-and-cancelled order costs one insert, and the updates only touch orders of earlier batches.
+Those updates are applied fills first, then cancels, grouped by (reason, time): the same end state as
+in event order, because a cancel is an order's last change and fills of one order keep their order.
+Every other list keeps the batch's order (notification and price point ids are given in insertion order).
 """
 
 from __future__ import annotations
-
-from collections.abc import Callable, Collection, Mapping
 
 import msgspec
 
@@ -25,270 +28,180 @@ from openclob.core import (
     Trade,
 )
 from openclob.store.base import Batch
-from openclob.store.records import (
-    ApiKeyRecord,
-    MakerLegRecord,
-    MarketInfoRecord,
-    OrderRecord,
-    PricePointRecord,
-    TradeRecord,
-    WalletLinkRecord,
-)
+from openclob.store.convert import order_record, trade_record
+from openclob.store.records import ApiKeyRecord, OrderRecord, TradeRecord
 
 NOTIFY_CANCELED, NOTIFY_FILLED, NOTIFY_RESOLVED = 1, 2, 4
-MATCHED = "MATCHED"
 BUILDER_OWNER_PREFIX = "builder:"
 """`trade_parties` rows whose owner is this prefix + a builder code list the trades of that builder's orders,
 so `Store.trades(BUILDER_OWNER_PREFIX + code, ...)` serves GET /builder/trades with the same filters."""
 
-
-class OrderFill(msgspec.Struct, frozen=True):
-    """An order from an earlier batch matched more: new totals, and one more trade id."""
-
-    order_id: str
-    trade_id: str
-    matched_units: int
-    status: str
-    updated_at_ms: int
+Row = tuple[object, ...]
+_MAKER_LEGS = TradeRecord.__struct_fields__.index("maker_legs")
 
 
-class OrderCancel(msgspec.Struct, frozen=True):
-    """An order from an earlier batch was cancelled."""
+class _Canceled(msgspec.Struct, gc=False):
+    """A cancel notification's payload (a Struct keeps the key order and encodes faster than a dict)."""
 
     order_id: str
+    asset_id: str
+    market: str
     reason: str
-    updated_at_ms: int
 
 
-class TradeParty(msgspec.Struct, frozen=True):
-    """An index row that lets `owner` list a trade; one per distinct (token, maker address) it traded."""
-
-    owner: str
-    position: int
+class _Filled(msgspec.Struct, gc=False):
+    order_id: str
     trade_id: str
-    condition_id: str
-    token_id: str
-    maker_address: str
-    matched_at_ms: int
+    fill_units: int
+    matched_units: int
 
 
-class Notify(msgspec.Struct, frozen=True):
-    """A new notification (the store gives it its id)."""
-
-    owner: str
-    type: int
-    payload: dict[str, object]
-    created_at_ms: int
+class _Resolved(msgspec.Struct, gc=False):
+    market: str
+    winning_asset_id: str
 
 
-class TradeStatus(msgspec.Struct, frozen=True):
-    """Settlement progress of a trade."""
-
-    trade_id: str
-    status: str
-    updated_at_ms: int
+_encode = msgspec.msgpack.Encoder().encode
+_encode_json = msgspec.json.Encoder().encode
 
 
-class ApiKeyDeletion(msgspec.Struct, frozen=True):
-    """An API key was revoked."""
+class Rows:
+    """A batch's rows, statement by statement (see schema.py for the statements and their columns)."""
 
-    api_key: str
+    __slots__ = (
+        "api_keys",
+        "cancels",
+        "deleted_api_keys",
+        "deleted_notifications",
+        "fills",
+        "market_infos",
+        "new_orders",
+        "notifications",
+        "price_points",
+        "trade_parties",
+        "trade_statuses",
+        "trades",
+        "wallet_links",
+    )
 
-
-class NotificationDeletion(msgspec.Struct, frozen=True):
-    """`owner` dropped one of its notifications."""
-
-    owner: str
-    notification_id: int
-
-
-Change = (
-    OrderRecord
-    | OrderFill
-    | OrderCancel
-    | TradeRecord
-    | TradeParty
-    | PricePointRecord
-    | Notify
-    | TradeStatus
-    | ApiKeyRecord
-    | ApiKeyDeletion
-    | WalletLinkRecord
-    | MarketInfoRecord
-    | NotificationDeletion
-)
-
-OrderLookup = Callable[[Collection[str]], Mapping[str, tuple[str, str]]]
-"""Given order ids, return (condition_id, token_id) of those the store already holds."""
-
-
-def project(batch: Batch, lookup: OrderLookup) -> list[Change]:
-    """Return the batch's row changes, in application order."""
-    projector = _Projector()
-    for entry in batch.entries:
-        projector.entry(entry.events, entry.command.now_ms, batch.settlement_reference)
-    projector.resolve_unknown_orders(lookup)
-    changes = projector.changes
-    at_ms = batch.written_at_ms
-    changes += [TradeStatus(trade_id, status, at_ms) for trade_id, status in batch.trade_statuses]
-    changes += batch.api_keys
-    changes += [ApiKeyDeletion(api_key) for api_key in batch.deleted_api_keys]
-    changes += batch.wallet_links
-    changes += batch.market_infos
-    changes += [NotificationDeletion(owner, i) for owner, ids in batch.deleted_notifications for i in ids]
-    return changes
-
-
-class _Projector:
     def __init__(self) -> None:
-        self.changes: list[Change] = []
         self.new_orders: dict[str, OrderRecord] = {}
-        # cancel payloads still missing the market and token of an order from an earlier batch
-        self.unknown: list[tuple[str, dict[str, object]]] = []
+        self.fills: list[Row] = []
+        """(matched_units, status, updated_at_ms, trade_id, trade_id, order_id): FILL_ORDER."""
+        self.cancels: dict[tuple[str, int], list[str]] = {}
+        """(reason, updated_at_ms) -> ids of orders of earlier batches."""
+        self.trades: list[Row] = []
+        self.trade_statuses: list[Row] = []
+        """(status, updated_at_ms, trade_id): UPDATE_TRADE_STATUS."""
+        self.trade_parties: list[Row] = []
+        self.price_points: list[Row] = []
+        """(token_id, at_ms, price_units)."""
+        self.notifications: list[Row] = []
+        """(owner, type, payload JSON, created_at_ms)."""
+        self.deleted_notifications: list[Row] = []
+        self.api_keys: list[Row] = []
+        self.deleted_api_keys: list[Row] = []
+        self.wallet_links: list[Row] = []
+        self.market_infos: list[Row] = []
 
-    def entry(self, events: list[Event], now_ms: int, settlement_reference: str) -> None:
-        resolved_owners: dict[str, None] = {}
-        for event in events:
-            if isinstance(event, OrderAccepted):
-                self.accepted(event)
-            elif isinstance(event, OrderFilled):
-                self.filled(event, now_ms)
-            elif isinstance(event, OrderCanceled):
-                self.canceled(event, now_ms)
-                if event.reason is CancelReason.MARKET_RESOLVED:
-                    resolved_owners[event.owner] = None
-            elif isinstance(event, Trade):
-                self.traded(event, settlement_reference, _complement(event, events))
-            elif isinstance(event, MarketResolved):
-                payload: dict[str, object] = {"market": event.condition_id, "winning_asset_id": event.winning_token_id}
-                for owner in resolved_owners:
-                    self.changes.append(Notify(owner, NOTIFY_RESOLVED, dict(payload), now_ms))
+    def order_rows(self) -> list[Row]:
+        """INSERT_ORDER parameters of the orders accepted in this batch, in acceptance order."""
+        return [_order_row(o) for o in self.new_orders.values()]
 
-    def accepted(self, event: OrderAccepted) -> None:
-        record = OrderRecord(
-            order_id=event.order_id,
-            position=event.sequence,
-            owner=event.owner,
-            maker=event.maker,
-            signer=event.signer,
-            condition_id=event.condition_id,
-            token_id=event.token_id,
-            side=event.side.value,
-            order_type=event.order_type.value,
-            price_units=event.price_units,
-            size_units=event.size_units,
-            matched_units=0,
-            status="LIVE",
-            fee_rate_bps=event.fee_rate_bps,
-            expiration=event.expiration,
-            created_at_ms=event.created_at_ms,
-            updated_at_ms=event.created_at_ms,
-        )
-        self.new_orders[event.order_id] = record
-        self.changes.append(record)
 
-    def filled(self, event: OrderFilled, now_ms: int) -> None:
-        record = self.new_orders.get(event.order_id)
-        if record is None:
-            self.changes.append(
-                OrderFill(event.order_id, event.trade_id, event.matched_units, event.status.value, now_ms)
-            )
-        else:
-            record.matched_units = event.matched_units
-            record.status = event.status.value
-            record.updated_at_ms = now_ms
-            record.trade_ids.append(event.trade_id)
-        payload: dict[str, object] = {
-            "order_id": event.order_id,
-            "trade_id": event.trade_id,
-            "fill_units": event.fill_units,
-            "matched_units": event.matched_units,
-        }
-        self.changes.append(Notify(event.owner, NOTIFY_FILLED, payload, now_ms))
+def _order_row(o: OrderRecord) -> Row:
+    return (
+        o.order_id, o.position, o.owner, o.maker, o.signer, o.condition_id, o.token_id, o.side, o.order_type,
+        o.price_units, o.size_units, o.matched_units, o.status, o.fee_rate_bps, o.expiration, o.created_at_ms,
+        o.updated_at_ms, ",".join(o.trade_ids), o.cancel_reason,
+    )  # fmt: skip
 
-    def canceled(self, event: OrderCanceled, now_ms: int) -> None:
-        reason = event.reason.value
-        payload: dict[str, object] = {"order_id": event.order_id, "asset_id": "", "market": "", "reason": reason}
-        record = self.new_orders.get(event.order_id)
-        if record is None:
-            self.changes.append(OrderCancel(event.order_id, reason, now_ms))
-            self.unknown.append((event.order_id, payload))
-        else:
-            record.status = "CANCELED"
-            record.cancel_reason = reason
-            record.updated_at_ms = now_ms
-            payload.update(asset_id=record.token_id, market=record.condition_id)
-        self.changes.append(Notify(event.owner, NOTIFY_CANCELED, payload, now_ms))
 
-    def traded(self, trade: Trade, settlement_reference: str, complement: str | None) -> None:
-        legs = [
-            MakerLegRecord(
-                order_id=fill.order_id,
-                owner=fill.owner,
-                maker=fill.maker,
-                token_id=fill.token_id,
-                side=fill.side.value,
-                price_units=fill.price_units,
-                matched_units=fill.matched_units,
-                fee_units=fill.fee_units,
-                fee_rate_bps=fill.fee_rate_bps,
-                kind=fill.kind,
-                builder_code=fill.builder_code,
-            )
-            for fill in trade.maker_fills
-        ]
-        position, at_ms = trade.sequence, trade.matched_at_ms
-        self.changes.append(
-            TradeRecord(
-                trade_id=trade.trade_id,
-                position=position,
-                condition_id=trade.condition_id,
-                taker_order_id=trade.taker_order_id,
-                taker_owner=trade.taker_owner,
-                taker_maker=trade.taker_maker,
-                token_id=trade.token_id,
-                side=trade.side.value,
-                size_units=trade.size_units,
-                collateral_units=trade.collateral_units,
-                fee_units=trade.fee_units,
-                fee_rate_bps=trade.fee_rate_bps,
-                kind=trade.kind,
-                status=MATCHED,
-                matched_at_ms=at_ms,
-                updated_at_ms=at_ms,
-                transaction_hash=settlement_reference,
-                builder_code=trade.builder_code,
-                maker_legs=legs,
-            )
-        )
-        parties = {(trade.taker_owner, trade.token_id, trade.taker_maker): None}
-        parties.update({(leg.owner, leg.token_id, leg.maker): None for leg in legs})
-        if trade.builder_code:
-            parties[(BUILDER_OWNER_PREFIX + trade.builder_code, trade.token_id, trade.taker_maker)] = None
-        parties.update(
-            {
-                (BUILDER_OWNER_PREFIX + leg.builder_code, leg.token_id, leg.maker): None
-                for leg in legs
-                if leg.builder_code
-            }
-        )
-        self.changes += [
-            TradeParty(owner, position, trade.trade_id, trade.condition_id, token_id, maker, at_ms)
-            for owner, token_id, maker in parties
-        ]
-        for leg in legs:
-            price = leg.price_units if leg.token_id == trade.token_id else UNIT - leg.price_units
-            self.changes.append(PricePointRecord(token_id=trade.token_id, at_ms=at_ms, price_units=price))
-            if complement is not None:
-                self.changes.append(PricePointRecord(token_id=complement, at_ms=at_ms, price_units=UNIT - price))
+def project(batch: Batch) -> Rows:
+    """Return the batch's rows; within each list, in the order the batch's entries happened."""
+    rows = Rows()
+    settlement_reference = batch.settlement_reference
+    for entry in batch.entries:
+        _entry(rows, entry.events, entry.command.now_ms, settlement_reference)
+    at_ms = batch.written_at_ms
+    rows.trade_statuses += [(status, at_ms, trade_id) for trade_id, status in batch.trade_statuses]
+    rows.api_keys += [_api_key_row(key) for key in batch.api_keys]
+    rows.deleted_api_keys += [(api_key,) for api_key in batch.deleted_api_keys]
+    rows.wallet_links += [msgspec.structs.astuple(link) for link in batch.wallet_links]
+    rows.market_infos += [msgspec.structs.astuple(info) for info in batch.market_infos]
+    rows.deleted_notifications += [(owner, i) for owner, ids in batch.deleted_notifications for i in ids]
+    return rows
 
-    def resolve_unknown_orders(self, lookup: OrderLookup) -> None:
-        if not self.unknown:
-            return
-        found = lookup({order_id for order_id, _ in self.unknown})
-        for order_id, payload in self.unknown:
-            if order_id in found:
-                payload["market"], payload["asset_id"] = found[order_id]
+
+def _api_key_row(record: ApiKeyRecord) -> Row:
+    return (*msgspec.structs.astuple(record)[:5], int(record.readonly), record.created_at_ms)
+
+
+def _entry(rows: Rows, events: list[Event], now_ms: int, settlement_reference: str) -> None:
+    resolved_owners: dict[str, None] = {}
+    new_orders = rows.new_orders
+    notifications = rows.notifications
+    for event in events:
+        if type(event) is OrderCanceled:
+            reason = event.reason.value
+            record = new_orders.get(event.order_id)
+            if record is None:
+                rows.cancels.setdefault((reason, now_ms), []).append(event.order_id)
+            else:
+                record.status = "CANCELED"
+                record.cancel_reason = reason
+                record.updated_at_ms = now_ms
+            payload = _Canceled(event.order_id, event.token_id, event.condition_id, reason)
+            notifications.append((event.owner, NOTIFY_CANCELED, _encode_json(payload).decode(), now_ms))
+            if event.reason is CancelReason.MARKET_RESOLVED:
+                resolved_owners[event.owner] = None
+        elif type(event) is OrderAccepted:
+            new_orders[event.order_id] = order_record(event)
+        elif type(event) is OrderFilled:
+            _filled(rows, event, now_ms)
+        elif type(event) is Trade:
+            _traded(rows, event, settlement_reference, _complement(event, events))
+        elif type(event) is MarketResolved:
+            payload_json = _encode_json(_Resolved(event.condition_id, event.winning_token_id)).decode()
+            notifications += [(owner, NOTIFY_RESOLVED, payload_json, now_ms) for owner in resolved_owners]
+
+
+def _filled(rows: Rows, event: OrderFilled, now_ms: int) -> None:
+    record = rows.new_orders.get(event.order_id)
+    status = event.status.value
+    if record is None:
+        trade_id = event.trade_id
+        rows.fills.append((event.matched_units, status, now_ms, trade_id, trade_id, event.order_id))
+    else:
+        record.matched_units = event.matched_units
+        record.status = status
+        record.updated_at_ms = now_ms
+        record.trade_ids.append(event.trade_id)
+    payload = _Filled(event.order_id, event.trade_id, event.fill_units, event.matched_units)
+    rows.notifications.append((event.owner, NOTIFY_FILLED, _encode_json(payload).decode(), now_ms))
+
+
+def _traded(rows: Rows, trade: Trade, settlement_reference: str, complement: str | None) -> None:
+    record = trade_record(trade, settlement_reference)
+    legs = record.maker_legs
+    rows.trades.append((*msgspec.structs.astuple(record)[:_MAKER_LEGS], _encode(legs)))
+    position, at_ms = trade.sequence, trade.matched_at_ms
+    parties = {(trade.taker_owner, trade.token_id, trade.taker_maker): None}
+    parties.update({(leg.owner, leg.token_id, leg.maker): None for leg in legs})
+    if trade.builder_code:
+        parties[(BUILDER_OWNER_PREFIX + trade.builder_code, trade.token_id, trade.taker_maker)] = None
+    parties.update(
+        {(BUILDER_OWNER_PREFIX + leg.builder_code, leg.token_id, leg.maker): None for leg in legs if leg.builder_code}
+    )
+    rows.trade_parties += [
+        (owner, position, trade.trade_id, trade.condition_id, token_id, maker, at_ms)
+        for owner, token_id, maker in parties
+    ]
+    for leg in legs:
+        price = leg.price_units if leg.token_id == trade.token_id else UNIT - leg.price_units
+        rows.price_points.append((trade.token_id, at_ms, price))
+        if complement is not None:
+            rows.price_points.append((complement, at_ms, UNIT - price))
 
 
 def _complement(trade: Trade, events: list[Event]) -> str | None:

@@ -5,10 +5,13 @@ three types that differ between the two (`{int}`, `{blob}`, `{serial_key}`). Key
 explicitly: SQLite, unlike PostgreSQL, lets a TEXT primary key hold NULL. Every query of the store
 is an index range scan: orders by (owner, position), with a partial index for the open ones; trade
 listings through `trade_parties` by (owner, position); trades and orders by id; a market's trades by
-(condition_id, position); price points by (token_id, at_ms); notifications by (owner, id).
+(condition_id, position); price points by (token_id, at_ms); notifications by (owner, id). `snapshots` keeps
+the latest exchange snapshot (see store/base.py), recovery's starting point.
 """
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 from openclob.store.records import ApiKeyRecord, MarketInfoRecord, OrderRecord, TradeRecord, WalletLinkRecord
 
@@ -56,11 +59,28 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             question_id TEXT NOT NULL)""",
     ),
     ("ALTER TABLE trades ADD COLUMN builder_code TEXT NOT NULL DEFAULT ''",),
+    (
+        """CREATE TABLE snapshots (
+            sequence {int} NOT NULL PRIMARY KEY, format {int} NOT NULL, clock_ms {int} NOT NULL,
+            state {blob} NOT NULL)""",
+    ),
 )
 """Migration N (from 1) is MIGRATIONS[N - 1]; append new ones, never edit an applied one."""
 
 ORDER_COLUMNS = OrderRecord.__struct_fields__
 TRADE_COLUMNS = TradeRecord.__struct_fields__
+
+
+class Insert(NamedTuple):
+    """A plain INSERT: a backend may load its rows another way (PostgreSQL: COPY)."""
+
+    table: str
+    columns: tuple[str, ...]
+    sql: str
+
+
+def _plain_insert(table: str, columns: tuple[str, ...]) -> Insert:
+    return Insert(table, columns, _insert(table, columns))
 
 
 def _insert(table: str, columns: tuple[str, ...]) -> str:
@@ -73,18 +93,31 @@ def _upsert(table: str, columns: tuple[str, ...], key: tuple[str, ...]) -> str:
 
 
 INSERT_JOURNAL = "INSERT INTO journal (sequence, command) VALUES (?, ?)"
-INSERT_ORDER = _insert("orders", ORDER_COLUMNS)
+INSERT_ORDER = _plain_insert("orders", ORDER_COLUMNS)
 FILL_ORDER = (
     "UPDATE orders SET matched_units = ?, status = ?, updated_at_ms = ?,"
     " trade_ids = CASE WHEN trade_ids = '' THEN ? ELSE trade_ids || ',' || ? END WHERE order_id = ?"
 )
 CANCEL_ORDER = "UPDATE orders SET status = 'CANCELED', cancel_reason = ?, updated_at_ms = ? WHERE order_id = ?"
-INSERT_TRADE = _insert("trades", TRADE_COLUMNS)
-INSERT_TRADE_PARTY = _insert(
+
+
+def cancel_orders(count: int) -> str:
+    """Cancel `count` orders with one reason and time: parameters (reason, updated_at_ms, *order_ids)."""
+    return _CANCEL_ORDERS.get(count) or _CANCEL_ORDERS.setdefault(count, _cancel_orders(count))
+
+
+def _cancel_orders(count: int) -> str:
+    ids = ", ".join("?" * count)
+    return f"UPDATE orders SET status = 'CANCELED', cancel_reason = ?, updated_at_ms = ? WHERE order_id IN ({ids})"
+
+
+_CANCEL_ORDERS: dict[int, str] = {}
+INSERT_TRADE = _plain_insert("trades", TRADE_COLUMNS)
+INSERT_TRADE_PARTY = _plain_insert(
     "trade_parties", ("owner", "position", "trade_id", "condition_id", "token_id", "maker_address", "matched_at_ms")
 )
-INSERT_PRICE_POINT = _insert("price_points", ("token_id", "at_ms", "price_units"))
-INSERT_NOTIFICATION = _insert("notifications", ("owner", "type", "payload", "created_at_ms"))
+INSERT_PRICE_POINT = _plain_insert("price_points", ("token_id", "at_ms", "price_units"))
+INSERT_NOTIFICATION = _plain_insert("notifications", ("owner", "type", "payload", "created_at_ms"))
 UPDATE_TRADE_STATUS = "UPDATE trades SET status = ?, updated_at_ms = ? WHERE trade_id = ?"
 API_KEY_COLUMNS = ApiKeyRecord.__struct_fields__
 UPSERT_API_KEY = _upsert("api_keys", API_KEY_COLUMNS, ("api_key",))
@@ -94,3 +127,5 @@ UPSERT_WALLET_LINK = _upsert("wallet_links", WALLET_LINK_COLUMNS, ("signer", "fu
 MARKET_INFO_COLUMNS = MarketInfoRecord.__struct_fields__
 UPSERT_MARKET_INFO = _upsert("market_infos", MARKET_INFO_COLUMNS, ("condition_id",))
 DELETE_NOTIFICATION = "DELETE FROM notifications WHERE owner = ? AND notification_id = ?"
+UPSERT_SNAPSHOT = _upsert("snapshots", ("sequence", "format", "clock_ms", "state"), ("sequence",))
+DELETE_OLDER_SNAPSHOTS = "DELETE FROM snapshots WHERE sequence < ?"

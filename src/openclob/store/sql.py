@@ -4,39 +4,26 @@ A store holds two connections: the writer, used by `write` and migrations, and a
 mode, so queries see every committed batch and never wait on a write in progress. Each connection has
 its own lock, so any thread may call any method.
 
-`write` applies the projection's changes grouped by table, each table's changes in the batch's order,
-and runs of one kind of change with one `executemany`. The tables share no triggers or keys, so this is
-the same end state as applying every change in turn, with far fewer round trips. New orders go apart
-from updates of orders: the projection folds every change to an order of this batch into its insert,
-so the updates only touch orders of earlier batches, and the two groups never meet on a row.
+`write` runs each statement once over the projection's parameter tuples (`executemany`), and cancels of
+orders from earlier batches as a few `UPDATE ... WHERE order_id IN (...)` per (reason, time). The tables
+share no triggers or keys, so this is the same end state as applying every change in turn, with far fewer
+round trips (see projection.py for why the order of the updates does not matter).
 """
 
 from __future__ import annotations
 
 import abc
 import threading
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import suppress
-from itertools import groupby
 from typing import Any, ClassVar, Generic, TypeVar
 
 import msgspec
-from msgspec.structs import astuple
 
 from openclob.core import Command
 from openclob.store import schema
-from openclob.store.base import Batch, Journalled, StoreError
-from openclob.store.projection import (
-    ApiKeyDeletion,
-    Change,
-    NotificationDeletion,
-    Notify,
-    OrderCancel,
-    OrderFill,
-    TradeParty,
-    TradeStatus,
-    project,
-)
+from openclob.store.base import Batch, Journalled, StoredSnapshot, StoreError
+from openclob.store.projection import project
 from openclob.store.records import (
     ApiKeyRecord,
     MakerLegRecord,
@@ -53,55 +40,13 @@ Row = tuple[Any, ...]
 
 JOURNAL_PAGE_ROWS = 10_000
 """Journal rows read per query during recovery."""
-LOOKUP_CHUNK_IDS = 500
-"""Order ids per `IN (...)` lookup."""
+CANCEL_CHUNK_IDS = 500
+"""Order ids per `UPDATE ... WHERE order_id IN (...)` of cancels (SQLite allows 32,766 parameters a statement)."""
 
 _encode = msgspec.msgpack.Encoder().encode
 _decode_command = msgspec.msgpack.Decoder(Command).decode
 _decode_legs = msgspec.msgpack.Decoder(list[MakerLegRecord]).decode
-_encode_json = msgspec.json.Encoder().encode
 _decode_payload = msgspec.json.Decoder(dict[str, object]).decode
-_TRADE_IDS = schema.ORDER_COLUMNS.index("trade_ids")
-_MAKER_LEGS = schema.TRADE_COLUMNS.index("maker_legs")
-
-
-def _order_params(record: OrderRecord) -> Row:
-    row = astuple(record)
-    return (*row[:_TRADE_IDS], ",".join(record.trade_ids), *row[_TRADE_IDS + 1 :])
-
-
-def _trade_params(record: TradeRecord) -> Row:
-    return (*astuple(record)[:_MAKER_LEGS], _encode(record.maker_legs))
-
-
-def _api_key_params(record: ApiKeyRecord) -> Row:
-    return (*astuple(record)[:5], int(record.readonly), record.created_at_ms)
-
-
-# change type -> (group, statement, parameters); see the module docstring for the groups
-_WRITES: dict[type, tuple[str, str, Callable[[Any], Row]]] = {
-    OrderRecord: ("orders", schema.INSERT_ORDER, _order_params),
-    OrderFill: (
-        "order_updates",
-        schema.FILL_ORDER,
-        lambda c: (c.matched_units, c.status, c.updated_at_ms, c.trade_id, c.trade_id, c.order_id),
-    ),
-    OrderCancel: ("order_updates", schema.CANCEL_ORDER, lambda c: (c.reason, c.updated_at_ms, c.order_id)),
-    TradeRecord: ("trades", schema.INSERT_TRADE, _trade_params),
-    TradeStatus: ("trades", schema.UPDATE_TRADE_STATUS, lambda c: (c.status, c.updated_at_ms, c.trade_id)),
-    TradeParty: ("trade_parties", schema.INSERT_TRADE_PARTY, astuple),
-    PricePointRecord: ("price_points", schema.INSERT_PRICE_POINT, astuple),
-    Notify: (
-        "notifications",
-        schema.INSERT_NOTIFICATION,
-        lambda c: (c.owner, c.type, _encode_json(c.payload).decode(), c.created_at_ms),
-    ),
-    NotificationDeletion: ("notifications", schema.DELETE_NOTIFICATION, astuple),
-    ApiKeyRecord: ("api_keys", schema.UPSERT_API_KEY, _api_key_params),
-    ApiKeyDeletion: ("api_keys", schema.DELETE_API_KEY, astuple),
-    WalletLinkRecord: ("wallet_links", schema.UPSERT_WALLET_LINK, astuple),
-    MarketInfoRecord: ("market_infos", schema.UPSERT_MARKET_INFO, astuple),
-}
 
 
 class SqlStore(abc.ABC, Generic[C]):
@@ -145,6 +90,16 @@ class SqlStore(abc.ABC, Generic[C]):
 
     def _insert_journal(self, conn: C, rows: list[tuple[int, bytes]]) -> None:
         self._execute_many(conn, schema.INSERT_JOURNAL, rows)
+
+    def _cancel_orders(self, conn: C, reason: str, at_ms: int, order_ids: list[str]) -> None:
+        """Mark orders of earlier batches CANCELED with one reason and time."""
+        for start in range(0, len(order_ids), CANCEL_CHUNK_IDS):
+            chunk = order_ids[start : start + CANCEL_CHUNK_IDS]
+            self._execute(conn, schema.cancel_orders(len(chunk)), (reason, at_ms, *chunk))
+
+    def _insert_rows(self, conn: C, insert: schema.Insert, rows: Sequence[Sequence[object]]) -> None:
+        """Insert new rows (in this order: serial ids follow it)."""
+        self._execute_many(conn, insert.sql, rows)
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -209,34 +164,47 @@ class SqlStore(abc.ABC, Generic[C]):
     def _write(self, conn: C, batch: Batch) -> None:
         if batch.entries:
             self._insert_journal(conn, [(e.sequence, _encode(e.command)) for e in batch.entries])
-        groups: dict[str, list[Change]] = {}
-        for change in project(batch, lambda ids: self._order_places(conn, ids)):
-            groups.setdefault(_WRITES[type(change)][0], []).append(change)
-        for changes in groups.values():
-            for kind, run in groupby(changes, type):
-                _, statement, params = _WRITES[kind]
-                self._execute_many(conn, statement, [params(c) for c in run])
-
-    def _order_places(self, conn: C, order_ids: Collection[str]) -> dict[str, tuple[str, str]]:
-        ids = list(order_ids)
-        found: dict[str, tuple[str, str]] = {}
-        for start in range(0, len(ids), LOOKUP_CHUNK_IDS):
-            chunk = ids[start : start + LOOKUP_CHUNK_IDS]
-            marks = ", ".join("?" * len(chunk))
-            sql = f"SELECT order_id, condition_id, token_id FROM orders WHERE order_id IN ({marks})"
-            found.update((order_id, (market, token)) for order_id, market, token in self._execute(conn, sql, chunk))
-        return found
+        rows = project(batch)
+        many = self._execute_many
+        if rows.new_orders:
+            self._insert_rows(conn, schema.INSERT_ORDER, rows.order_rows())
+        if rows.fills:
+            many(conn, schema.FILL_ORDER, rows.fills)
+        for (reason, at_ms), order_ids in rows.cancels.items():
+            self._cancel_orders(conn, reason, at_ms, order_ids)
+        for insert, new_rows in (
+            (schema.INSERT_TRADE, rows.trades),
+            (schema.INSERT_TRADE_PARTY, rows.trade_parties),
+            (schema.INSERT_PRICE_POINT, rows.price_points),
+            (schema.INSERT_NOTIFICATION, rows.notifications),
+        ):
+            if new_rows:
+                self._insert_rows(conn, insert, new_rows)
+        for statement, params in (
+            (schema.UPDATE_TRADE_STATUS, rows.trade_statuses),
+            (schema.DELETE_NOTIFICATION, rows.deleted_notifications),
+            (schema.UPSERT_API_KEY, rows.api_keys),
+            (schema.DELETE_API_KEY, rows.deleted_api_keys),
+            (schema.UPSERT_WALLET_LINK, rows.wallet_links),
+            (schema.UPSERT_MARKET_INFO, rows.market_infos),
+        ):
+            if params:
+                many(conn, statement, params)
 
     def journal(self) -> Iterator[Journalled]:
         """Yield every journalled command in sequence order (events empty), a page at a time."""
-        after = 0
+        return self.journal_after(0)
+
+    def journal_after(self, sequence: int) -> Iterator[Journalled]:
+        """Yield the journalled commands after `sequence` in sequence order (events empty), a page at a time."""
+        after = sequence
         while True:
             rows = self._read(
                 "SELECT sequence, command FROM journal WHERE sequence > ? ORDER BY sequence LIMIT ?",
                 (after, JOURNAL_PAGE_ROWS),
             )
-            for sequence, command in rows:
-                yield Journalled(sequence=sequence, command=_decode_command(command), events=[])
+            for number, command in rows:
+                yield Journalled(sequence=number, command=_decode_command(command), events=[])
             if len(rows) < JOURNAL_PAGE_ROWS:
                 return
             after = rows[-1][0]
@@ -245,6 +213,48 @@ class SqlStore(abc.ABC, Generic[C]):
         """The highest journalled sequence, 0 when empty."""
         value: int = self._read("SELECT COALESCE(MAX(sequence), 0) FROM journal")[0][0]
         return value
+
+    # ------------------------------------------------------------------ snapshots
+
+    def latest_snapshot(self) -> StoredSnapshot | None:
+        """The latest snapshot, if any."""
+        rows = self._read("SELECT sequence, format, clock_ms, state FROM snapshots ORDER BY sequence DESC LIMIT 1")
+        if not rows:
+            return None
+        sequence, format_, clock_ms, state = rows[0]
+        return StoredSnapshot(sequence=sequence, format=format_, clock_ms=clock_ms, state=bytes(state))
+
+    def write_snapshot(self, snapshot: StoredSnapshot) -> bool:
+        """Keep `snapshot` in place of older ones; False (nothing written) if the journal does not reach it."""
+        written = False
+
+        def body(conn: C) -> None:
+            nonlocal written
+            journalled = self._execute(conn, "SELECT COALESCE(MAX(sequence), 0) FROM journal")[0][0]
+            if snapshot.sequence > journalled:
+                return
+            row = (snapshot.sequence, snapshot.format, snapshot.clock_ms, snapshot.state)
+            self._execute(conn, schema.UPSERT_SNAPSHOT, row)
+            self._execute(conn, schema.DELETE_OLDER_SNAPSHOTS, (snapshot.sequence,))
+            written = True
+
+        with self._write_lock:
+            self._transaction(self._open_connection(self._writer), body)
+        return written
+
+    def known_orders(self, through_position: int) -> dict[str, str]:
+        """order id -> owner of every order accepted with a position up to `through_position`."""
+        with self._read_lock:
+            conn = self._open_connection(self._reader)
+            try:
+                return self._fetch_pairs(
+                    conn, "SELECT order_id, owner FROM orders WHERE position <= ?", (through_position,)
+                )
+            except self.driver_errors as exc:
+                raise StoreError(f"{type(exc).__name__}: {exc}") from exc
+
+    def _fetch_pairs(self, conn: C, sql: str, params: Sequence[object]) -> dict[str, str]:
+        return dict(self._execute(conn, sql, params))
 
     # ------------------------------------------------------------------ edge state
 
