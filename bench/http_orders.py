@@ -3,7 +3,7 @@
 A real `openclob serve` (SQLite by default, `--db postgresql://...` for PostgreSQL) takes signed orders from
 many wallets, prepared ahead; a load generator in its own process posts them over keep-alive connections.
 
-    ./run bench http_orders [--db URL] [--orders 20000] [--connections 32] [--rate 1000] [--seconds 10]
+    ./run bench http_orders [--db URL] [--orders 20000] [--connections 128] [--rate 1000] [--seconds 10]
 
 Prints `http_orders_p50_ms`/`http_orders_p99_ms` at the offered rate, `cancel_market_orders_10k: <ms> ms`,
 and last the headline `http_orders: <N> orders/s` (sustained, closed loop).
@@ -131,7 +131,7 @@ def main() -> None:
     parser.add_argument("--db", default=None)
     parser.add_argument("--wallets", type=int, default=100)
     parser.add_argument("--orders", type=int, default=20_000)
-    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--connections", type=int, default=128)
     parser.add_argument("--rate", type=float, default=1_000)
     parser.add_argument("--seconds", type=float, default=10)
     args = parser.parse_args()

@@ -315,7 +315,7 @@ class Hub:
                 self.flush()
             else:
                 self._flush_handle = asyncio.get_running_loop().call_later(interval_ms / 1000, self.flush)
-        user_messages = self.user_feed.render(entries, batch, service.exchange)
+        user_messages = self.user_feed.render(entries, batch, service.exchange, self._user_subscribers)
         if user_messages and self._user_subscribers:
             self._fan_out_user(user_messages)
 

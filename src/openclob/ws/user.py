@@ -16,6 +16,7 @@ value /data/orders gives); the rest of a FOK order killed after acceptance repor
 
 from __future__ import annotations
 
+from collections.abc import Container
 from typing import Any, NamedTuple
 
 import msgspec
@@ -59,6 +60,8 @@ class UserFeed:
     def __init__(self, tracked_trades: int) -> None:
         self.orders: dict[str, OrderRecord] = {}
         self.trades: dict[str, TradeRecord] = {}
+        self._watched: Container[str] = ()
+        """Owners with a user-channel socket, for the render in progress."""
         self._tracked_trades = tracked_trades
 
     def seed(self, exchange: Exchange) -> list[str]:
@@ -87,8 +90,15 @@ class UserFeed:
                 )
         return [order_id for order_id, record in self.orders.items() if record.matched_units]
 
-    def render(self, entries: list[Journalled], batch: Batch, exchange: Exchange) -> list[UserMessage]:
-        """Apply a durable batch; return its user events in engine order."""
+    def render(
+        self, entries: list[Journalled], batch: Batch, exchange: Exchange, watched: Container[str]
+    ) -> list[UserMessage]:
+        """Apply a durable batch; return its user events, in engine order, for the `watched` owners.
+
+        Every owner's orders and trades are tracked, so a later subscriber's updates are complete, but only
+        owners with a socket pay for rendering.
+        """
+        self._watched = watched
         messages: list[UserMessage] = []
         markets = exchange.markets
         for entry in entries:
@@ -99,7 +109,8 @@ class UserFeed:
                     assert isinstance(event, OrderAccepted)
                     record = order_record(event)
                     self.orders[event.order_id] = record
-                    messages.append(_order_message(record, markets[record.condition_id], PLACEMENT, now_ms))
+                    if record.owner in watched:
+                        messages.append(_order_message(record, markets[record.condition_id], PLACEMENT, now_ms))
                 elif kind is OrderFilled:
                     assert isinstance(event, OrderFilled)
                     self._filled(event, now_ms, markets, messages)
@@ -134,7 +145,8 @@ class UserFeed:
         record.status = event.status.value
         record.updated_at_ms = now_ms
         record.trade_ids.append(event.trade_id)
-        out.append(_order_message(record, markets[record.condition_id], UPDATE, now_ms))
+        if record.owner in self._watched:
+            out.append(_order_message(record, markets[record.condition_id], UPDATE, now_ms))
         if record.matched_units >= record.size_units:
             del self.orders[event.order_id]
 
@@ -144,14 +156,15 @@ class UserFeed:
             return
         record.status = CANCELED
         record.updated_at_ms = now_ms
-        out.append(_order_message(record, markets[record.condition_id], CANCELLATION, now_ms))
+        if record.owner in self._watched:
+            out.append(_order_message(record, markets[record.condition_id], CANCELLATION, now_ms))
 
     def _killed(
         self, command: PlaceOrder, markets: dict[str, Market], exchange: Exchange, out: list[UserMessage]
     ) -> None:
         """A FOK or FAK refused for want of liquidity: Polymarket reports it as a CANCELLATION."""
         market = exchange.market_for_token(command.token_id)
-        if market is None:
+        if market is None or command.owner not in self._watched:
             return
         buy = command.side is Side.BUY
         collateral, shares = (
@@ -186,6 +199,8 @@ class UserFeed:
     def _trade_messages(self, record: TradeRecord, market: Market, now_ms: int, out: list[UserMessage]) -> None:
         viewers = dict.fromkeys([record.taker_owner, *(leg.owner for leg in record.maker_legs)])
         for viewer in viewers:
+            if viewer not in self._watched:
+                continue
             body: dict[str, Any] = {"event_type": "trade", "type": "TRADE"}
             body.update(trade(record, market, viewer))
             body["trade_owner"] = viewer

@@ -15,10 +15,18 @@ from tests.unit.core.conftest import ALICE, BOB, CONDITION, YES, limit_order
 from tests.unit.ws.conftest import Harness
 
 
+class _Everyone:
+    def __contains__(self, owner: object) -> bool:
+        return True
+
+
+_EVERYONE = _Everyone()
+
+
 def _render(harness: Harness, *commands: Any, statuses: list[tuple[str, str]] | None = None) -> list[UserMessage]:
     entries = [harness.entry(c) for c in commands]
     batch = Batch(entries=entries, trade_statuses=statuses or [], settlement_reference="0xref", written_at_ms=7_000)
-    return harness.hub.user_feed.render(entries, batch, harness.service.exchange)
+    return harness.hub.user_feed.render(entries, batch, harness.service.exchange, _EVERYONE)
 
 
 def _bodies(messages: list[UserMessage], owner: str) -> list[dict[str, Any]]:
@@ -113,7 +121,7 @@ def test_a_fak_remainder_is_cancelled_and_a_killed_fok_reports_the_captured_stat
     fok = msgspec.structs.replace(
         limit_order(ALICE, YES, Side.BUY, "0.40", "50", order_type=OrderType.FOK), now_ms=harness.now_ms + 1
     )
-    messages = feed.render([], Batch(killed_orders=[fok]), harness.service.exchange)
+    messages = feed.render([], Batch(killed_orders=[fok]), harness.service.exchange, _EVERYONE)
     (body,) = [json.loads(m.text) for m in messages if m.owner == ALICE.owner]
     assert (body["type"], body["status"], body["id"], body["original_size"], body["price"]) == (
         "CANCELLATION",
@@ -130,3 +138,15 @@ def test_tracked_trades_are_bounded(harness: Harness) -> None:
     for _ in range(3):
         _render(harness, limit_order(ALICE, YES, Side.SELL, "0.60", "5"), limit_order(BOB, YES, Side.BUY, "0.60", "5"))
     assert len(feed.trades) == 2
+
+
+def test_owners_without_a_socket_are_tracked_but_not_rendered(harness: Harness) -> None:
+    feed = harness.hub.user_feed
+    resting = harness.entry(limit_order(ALICE, YES, Side.SELL, "0.60", "10"))
+    assert feed.render([resting], Batch(entries=[resting]), harness.service.exchange, set()) == []
+    taker = harness.entry(limit_order(BOB, YES, Side.BUY, "0.60", "6"))
+    messages = feed.render([taker], Batch(entries=[taker]), harness.service.exchange, {ALICE.owner})
+    bodies = [json.loads(m.text) for m in messages]
+    update = next(b for b in bodies if b["event_type"] == "order")
+    assert {m.owner for m in messages} == {ALICE.owner}
+    assert (update["type"], update["size_matched"], update["original_size"]) == ("UPDATE", "6", "10")
