@@ -59,12 +59,12 @@ def _free_port() -> int:
         return port
 
 
-def _start_server(data_dir: Path) -> tuple[subprocess.Popen[bytes], str]:
+def _start_server(data_dir: Path, flush_ms: int) -> tuple[subprocess.Popen[bytes], str]:
     port = _free_port()
     log = (data_dir / "server.log").open("ab")
     command = [
         sys.executable, "-m", "openclob.cli", "serve", "--port", str(port),
-        "--data-dir", str(data_dir), "--admin-token", ADMIN_TOKEN,
+        "--data-dir", str(data_dir), "--admin-token", ADMIN_TOKEN, "--ws-flush-ms", str(flush_ms),
     ]  # fmt: skip
     process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
@@ -289,11 +289,12 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=1_000.0, help="orders per second")
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--lanes", type=int, default=50, help="concurrent order connections (one price each)")
+    parser.add_argument("--flush-ms", type=int, default=20, help="the server's --ws-flush-ms")
     args = parser.parse_args()
     count = int(args.rate * args.seconds)
 
     with tempfile.TemporaryDirectory() as tmp:
-        server, url = _start_server(Path(tmp))
+        server, url = _start_server(Path(tmp), args.flush_ms)
         try:
             market = _admin(url, "/admin/markets", {"question": "Will the fan-out keep up?"})
             yes = market["tokens"][0]["token_id"]

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from openclob.config import Settings
+from openclob.config import Limits, Settings
 from openclob.core.amounts import UNIT
 
 DEFAULT_DATA_DIR = Path("openclob-data")
@@ -58,6 +58,7 @@ def _serve(args: argparse.Namespace) -> int:
         order_version=args.order_version,
         order_versions=args.order_versions,
         settlement_delay_ms=args.settlement_delay_ms,
+        limits=Limits(ws_flush_interval_ms=args.ws_flush_ms),
     )
     token = admin_token(data_dir, args.admin_token or os.environ.get("OPENCLOB_ADMIN_TOKEN"))
     store = open_store(args.db, data_dir)
@@ -167,6 +168,12 @@ def _parser() -> argparse.ArgumentParser:
         help='order versions accepted, e.g. "2" or "1,2,3" (default "1,2"; 3 is the V3 exchange domain)',
     )
     serve.add_argument("--settlement-delay-ms", type=int, default=0, help="MATCHED -> MINED -> CONFIRMED delay")
+    serve.add_argument(
+        "--ws-flush-ms",
+        type=int,
+        default=Limits().ws_flush_interval_ms,
+        help="WebSocket market events go out this often",
+    )
     serve.add_argument("--log-level", default="warning")
     serve.set_defaults(run=_serve)
 
