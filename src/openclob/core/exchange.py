@@ -154,14 +154,9 @@ class Exchange:
         if touched_levels:
             markets = self.markets
             for (condition_id, is_bid, price), size in touched_levels.items():
+                # positional: condition_id, token_ids, book_side, price_units, size_units
                 events.append(
-                    BookLevelChanged(
-                        condition_id=condition_id,
-                        token_ids=markets[condition_id].token_ids,
-                        book_side=BID if is_bid else ASK,
-                        price_units=price,
-                        size_units=size,
-                    )
+                    BookLevelChanged(condition_id, markets[condition_id].token_ids, BID if is_bid else ASK, price, size)
                 )
             touched_levels.clear()
         if self._touched_markets:
@@ -170,7 +165,7 @@ class Exchange:
         touched_balances = self.ledger.touched
         if touched_balances:
             for (address, asset), (free, reserved) in touched_balances.items():
-                events.append(BalanceChanged(address=address, asset=asset, free_units=free, reserved_units=reserved))
+                events.append(BalanceChanged(address, asset, free, reserved))  # positional, in field order
             touched_balances.clear()
         return Applied(result, events)
 
@@ -420,22 +415,22 @@ class Exchange:
         self._order_sequence = order.sequence
         self._owner_of[order_id] = order.owner
         self._events.append(
-            OrderAccepted(
-                order_id=order_id,
-                sequence=order.sequence,
-                owner=order.owner,
-                maker=order.maker,
-                signer=order.signer,
-                condition_id=order.condition_id,
-                token_id=token_id,
-                side=order.side,
-                order_type=order_type,
-                post_only=order.post_only,
-                price_units=price_units,
-                size_units=order.size_units,
-                fee_rate_bps=order.fee_rate_bps,
-                expiration=order.expiration,
-                created_at_ms=order.created_at_ms,
+            OrderAccepted(  # positional, in the event's field order
+                order_id,
+                order.sequence,
+                order.owner,
+                order.maker,
+                order.signer,
+                order.condition_id,
+                token_id,
+                order.side,
+                order_type,
+                order.post_only,
+                price_units,
+                order.size_units,
+                order.fee_rate_bps,
+                order.expiration,
+                order.created_at_ms,
             )
         )
         making = taking = 0
@@ -527,14 +522,8 @@ class Exchange:
                 )
             )
             maker_updates.append(
-                OrderFilled(
-                    order_id=maker.order_id,
-                    owner=maker.owner,
-                    trade_id=trade_id,
-                    fill_units=shares,
-                    matched_units=matched,
-                    status=maker.status,
-                )
+                # positional: order_id, owner, trade_id, fill_units, matched_units, status
+                OrderFilled(maker.order_id, maker.owner, trade_id, shares, matched, maker.status)
             )
         if v2_fee_rate:
             taker_fee = self._charge_v2_fee(taker, v2_fee_units(v2_weight, v2_fee_rate, market.fee_exponent))
@@ -655,14 +644,8 @@ class Exchange:
         order.status = CANCELED
         order.cancel_reason = reason
         self._events.append(
-            OrderCanceled(
-                order_id=order_id,
-                owner=owner,
-                condition_id=condition_id,
-                token_id=order.token_id,
-                reason=reason,
-                matched_units=order.matched_units,
-            )
+            # positional: order_id, owner, condition_id, token_id, reason, matched_units
+            OrderCanceled(order_id, owner, condition_id, order.token_id, reason, order.matched_units)
         )
 
     def _cancel_each(self, order_ids: Iterable[str], reason: CancelReason) -> list[str]:
