@@ -1,8 +1,9 @@
 """Events: what a command changed, for the store, the API responses and the WebSocket feeds.
 
-The five events every order produces (accepted, filled, canceled, a book level, a balance) also take their
-fields by position, in the order declared: the core builds them positionally on its hot paths, where
-msgspec's keyword matching costs about twice the construction itself. Everyone else should name the fields.
+The events every order and trade produces (accepted, filled, canceled, a trade and its maker fills, a book
+level, a balance) also take their fields by position, in the order declared: the core builds them
+positionally on its hot paths, where msgspec's keyword matching costs about twice the construction itself.
+Everyone else should name the fields.
 
 Events are emitted in the order things happened within a command; book and balance changes are
 coalesced and come last, one per level or balance touched, with the new totals.
@@ -80,7 +81,7 @@ class OrderCanceled(msgspec.Struct, frozen=True, gc=False):
     matched_units: int
 
 
-class MakerFill(msgspec.Struct, frozen=True, kw_only=True, gc=False):
+class MakerFill(msgspec.Struct, frozen=True, gc=False):
     """One maker order's part of a trade, in the maker order's own token and price."""
 
     order_id: str
@@ -97,7 +98,7 @@ class MakerFill(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     builder_code: str = ""
 
 
-class Trade(msgspec.Struct, frozen=True, kw_only=True, gc=False):
+class Trade(msgspec.Struct, frozen=True, gc=False):
     """One taker match: the taker's side of it and one leg per maker order.
 
     `kind` is COMPLEMENTARY, MINT or MERGE (the kind of the first leg; legs may differ). `collateral_units`

@@ -19,8 +19,6 @@ from collections.abc import Callable, Iterable
 from operator import attrgetter
 from typing import Any
 
-import msgspec
-
 from openclob.core.amounts import LOT_UNITS, TICK_UNITS, UNIT, collateral_for
 from openclob.core.book import Book
 from openclob.core.commands import (
@@ -507,18 +505,18 @@ class Exchange:
                 level_size = book.reduce(maker, shares)
             touched_levels[(condition_id, maker.book_side is BID, price)] = level_size
             legs.append(
-                MakerFill(
-                    order_id=maker.order_id,
-                    owner=maker.owner,
-                    maker=maker.maker,
-                    token_id=maker.token_id,
-                    side=maker.side,
-                    price_units=maker.price_units,
-                    matched_units=shares,
-                    fee_units=maker_fee,
-                    fee_rate_bps=maker.fee_rate_bps,
-                    kind="COMPLEMENTARY" if maker.token_id == taker_token else cross_kind,
-                    builder_code=maker.builder_code,
+                MakerFill(  # positional, in the event's field order
+                    maker.order_id,
+                    maker.owner,
+                    maker.maker,
+                    maker.token_id,
+                    maker.side,
+                    maker.price_units,
+                    shares,  # matched_units
+                    maker_fee,
+                    maker.fee_rate_bps,
+                    "COMPLEMENTARY" if maker.token_id == taker_token else cross_kind,
+                    maker.builder_code,
                 )
             )
             maker_updates.append(
@@ -533,37 +531,30 @@ class Exchange:
         market.last_trade_price_units = plan.fills[-1].book_price_units
         if market.dynamic_tick:
             self._touched_markets[condition_id] = None
-        trade = Trade(
-            trade_id=trade_id,
-            sequence=self._trade_count,
-            condition_id=condition_id,
-            taker_order_id=taker.order_id,
-            taker_owner=taker.owner,
-            taker_maker=taker.maker,
-            token_id=taker_token,
-            side=taker.side,
-            size_units=plan.filled_units,
-            collateral_units=taker_cash,
-            fee_units=taker_fee,
-            fee_rate_bps=v2_fee_rate or taker.fee_rate_bps,
-            kind=legs[0].kind,
-            maker_fills=tuple(legs),
-            matched_at_ms=now_ms,
+        trade = Trade(  # positional, in the event's field order
+            trade_id,
+            self._trade_count,  # sequence
+            condition_id,
+            taker.order_id,
+            taker.owner,
+            taker.maker,
+            taker_token,
+            taker.side,
+            plan.filled_units,  # size_units
+            taker_cash,  # collateral_units
+            taker_fee,
+            v2_fee_rate or taker.fee_rate_bps,
+            legs[0].kind,
+            tuple(legs),  # maker_fills
+            now_ms,  # matched_at_ms
+            taker.builder_code,
         )
-        if taker.builder_code:  # set apart: msgspec takes 16 or more keyword arguments on a much slower path
-            trade = msgspec.structs.replace(trade, builder_code=taker.builder_code)
         events = self._events
         events.append(trade)
         events.extend(maker_updates)
+        # positional: order_id, owner, trade_id, fill_units, matched_units, status
         events.append(
-            OrderFilled(
-                order_id=taker.order_id,
-                owner=taker.owner,
-                trade_id=trade_id,
-                fill_units=plan.filled_units,
-                matched_units=taker.matched_units,
-                status=taker.status,
-            )
+            OrderFilled(taker.order_id, taker.owner, trade_id, plan.filled_units, taker.matched_units, taker.status)
         )
         if taker.side is BUY:
             if v2_fee_rate:
