@@ -279,3 +279,25 @@ def test_a_wrong_hmac_or_passphrase_is_401(server: Server) -> None:
     assert _error(client.get_orders) == (401, {"error": "Unauthorized/Invalid api key"})
     response = httpx.get(server.url + "/data/orders", headers={"POLY_API_KEY": "nope"})
     assert (response.status_code, response.json()) == (401, {"error": "Unauthorized/Invalid api key"})
+
+
+def test_after_a_restart_the_heartbeat_chain_goes_on_and_orders_get_a_fresh_grace_period(tmp_path: Any) -> None:
+    from tests.e2e.conftest import start_server
+
+    server = start_server(tmp_path / "hb-restart")
+    port = int(server.url.rsplit(":", 1)[1])
+    try:
+        _, yes, _ = _market(server)
+        client, wallet = py_client(server)
+        server.deposit(wallet.address, "100")
+        placed = client.create_and_post_order(OrderArgs(token_id=yes, price=0.30, size=10, side=BUY))
+        beat = client.post_heartbeat(None)["heartbeat_id"]
+        server.stop()
+        server = start_server(tmp_path / "hb-restart", port=port)
+        assert [o["id"] for o in client.get_orders()] == [placed["orderID"]]
+        following = client.post_heartbeat(beat)["heartbeat_id"]
+        assert following != beat
+        status, _ = _error(lambda: client.post_heartbeat(beat))  # the chain moved on: the old id is stale now
+        assert status == 400
+    finally:
+        server.stop()

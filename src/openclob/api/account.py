@@ -238,7 +238,9 @@ async def post_heartbeat(request: Request) -> Response:
     presented = decode(body or b"{}", _HeartbeatBody, "Invalid heartbeat payload").heartbeat_id
     chains: dict[str, str] = request.app.state.heartbeat_ids
     current = chains.get(key.api_key)
-    if presented and presented != current:
+    # Chains live in memory: after a restart the server knows no chain for the key, so the id a client
+    # carries over is taken up rather than refused (its orders got a fresh grace period at the restart).
+    if presented and current is not None and presented != current:
         raise ApiError(400, INVALID_HEARTBEAT_ID, heartbeat_id=current or "")
     await service.submit(
         Heartbeat(now_ms=0, owner=key.api_key, timeout_ms=service.settings.limits.heartbeat_timeout_ms)
