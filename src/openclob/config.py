@@ -26,6 +26,8 @@ class Limits:
     heartbeat_timeout_ms: int = 15_000
     """10 s between heartbeats plus Polymarket's grace of up to 5 s."""
     market_trades_limit: int = 100
+    notification_retention_ms: int = 48 * 3_600_000
+    """How long GET /notifications shows a notification (Polymarket: 48 hours)."""
     ws_queue_max_events: int = 10_000
     """Events waiting for one WebSocket before it is closed as too slow (its client reconnects and resyncs)."""
     ws_queue_max_bytes: int = 16_777_216

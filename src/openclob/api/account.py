@@ -206,10 +206,17 @@ async def get_pre_migration_orders(request: Request) -> Response:
 
 
 async def get_notifications(request: Request) -> Response:
-    """GET /notifications: the caller's notifications."""
+    """GET /notifications: the caller's notifications of the retention window (Polymarket keeps 48 hours)."""
     service, key, _ = await _authenticated(request)
     records = await service.read(service.store.notifications, key.api_key)
-    return ok([{"id": r.notification_id, "type": r.type, "owner": r.owner, "payload": r.payload} for r in records])
+    oldest_ms = service.now_ms() - service.settings.limits.notification_retention_ms
+    return ok(
+        [
+            {"id": r.notification_id, "type": r.type, "owner": r.owner, "payload": r.payload}
+            for r in records
+            if r.created_at_ms >= oldest_ms
+        ]
+    )
 
 
 async def drop_notifications(request: Request) -> Response:
