@@ -174,21 +174,7 @@ def _build_v1(send: SendOrder, key: ApiKeyRecord, service: Service) -> PlaceOrde
         raise ApiError(400, MAKER_NOT_ALLOWED)
     if fields.nonce != 0:
         raise ApiError(400, INVALID_NONCE)
-    return PlaceOrder(
-        now_ms=0,
-        order_id=order_id(digest),
-        owner=key.api_key,
-        maker=maker,
-        signer=signer,
-        token_id=str(token),
-        side=Side(wire.side),
-        maker_amount=fields.maker_amount,
-        taker_amount=fields.taker_amount,
-        expiration=fields.expiration,
-        fee_rate_bps=fields.fee_rate_bps,
-        order_type=OrderType(send.orderType),
-        post_only=send.postOnly,
-    )
+    return _command(send, key, digest, maker, signer, token, fields, fields.expiration, fields.fee_rate_bps)
 
 
 def _build_v2(send: SendOrder, key: ApiKeyRecord, service: Service) -> PlaceOrder:
@@ -223,6 +209,23 @@ def _build_v2(send: SendOrder, key: ApiKeyRecord, service: Service) -> PlaceOrde
         raise _mismatch(service, version)
     if wire.signatureType != POLY_1271 and not _controls(service, signer, maker, wire.signatureType):
         raise ApiError(400, MAKER_NOT_ALLOWED)
+    builder_code = "" if builder == ZERO_BYTES32 else builder
+    return _command(send, key, digest, maker, signer, token, fields, expiration, None, builder_code)
+
+
+def _command(
+    send: SendOrder,
+    key: ApiKeyRecord,
+    digest: bytes,
+    maker: str,
+    signer: str,
+    token: int,
+    fields: OrderV1Fields | OrderV2Fields,
+    expiration: int,
+    fee_rate_bps: int | None,
+    builder_code: str = "",
+) -> PlaceOrder:
+    """The core command of a verified order of either version (V2 orders carry no fee rate)."""
     return PlaceOrder(
         now_ms=0,
         order_id=order_id(digest),
@@ -230,14 +233,14 @@ def _build_v2(send: SendOrder, key: ApiKeyRecord, service: Service) -> PlaceOrde
         maker=maker,
         signer=signer,
         token_id=str(token),
-        side=Side(wire.side),
+        side=Side(send.order.side),
         maker_amount=fields.maker_amount,
         taker_amount=fields.taker_amount,
         expiration=expiration,
-        fee_rate_bps=None,
+        fee_rate_bps=fee_rate_bps,
         order_type=OrderType(send.orderType),
         post_only=send.postOnly,
-        builder_code="" if builder == ZERO_BYTES32 else builder,
+        builder_code=builder_code,
     )
 
 

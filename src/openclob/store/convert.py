@@ -7,6 +7,7 @@ The store's projection, the WebSocket user feed and test fakes all build records
 from __future__ import annotations
 
 from openclob.core import OrderAccepted, Trade
+from openclob.core.orders import Order
 from openclob.store.records import MakerLegRecord, OrderRecord, TradeRecord
 
 
@@ -30,6 +31,29 @@ def order_record(event: OrderAccepted) -> OrderRecord:
         expiration=event.expiration,
         created_at_ms=event.created_at_ms,
         updated_at_ms=event.created_at_ms,
+    )
+
+
+def resting_order_record(order: Order) -> OrderRecord:
+    """An order resting in the exchange now, as far as it has matched (trade ids are not kept in the core)."""
+    return OrderRecord(
+        order_id=order.order_id,
+        position=order.sequence,
+        owner=order.owner,
+        maker=order.maker,
+        signer=order.signer,
+        condition_id=order.condition_id,
+        token_id=order.token_id,
+        side=order.side.value,
+        order_type=order.order_type.value,
+        price_units=order.price_units,
+        size_units=order.size_units,
+        matched_units=order.matched_units,
+        status=order.status.value,
+        fee_rate_bps=order.fee_rate_bps,
+        expiration=order.expiration,
+        created_at_ms=order.created_at_ms,
+        updated_at_ms=order.created_at_ms,
     )
 
 

@@ -35,7 +35,7 @@ from openclob.core import (
 )
 from openclob.core.markets import Market
 from openclob.store.base import Batch, Journalled
-from openclob.store.convert import order_record, trade_record
+from openclob.store.convert import order_record, resting_order_record, trade_record
 from openclob.store.records import OrderRecord, TradeRecord
 
 PLACEMENT, UPDATE, CANCELLATION = "PLACEMENT", "UPDATE", "CANCELLATION"
@@ -69,25 +69,7 @@ class UserFeed:
         self.orders = {}
         for condition_id in exchange.markets:
             for order in exchange.book(condition_id).orders():
-                self.orders[order.order_id] = OrderRecord(
-                    order_id=order.order_id,
-                    position=order.sequence,
-                    owner=order.owner,
-                    maker=order.maker,
-                    signer=order.signer,
-                    condition_id=order.condition_id,
-                    token_id=order.token_id,
-                    side=order.side.value,
-                    order_type=order.order_type.value,
-                    price_units=order.price_units,
-                    size_units=order.size_units,
-                    matched_units=order.matched_units,
-                    status=order.status.value,
-                    fee_rate_bps=order.fee_rate_bps,
-                    expiration=order.expiration,
-                    created_at_ms=order.created_at_ms,
-                    updated_at_ms=order.created_at_ms,
-                )
+                self.orders[order.order_id] = resting_order_record(order)
         return [order_id for order_id, record in self.orders.items() if record.matched_units]
 
     def render(
