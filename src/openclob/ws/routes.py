@@ -139,9 +139,12 @@ def _direct_writer(websocket: WebSocket) -> Callable[[bytes], bool] | None:
     handshake has not begun. Otherwise (another server, a paused transport) the queue and ASGI are used.
     """
     protocol: Any = getattr(websocket._receive, "__self__", None)
-    transport = getattr(protocol, "transport", None)
+    transport: Any = getattr(protocol, "transport", None)
     writable = getattr(protocol, "writable", None)
-    if not isinstance(transport, asyncio.WriteTransport) or not isinstance(writable, asyncio.Event):
+    # uvloop's transports are not subclasses of asyncio's: check the methods used, not the class.
+    if not callable(getattr(transport, "write", None)) or not callable(getattr(transport, "is_closing", None)):
+        return None
+    if not isinstance(writable, asyncio.Event):
         return None
     if not isinstance(getattr(protocol, "close_sent", None), bool):
         return None
