@@ -15,7 +15,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from openclob.api import account, admin, builders, clob_markets, keys, market_data, markets, public, trading
+from openclob.api import account, admin, builders, clob_markets, keys, market_data, markets, openapi, public, trading
 from openclob.api.errors import INTERNAL, ApiError
 from openclob.api.http import JSONResponse
 from openclob.service import Service, ServiceUnavailable
@@ -68,6 +68,7 @@ def build_app(service: Service, master_secret: bytes, admin_token: str) -> Starl
             *markets.ROUTES,
             *clob_markets.ROUTES,
             *builders.ROUTES,
+            *openapi.ROUTES,
             *WS_ROUTES,
         ],
         exception_handlers={

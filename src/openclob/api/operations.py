@@ -1,0 +1,463 @@
+"""What the OpenAPI document says about each route handler: summary, auth, query parameters, body, response.
+
+Paths and methods are not repeated here: the document takes them from the app's route table, and a handler
+served at several paths (aliases such as /orders and /data/orders) is described once. Body types are the
+Structs the handlers decode with; response types are the shapes in `responses`. A test fails when a route's
+handler is missing from `OPERATIONS`, so a new route cannot go undocumented.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from openclob.api import (
+    account,
+    admin,
+    builders,
+    clob_markets,
+    keys,
+    market_data,
+    markets,
+    public,
+    responses,
+    trading,
+)
+from openclob.api.orders import SendOrder
+from openclob.store.records import WalletLinkRecord
+
+Handler = Callable[[Request], Awaitable[Response]]
+
+TOKEN_ID_PATTERN = rf"^[0-9]{{1,{market_data.TOKEN_ID_MAX_DIGITS}}}$"
+"""A decimal uint256."""
+
+
+class Auth(enum.Enum):
+    """Which credentials a route checks; the document's security schemes for each are in `openapi`."""
+
+    PUBLIC = "public"
+    L1 = "l1"
+    """A wallet's EIP-712 ClobAuth signature: creates or derives API credentials."""
+    L2 = "l2"
+    """An API key's HMAC over timestamp, method, path and body."""
+    L2_OR_READONLY = "l2-or-readonly"
+    """L2, or a read-only API key with its address."""
+    ADMIN = "admin"
+    """The operator's bearer token."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Param:
+    """A query parameter (always a string on the wire)."""
+
+    name: str
+    description: str
+    required: bool = False
+    pattern: str | None = None
+    enum: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Operation:
+    """One handler's entry in the document.
+
+    `body` and `response` are types msgspec can describe (Structs, lists, dicts, literals); `errors` are
+    the statuses the handler raises beyond 401 (added for authenticated routes) and 413 (added with a body).
+    """
+
+    summary: str
+    auth: Auth = Auth.PUBLIC
+    query: tuple[Param, ...] = ()
+    body: Any = None
+    body_required: bool = True
+    response: Any = None
+    errors: tuple[int, ...] = ()
+
+
+def _token_id(description: str = "A token id (decimal uint256).") -> Param:
+    return Param(name="token_id", description=description, required=True, pattern=TOKEN_ID_PATTERN)
+
+
+_CURSOR = Param(name="next_cursor", description='The cursor of the page to read; "MA==" or absent for the first.')
+_ID = Param(name="id", description="Only this order or trade id.")
+_MARKET = Param(name="market", description="Only this market (condition id).")
+_ASSET = Param(name="asset_id", description="Only this token id.")
+_MAKER = Param(name="maker_address", description="Only trades with this maker address.")
+_BEFORE = Param(name="before", description="Only trades matched before this time (unix seconds).", pattern=r"^\d+$")
+_AFTER = Param(name="after", description="Only trades matched after this time (unix seconds).", pattern=r"^\d+$")
+_TRADE_FILTERS = (_ID, _MARKET, _ASSET, _MAKER, _BEFORE, _AFTER, _CURSOR)
+_TOKEN_IDS = Param(name="token_ids", description="Comma-separated token ids.", required=True)
+_SIDES = Param(name="sides", description="Comma-separated BUY or SELL, one per token id (any case).")
+_SIDE = Param(name="side", description="BUY (best bid) or SELL (best ask), any case.", required=True)
+_BOOK_PARAMS = list[market_data._BookParams]
+
+OPERATIONS: dict[Handler, Operation] = {
+    # trading (L2)
+    trading.post_order: Operation(
+        summary="Place one signed order (V1 or V2 struct)",
+        auth=Auth.L2,
+        body=SendOrder,
+        response=responses.OrderResponse,
+        errors=(400, 404, 503),
+    ),
+    trading.post_orders: Operation(
+        summary="Place a batch of signed orders; each one's refusal is inside the 200 array",
+        auth=Auth.L2,
+        body=list[SendOrder],
+        response=list[responses.OrderResponse],
+        errors=(400,),
+    ),
+    trading.cancel_order: Operation(
+        summary="Cancel one order",
+        auth=Auth.L2,
+        body=trading._CancelOne,
+        response=responses.CancelResponse,
+        errors=(400, 503),
+    ),
+    trading.cancel_orders: Operation(
+        summary="Cancel orders by id (a JSON array of ids)",
+        auth=Auth.L2,
+        body=list[str],
+        response=responses.CancelResponse,
+        errors=(400, 503),
+    ),
+    trading.cancel_all: Operation(
+        summary="Cancel all the caller's orders", auth=Auth.L2, response=responses.CancelResponse, errors=(503,)
+    ),
+    trading.cancel_market_orders: Operation(
+        summary="Cancel the caller's orders in a market or token",
+        auth=Auth.L2,
+        body=trading._CancelMarket,
+        body_required=False,
+        response=responses.CancelResponse,
+        errors=(400, 503),
+    ),
+    # public
+    public.health: Operation(summary="Health check", response=Literal["OK"]),
+    public.server_time: Operation(summary="Server time in unix seconds", response=int),
+    public.version: Operation(summary="The order version the server prefers", response=responses.ServerVersion),
+    # API keys
+    keys.create_api_key: Operation(
+        summary="Create the API key of (address, nonce)", auth=Auth.L1, response=responses.ApiCreds, errors=(400,)
+    ),
+    keys.derive_api_key: Operation(
+        summary="Derive the API key of (address, nonce) again", auth=Auth.L1, response=responses.ApiCreds, errors=(400,)
+    ),
+    keys.list_api_keys: Operation(summary="The address's API keys", auth=Auth.L2, response=responses.ApiKeys),
+    keys.delete_api_key: Operation(summary="Delete the calling API key", auth=Auth.L2, response=Literal["OK"]),
+    keys.closed_only: Operation(summary="Closed-only status", auth=Auth.L2, response=responses.ClosedOnly),
+    keys.create_readonly_key: Operation(
+        summary="Create a read-only API key", auth=Auth.L2, response=responses.ReadonlyApiKey
+    ),
+    keys.list_readonly_keys: Operation(summary="The address's read-only API keys", auth=Auth.L2, response=list[str]),
+    keys.delete_readonly_key: Operation(
+        summary="Delete a read-only API key",
+        auth=Auth.L2,
+        body=keys._ReadonlyKey,
+        response=bool,
+        errors=(400, 404),
+    ),
+    keys.validate_readonly_key: Operation(
+        summary="Whether a key is a read-only key of an address",
+        query=(
+            Param(name="address", description="The address the key should belong to."),
+            Param(name="key", description="The read-only API key."),
+        ),
+        response=responses.ReadonlyKeyValidity,
+    ),
+    # account (L2)
+    account.get_orders: Operation(
+        summary="The caller's open orders",
+        auth=Auth.L2_OR_READONLY,
+        query=(_ID, _MARKET, _ASSET, _CURSOR),
+        response=responses.OrdersPage,
+        errors=(400,),
+    ),
+    account.get_pre_migration_orders: Operation(
+        summary="Open orders from before the V2 cut-over (always empty)",
+        auth=Auth.L2,
+        query=(_CURSOR,),
+        response=responses.OrdersPage,
+        errors=(400,),
+    ),
+    account.get_order: Operation(
+        summary="One of the caller's orders",
+        auth=Auth.L2_OR_READONLY,
+        response=responses.OpenOrder,
+        errors=(400, 404),
+    ),
+    account.get_trades: Operation(
+        summary="The caller's trades, as taker or maker",
+        auth=Auth.L2_OR_READONLY,
+        query=_TRADE_FILTERS,
+        response=responses.TradesPage,
+        errors=(400,),
+    ),
+    account.balance_allowance: Operation(
+        summary="Balance and allowance of collateral or of a token",
+        auth=Auth.L2,
+        query=(
+            Param(name="asset_type", description="Any case.", required=True, enum=("COLLATERAL", "CONDITIONAL")),
+            Param(name="token_id", description="The token, for CONDITIONAL.", pattern=TOKEN_ID_PATTERN),
+            Param(
+                name="signature_type",
+                description="Whose funds: 0 EOA (default), 1 proxy, 2 Safe, 3 deposit wallet; names are accepted too.",
+            ),
+        ),
+        response=responses.BalanceAllowance,
+        errors=(400,),
+    ),
+    account.get_notifications: Operation(
+        summary="The caller's recent notifications", auth=Auth.L2, response=list[responses.Notification]
+    ),
+    account.drop_notifications: Operation(
+        summary="Drop some of the caller's notifications",
+        auth=Auth.L2,
+        query=(Param(name="ids", description="Comma-separated notification ids.", pattern=r"^[0-9,]*$"),),
+        response=Literal["OK"],
+        errors=(400,),
+    ),
+    account.post_heartbeat: Operation(
+        summary="Keep the caller's orders alive; a missed heartbeat cancels them",
+        auth=Auth.L2,
+        body=account._HeartbeatBody,
+        body_required=False,
+        response=responses.HeartbeatAck,
+        errors=(400,),
+    ),
+    account.order_scoring: Operation(
+        summary="Whether an order is scoring for rewards (never)", auth=Auth.L2, response=responses.OrderScoring
+    ),
+    account.orders_scoring: Operation(
+        summary="Whether each order is scoring for rewards (never)",
+        auth=Auth.L2,
+        body=list[str],
+        response=dict[str, bool],
+        errors=(400,),
+    ),
+    # admin
+    admin.create_market: Operation(
+        summary="List a market", auth=Auth.ADMIN, body=admin.NewMarket, response=responses.Market, errors=(400,)
+    ),
+    admin.update_market: Operation(
+        summary="Pause or resume a market, or change its tick or minimum size",
+        auth=Auth.ADMIN,
+        body=admin._MarketChange,
+        response=responses.Market,
+        errors=(400, 404),
+    ),
+    admin.resolve_market: Operation(
+        summary="Resolve a market: cancel its orders, pay the winning token",
+        auth=Auth.ADMIN,
+        body=admin._Resolution,
+        response=responses.Market,
+        errors=(400, 404),
+    ),
+    admin.change_balance: Operation(
+        summary="Deposit collateral (a negative amount withdraws)",
+        auth=Auth.ADMIN,
+        body=admin._BalanceChange,
+        response=responses.AdminBalance,
+        errors=(400,),
+    ),
+    admin.get_balances: Operation(
+        summary="Every asset an address holds",
+        auth=Auth.ADMIN,
+        query=(
+            Param(name="address", description="0x and 40 hex digits.", required=True, pattern=admin.ADDRESS.pattern),
+        ),
+        response=list[responses.AdminBalance],
+        errors=(400,),
+    ),
+    admin.split: Operation(
+        summary="Split collateral into both outcome tokens",
+        auth=Auth.ADMIN,
+        body=admin._Conversion,
+        response=list[responses.AdminBalance],
+        errors=(400, 404),
+    ),
+    admin.merge: Operation(
+        summary="Merge pairs of outcome tokens into collateral",
+        auth=Auth.ADMIN,
+        body=admin._Conversion,
+        response=list[responses.AdminBalance],
+        errors=(400, 404),
+    ),
+    admin.set_trading_mode: Operation(
+        summary="Set the trading mode",
+        auth=Auth.ADMIN,
+        body=admin._Mode,
+        response=responses.TradingModeState,
+        errors=(400,),
+    ),
+    admin.get_trading_mode: Operation(summary="The trading mode", auth=Auth.ADMIN, response=responses.TradingModeState),
+    admin.link_wallet: Operation(
+        summary="Let a signer trade for a proxy, Safe or deposit wallet",
+        auth=Auth.ADMIN,
+        body=admin._Wallet,
+        response=WalletLinkRecord,
+        errors=(400,),
+    ),
+    # market data (public)
+    market_data.get_book: Operation(
+        summary="A token's order book",
+        query=(_token_id(),),
+        response=responses.OrderBookSummary,
+        errors=(400, 404),
+    ),
+    market_data.post_books: Operation(
+        summary="Order books of several tokens",
+        body=_BOOK_PARAMS,
+        response=list[responses.OrderBookSummary],
+        errors=(400,),
+    ),
+    market_data.get_price: Operation(
+        summary="A token's best price on one side",
+        query=(_token_id(), _SIDE),
+        response=responses.Price,
+        errors=(400, 404),
+    ),
+    market_data.get_prices: Operation(
+        summary="Best prices of several tokens: {token_id: {side: price}}",
+        query=(_TOKEN_IDS, _SIDES),
+        response=dict[str, dict[str, str]],
+        errors=(400,),
+    ),
+    market_data.post_prices: Operation(
+        summary="Best prices of several tokens: {token_id: {side: price}}",
+        body=_BOOK_PARAMS,
+        response=dict[str, dict[str, str]],
+        errors=(400,),
+    ),
+    market_data.get_midpoint: Operation(
+        summary="A token's midpoint", query=(_token_id(),), response=responses.Midpoint, errors=(400, 404)
+    ),
+    market_data.get_midpoints: Operation(
+        summary="Midpoints of several tokens: {token_id: mid}",
+        query=(_TOKEN_IDS,),
+        response=dict[str, str],
+        errors=(400,),
+    ),
+    market_data.post_midpoints: Operation(
+        summary="Midpoints of several tokens: {token_id: mid}",
+        body=_BOOK_PARAMS,
+        response=dict[str, str],
+        errors=(400,),
+    ),
+    market_data.get_spread: Operation(
+        summary="A token's spread", query=(_token_id(),), response=responses.Spread, errors=(400, 404)
+    ),
+    market_data.get_spreads: Operation(
+        summary="Spreads of several tokens: {token_id: spread}",
+        query=(_TOKEN_IDS,),
+        response=dict[str, str],
+        errors=(400,),
+    ),
+    market_data.post_spreads: Operation(
+        summary="Spreads of several tokens: {token_id: spread}",
+        body=_BOOK_PARAMS,
+        response=dict[str, str],
+        errors=(400,),
+    ),
+    market_data.get_last_trade_price: Operation(
+        summary="A token's last trade price and taker side",
+        query=(_token_id(),),
+        response=responses.LastTradePrice,
+        errors=(400, 404),
+    ),
+    market_data.get_last_trades_prices: Operation(
+        summary="Last trade prices of several tokens",
+        query=(_TOKEN_IDS,),
+        response=list[responses.TokenLastTradePrice],
+        errors=(400,),
+    ),
+    market_data.post_last_trades_prices: Operation(
+        summary="Last trade prices of several tokens",
+        body=_BOOK_PARAMS,
+        response=list[responses.TokenLastTradePrice],
+        errors=(400,),
+    ),
+    market_data.get_tick_size: Operation(
+        summary="A token's minimum tick size", query=(_token_id(),), response=responses.TickSize, errors=(400, 404)
+    ),
+    market_data.get_neg_risk: Operation(
+        summary="Whether a token's market is neg risk",
+        query=(_token_id(),),
+        response=responses.NegRisk,
+        errors=(400, 404),
+    ),
+    market_data.get_fee_rate: Operation(
+        summary="A token's market fee rate in bps", query=(_token_id(),), response=responses.FeeRate, errors=(400, 404)
+    ),
+    market_data.get_prices_history: Operation(
+        summary="A token's price history",
+        query=(
+            Param(name="market", description="The token id.", required=True, pattern=TOKEN_ID_PATTERN),
+            Param(
+                name="interval",
+                description="A window ending now; excludes startTs and endTs.",
+                enum=tuple(market_data.HISTORY_INTERVAL_SECONDS),
+            ),
+            Param(name="startTs", description="Start, unix seconds (inclusive).", pattern=r"^\d{1,12}$"),
+            Param(name="endTs", description="End, unix seconds (inclusive).", pattern=r"^\d{1,12}$"),
+            Param(name="fidelity", description="Bucket length in minutes (default 1).", pattern=r"^[1-9]\d{0,8}$"),
+        ),
+        response=responses.PriceHistory,
+        errors=(400, 404),
+    ),
+    # markets (public)
+    markets.get_markets: Operation(summary="Markets", query=(_CURSOR,), response=responses.MarketsPage, errors=(400,)),
+    markets.get_market: Operation(summary="One market", response=responses.Market, errors=(400, 404)),
+    markets.get_market_trade_events: Operation(
+        summary="A market's recent trades, newest first", response=list[responses.MarketTradeEvent], errors=(400, 404)
+    ),
+    markets.get_simplified_markets: Operation(
+        summary="Simplified markets", query=(_CURSOR,), response=responses.SimplifiedMarketsPage, errors=(400,)
+    ),
+    markets.get_sampling_markets: Operation(
+        summary="Markets that accept orders", query=(_CURSOR,), response=responses.MarketsPage, errors=(400,)
+    ),
+    markets.get_sampling_simplified_markets: Operation(
+        summary="Simplified markets that accept orders",
+        query=(_CURSOR,),
+        response=responses.SimplifiedMarketsPage,
+        errors=(400,),
+    ),
+    clob_markets.get_clob_market: Operation(
+        summary="A market's compact details (V2 clients)", response=responses.MarketDetails, errors=(400, 404)
+    ),
+    clob_markets.get_market_by_token: Operation(
+        summary="The market of a token", response=responses.MarketByToken, errors=(400, 404)
+    ),
+    # builders (public)
+    builders.get_builder_trades: Operation(
+        summary="Trades of orders that carried a builder code",
+        query=(
+            Param(
+                name="builder_code",
+                description="The builder code (bytes32, not zero).",
+                required=True,
+                pattern=builders.BUILDER_CODE.pattern,
+            ),
+            *_TRADE_FILTERS,
+        ),
+        response=responses.BuilderTradesPage,
+        errors=(400,),
+    ),
+    builders.get_builder_fees: Operation(
+        summary="A builder's fee rates (always 0)", response=responses.BuilderFees, errors=(400,)
+    ),
+}
+
+PATH_PARAMS: dict[str, tuple[str, str]] = {
+    "order_id": ("An order id: 0x and 64 hex digits.", trading.ORDER_ID.pattern),
+    "condition_id": ("A market's condition id: 0x and 64 hex digits.", markets.CONDITION_ID.pattern),
+    "token_id": ("A token id (decimal uint256).", TOKEN_ID_PATTERN),
+    "builder_code": ("A builder code (bytes32).", builders.BUILDER_CODE.pattern),
+}
+"""Description and pattern of each path parameter, by name."""
