@@ -2,11 +2,14 @@
 
 Requests from the edge become `Submission`s on one queue. A single task takes everything queued (up to a
 batch limit), stamps each command with the time, applies it to the core, collects what must be stored,
-and writes the batch to the store in ONE transaction on a writer thread (group commit: one fsync for the
-whole batch). Only when that write returns are the callers answered and the events published, so
-nothing is acknowledged before it is durable. If a write fails, every caller in the batch gets an error
-and the exchange is rebuilt from the store before anything else is done, so memory is never ahead of
-the store; if the store cannot even be read, the service refuses everything and the server stops.
+and writes the batch's journal entries to the store in ONE transaction on a writer thread (group commit:
+one fsync for the whole batch). Only when that write returns are the callers answered and the events
+published, so nothing is acknowledged before it is durable. The batch's query-table rows (its projection)
+are written next, before the next batch; a read waits until the projection has caught up with every
+command applied when it was asked, so a client always reads its own acknowledged changes. If a write
+fails, every caller in the batch gets an error and the exchange is rebuilt from the store before anything
+else is done, so memory is never ahead of the store; if the store cannot even be read, the service
+refuses everything and the server stops.
 
 Recovery starts from the latest snapshot of the exchange (core/snapshot.py) and replays only the journal
 after it. The sequencer stores a snapshot every `snapshot_interval_commands` journal entries (encoded
@@ -20,6 +23,7 @@ submitted as functions run inside the sequencer; they see a consistent state and
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import signal
@@ -42,6 +46,8 @@ log = logging.getLogger("openclob.service")
 KILLED_REJECTS = frozenset({Reject.FOK_NOT_FILLED, Reject.FAK_NO_MATCH})
 """Refusals the user channel reports as a CANCELLATION, as Polymarket reports a killed FOK."""
 T = TypeVar("T")
+STOP_TIMEOUT_S = 10.0
+"""How long `stop` waits for the sequencer to finish the submissions already queued."""
 
 EdgeOperation = Callable[[Batch], Any]
 """A function run inside the sequencer: it may read service state, add rows to the batch, return a value."""
@@ -115,7 +121,8 @@ class Service:
         self._clock = clock
         self._last_ms = 0
         self._sequence = 0
-        self._queue: asyncio.Queue[_Submission] = asyncio.Queue()
+        self._queue: asyncio.Queue[_Submission | None] = asyncio.Queue()
+        """Submissions in order; None asks the sequencer to stop once what came before it is done."""
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="openclob-writer")
         self._readers = ThreadPoolExecutor(max_workers=2, thread_name_prefix="openclob-reader")
         self._tasks: list[asyncio.Task[None]] = []
@@ -123,8 +130,13 @@ class Service:
         self.on_fatal: Callable[[], None] = terminate_process
         """Called once if the store cannot be read back after a failed write."""
         self._halted = False
+        self._stopped = False
         self._snapshot_sequence = 0
         """The journal sequence of the latest snapshot stored or asked for."""
+        self._projected_sequence = 0
+        """Every journal entry up to this one is in the query tables."""
+        self._projection_waiters: list[tuple[int, asyncio.Future[None]]] = []
+        """Reads waiting for the projection to reach a sequence."""
 
     # ---------------------------------------------------------------- lifecycle
 
@@ -141,10 +153,19 @@ class Service:
         self.ready = True
 
     async def stop(self) -> None:
-        """Stop sequencing and close the store."""
+        """Finish the submissions already queued, stop sequencing and close the store (once)."""
+        if self._stopped:
+            return
+        self._stopped = True
         self.ready = False
-        for task in self._tasks:
+        for task in self._tasks[1:]:  # the clock
             task.cancel()
+        if self._tasks:
+            sequencer = self._tasks[0]
+            self._queue.put_nowait(None)  # a batch is finished, projection included, before the sequencer stops
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(sequencer), STOP_TIMEOUT_S)
+            sequencer.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks.clear()
         loop = asyncio.get_running_loop()
@@ -185,18 +206,51 @@ class Service:
         return await future
 
     async def read(self, query: Callable[..., T], *args: Any) -> T:
-        """Run a blocking store query on a reader thread (never on the event loop)."""
-        return await asyncio.get_running_loop().run_in_executor(self._readers, query, *args)
+        """Run a blocking store query on a reader thread (never on the event loop), once the query tables hold
+        every command applied so far."""
+        loop = asyncio.get_running_loop()
+        target = self._sequence
+        if self._projected_sequence < target:
+            waiter: asyncio.Future[None] = loop.create_future()
+            self._projection_waiters.append((target, waiter))
+            await waiter
+        return await loop.run_in_executor(self._readers, query, *args)
+
+    def _projected(self, sequence: int) -> None:
+        """The query tables now hold the journal up to `sequence`: let the reads waiting for it go."""
+        self._projected_sequence = sequence
+        waiting = []
+        for target, waiter in self._projection_waiters:
+            if target > sequence:
+                waiting.append((target, waiter))
+            elif not waiter.done():
+                waiter.set_result(None)
+        self._projection_waiters = waiting
+
+    def _release_readers(self) -> None:
+        """After a rebuild: the commands some reads waited for are gone, and the query tables hold the rest."""
+        for _, waiter in self._projection_waiters:
+            if not waiter.done():
+                waiter.set_result(None)
+        self._projection_waiters = []
 
     # ---------------------------------------------------------------- the loop
 
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
         limit = self.settings.limits.max_commands_per_batch
-        while True:
-            submissions = [await self._queue.get()]
+        stopping = False
+        while not stopping:
+            first = await self._queue.get()
+            if first is None:
+                return
+            submissions = [first]
             while len(submissions) < limit and not self._queue.empty():
-                submissions.append(self._queue.get_nowait())
+                submission = self._queue.get_nowait()
+                if submission is None:
+                    stopping = True
+                    break
+                submissions.append(submission)
             if self._halted:
                 self._fail(submissions, ServiceUnavailable("Internal server error"))
                 continue
@@ -213,6 +267,14 @@ class Service:
                 _settle_future(submission.future, outcome)
             if batch.entries or batch.trade_statuses or batch.market_infos or batch.killed_orders:
                 self._publish(batch)
+            if batch.entries:
+                try:
+                    await loop.run_in_executor(self._writer, self.store.write_projection, batch)
+                except StoreError:  # the batch is durable and answered; recovery writes its projection again
+                    log.exception("writing the query tables failed; rebuilding the exchange from the store")
+                    await self._rebuild()
+                    continue
+                self._projected(batch.entries[-1].sequence)
             if self._sequence - self._snapshot_sequence >= self.settings.limits.snapshot_interval_commands:
                 self._snapshot_between_batches()
 
@@ -233,8 +295,7 @@ class Service:
                 except Exception as error:  # the operation's own refusal, handed to its caller
                     outcomes.append(_Raised(error))
         if batch.entries:
-            first, last = batch.entries[0].sequence, batch.entries[-1].sequence
-            batch.settlement_reference = "0x" + keccak256(f"openclob-batch:{first}:{last}".encode()).hex()
+            batch.settlement_reference = settlement_reference(batch.entries[0].sequence, batch.entries[-1].sequence)
         receipts = [
             Receipt(outcome, batch.settlement_reference) if isinstance(outcome, Applied) else outcome
             for outcome in outcomes
@@ -296,18 +357,33 @@ class Service:
     def _recover(self) -> None:
         """Rebuild the exchange and the edge state from the store (runs on the writer thread).
 
-        Start from the latest usable snapshot, replay the journal after it, and store a new snapshot if that
+        Start from the latest usable snapshot, replay the journal after it, write the projection of any batch
+        whose query-table rows a crash lost (replay gives its events again), and store a new snapshot if that
         replay was long, so that the next start is fast too.
         """
-        exchange, sequence = self._restore_snapshot()
         store = self.store
+        exchange, sequence = self._restore_snapshot()
+        unprojected = store.unprojected_batches()
+        if unprojected and sequence >= unprojected[0][0]:
+            log.warning("snapshot at journal entry %d is ahead of the query tables; replaying the journal", sequence)
+            exchange, sequence, self._snapshot_sequence = Exchange(), 0, 0
         journal = store.journal_after(sequence) if isinstance(store, SnapshotStore) else store.journal()
+        pending = iter(unprojected)
+        batch_range = next(pending, None)
+        entries: list[Journalled] = []
         replayed = 0
         for entry in journal:
-            exchange.apply(entry.command)
+            applied = exchange.apply(entry.command)
             sequence = entry.sequence
             self._last_ms = max(self._last_ms, entry.command.now_ms)
             replayed += 1
+            if batch_range is not None and sequence >= batch_range[0]:
+                entries.append(Journalled(sequence=sequence, command=entry.command, events=applied.events))
+                if sequence == batch_range[1]:
+                    store.write_projection(
+                        Batch(entries=entries, settlement_reference=settlement_reference(*batch_range))
+                    )
+                    entries, batch_range = [], next(pending, None)
         edge = EdgeState()
         for record in store.api_keys():
             edge.add_key(record)
@@ -315,7 +391,7 @@ class Service:
             edge.wallet_links[(link.signer, link.funder)] = link
         for info in store.market_infos():
             edge.market_infos[info.condition_id] = info
-        self.exchange, self.edge, self._sequence = exchange, edge, sequence
+        self.exchange, self.edge, self._sequence, self._projected_sequence = exchange, edge, sequence, sequence
         if replayed >= self.settings.limits.snapshot_interval_commands:
             self._write_snapshot(self._take_snapshot())
 
@@ -370,8 +446,11 @@ class Service:
             asyncio.get_running_loop().run_in_executor(self._writer, self._write_snapshot, snapshot)
 
     def _snapshot_at_stop(self) -> None:
-        """On a clean stop (writer thread, sequencer stopped): store a snapshot if the journal grew since the last."""
-        if isinstance(self.store, SnapshotStore) and self._sequence > self._snapshot_sequence:
+        """On a clean stop (writer thread, sequencer stopped): store a snapshot if the journal grew since the last
+        and every batch is projected (a snapshot must not cover a batch whose events recovery must project)."""
+        store = self.store
+        growing = isinstance(store, SnapshotStore) and self._sequence > self._snapshot_sequence
+        if growing and not store.unprojected_batches():
             self._write_snapshot(self._take_snapshot())
 
     async def _rebuild(self) -> None:
@@ -381,6 +460,8 @@ class Service:
         for attempt in range(1, attempts + 1):
             try:
                 await loop.run_in_executor(self._writer, self._recover)
+                self._projected(self._sequence)
+                self._release_readers()
                 return
             except StoreError:
                 log.exception("rebuilding the exchange from the store failed (attempt %d of %d)", attempt, attempts)
@@ -391,8 +472,19 @@ class Service:
         self.ready = False
         # Memory holds the failed batch; until the process exits, serve an empty exchange rather than that.
         self.exchange, self.edge = Exchange(), EdgeState()
+        stopping = False
         while not self._queue.empty():
-            self._fail([self._queue.get_nowait()], ServiceUnavailable("Internal server error"))
+            submission = self._queue.get_nowait()
+            if submission is None:
+                stopping = True
+            else:
+                self._fail([submission], ServiceUnavailable("Internal server error"))
+        if stopping:
+            self._queue.put_nowait(None)
+        for _, waiter in self._projection_waiters:
+            if not waiter.done():
+                waiter.set_exception(ServiceUnavailable("Internal server error"))
+        self._projection_waiters = []
         self.on_fatal()
 
     async def _renew_heartbeats(self) -> None:
@@ -409,6 +501,11 @@ class Service:
                 await self.submit(AdvanceTime(now_ms=0))
             except ServiceUnavailable:
                 log.warning("time advance failed; will retry")
+
+
+def settlement_reference(first_sequence: int, last_sequence: int) -> str:
+    """The `transaction_hash` of the trades of the batch that journalled these entries."""
+    return "0x" + keccak256(f"openclob-batch:{first_sequence}:{last_sequence}".encode()).hex()
 
 
 class _Raised(msgspec.Struct):

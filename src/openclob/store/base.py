@@ -1,9 +1,13 @@
 """The storage interface: a durable journal of commands plus query tables, behind one writer.
 
 The sequencer is the only writer. It applies a batch of commands to the core, then hands the store one
-`Batch` — the journalled commands with the events they produced, and the edge's own changes — and the
-store writes all of it in ONE transaction that is durable when `write` returns (SQLite: WAL with
-synchronous=FULL; PostgreSQL: commit). Nothing is acknowledged to a client before that.
+`Batch` — the journalled commands with the events they produced, and the edge's own changes. `write`
+stores the commands and the edge's changes in ONE transaction that is durable when it returns (SQLite:
+WAL with synchronous=FULL; PostgreSQL: commit). Nothing is acknowledged to a client before that. The
+query tables are a projection of the journal's events: `write_projection` writes the batch's rows right
+after, before the next batch, and recovery writes again any that a crash lost (`unprojected_batches`).
+A large batch (a market cancel of 10,000 orders) is thus acknowledged once its few journal rows are on
+disk, not after its 20,000 row changes; reads wait until the projection has caught up (see service.py).
 
 Recovery reads the journal back in order and replays it through a fresh core. A `SnapshotStore` also
 keeps the latest snapshot of the core's state with the journal sequence it covers; recovery then starts
@@ -46,7 +50,7 @@ class Journalled(msgspec.Struct, kw_only=True):
 
 
 class Batch(msgspec.Struct, kw_only=True):
-    """Everything one group commit writes, in one transaction.
+    """Everything one group commit writes: its journal and edge rows in one transaction, then its projection.
 
     `settlement_reference` is the `transaction_hash` given to every trade in this batch.
     """
@@ -97,7 +101,19 @@ class Store(Protocol):
         ...
 
     def write(self, batch: Batch) -> None:
-        """Write the whole batch in one transaction, durable on return, or raise `StoreError`."""
+        """Write the batch's journal entries and edge rows in one transaction, durable on return, or raise
+        `StoreError`. A batch with entries stays listed in `unprojected_batches` until `write_projection`."""
+
+    def write_projection(self, batch: Batch) -> None:
+        """Write the query-table rows of the entries of a batch already passed to `write`, or raise `StoreError`.
+
+        Called once per such batch, in order, before the next `write`. It need not be durable on return: the
+        next durable write makes it so, and recovery writes it again if a crash lost it.
+        """
+
+    def unprojected_batches(self) -> list[tuple[int, int]]:
+        """(first, last) journal sequences of each written batch whose projection is not written, in order."""
+        ...
 
     # ---------------------------------------------------------------- edge state, loaded at start
 

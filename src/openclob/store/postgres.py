@@ -76,8 +76,11 @@ class PostgresStore(SqlStore[_Connection]):
             for row in rows:
                 copy.write_row(row)
 
-    def _begin(self, conn: _Connection) -> None:
-        pass  # psycopg begins a transaction at the first statement of a non-autocommit connection
+    def _begin(self, conn: _Connection, durable: bool) -> None:
+        # psycopg begins a transaction at the first statement of a non-autocommit connection. An asynchronous
+        # commit stays consistent, and the next synchronous commit flushes the WAL with everything before it.
+        if not durable:
+            conn.execute("SET LOCAL synchronous_commit TO OFF")
 
     def _commit(self, conn: _Connection) -> None:
         conn.commit()

@@ -117,12 +117,22 @@ def _order_row(o: OrderRecord) -> Row:
     )  # fmt: skip
 
 
-def project(batch: Batch) -> Rows:
-    """Return the batch's rows; within each list, in the order the batch's entries happened."""
+def project_entries(batch: Batch) -> Rows:
+    """The query-table rows of the batch's journalled events, in the order they happened.
+
+    They are derived from the journal alone (with the batch's settlement reference), so the store may write
+    them after the batch is durable, and recovery can write them again (see `Store.write_projection`).
+    """
     rows = Rows()
     settlement_reference = batch.settlement_reference
     for entry in batch.entries:
         _entry(rows, entry.events, entry.command.now_ms, settlement_reference)
+    return rows
+
+
+def project_edge(batch: Batch) -> Rows:
+    """The rows of the edge's own changes (keys, links, market words, settlement steps, deletions)."""
+    rows = Rows()
     at_ms = batch.written_at_ms
     rows.trade_statuses += [(status, at_ms, trade_id) for trade_id, status in batch.trade_statuses]
     rows.api_keys += [_api_key_row(key) for key in batch.api_keys]

@@ -6,7 +6,8 @@ explicitly: SQLite, unlike PostgreSQL, lets a TEXT primary key hold NULL. Every 
 is an index range scan: orders by (owner, position), with a partial index for the open ones; trade
 listings through `trade_parties` by (owner, position); trades and orders by id; a market's trades by
 (condition_id, position); price points by (token_id, at_ms); notifications by (owner, id). `snapshots` keeps
-the latest exchange snapshot (see store/base.py), recovery's starting point.
+the latest exchange snapshot (see store/base.py), recovery's starting point. `unprojected_batches` lists the
+journalled batches whose query-table rows are not written yet (see `Store.write_projection`).
 """
 
 from __future__ import annotations
@@ -63,6 +64,10 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         """CREATE TABLE snapshots (
             sequence {int} NOT NULL PRIMARY KEY, format {int} NOT NULL, clock_ms {int} NOT NULL,
             state {blob} NOT NULL)""",
+    ),
+    (
+        """CREATE TABLE unprojected_batches (
+            last_sequence {int} NOT NULL PRIMARY KEY, first_sequence {int} NOT NULL)""",
     ),
 )
 """Migration N (from 1) is MIGRATIONS[N - 1]; append new ones, never edit an applied one."""
@@ -127,5 +132,8 @@ UPSERT_WALLET_LINK = _upsert("wallet_links", WALLET_LINK_COLUMNS, ("signer", "fu
 MARKET_INFO_COLUMNS = MarketInfoRecord.__struct_fields__
 UPSERT_MARKET_INFO = _upsert("market_infos", MARKET_INFO_COLUMNS, ("condition_id",))
 DELETE_NOTIFICATION = "DELETE FROM notifications WHERE owner = ? AND notification_id = ?"
+INSERT_UNPROJECTED_BATCH = "INSERT INTO unprojected_batches (last_sequence, first_sequence) VALUES (?, ?)"
+DELETE_UNPROJECTED_BATCH = "DELETE FROM unprojected_batches WHERE last_sequence = ?"
+SELECT_UNPROJECTED_BATCHES = "SELECT first_sequence, last_sequence FROM unprojected_batches ORDER BY last_sequence"
 UPSERT_SNAPSHOT = _upsert("snapshots", ("sequence", "format", "clock_ms", "state"), ("sequence",))
 DELETE_OLDER_SNAPSHOTS = "DELETE FROM snapshots WHERE sequence < ?"

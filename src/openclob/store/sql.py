@@ -4,8 +4,9 @@ A store holds two connections: the writer, used by `write` and migrations, and a
 mode, so queries see every committed batch and never wait on a write in progress. Each connection has
 its own lock, so any thread may call any method.
 
-`write` runs each statement once over the projection's parameter tuples (`executemany`), and cancels of
-orders from earlier batches as a few `UPDATE ... WHERE order_id IN (...)` per (reason, time). The tables
+`write` stores the journal and the edge's rows durably; `write_projection` then writes the query-table rows
+of the same batch. Each runs a statement once over the projection's parameter tuples (`executemany`), and
+cancels of orders from earlier batches as a few `UPDATE ... WHERE order_id IN (...)` per (reason, time). The tables
 share no triggers or keys, so this is the same end state as applying every change in turn, with far fewer
 round trips (see projection.py for why the order of the updates does not matter).
 """
@@ -23,7 +24,7 @@ import msgspec
 from openclob.core import Command
 from openclob.store import schema
 from openclob.store.base import Batch, Journalled, StoredSnapshot, StoreError
-from openclob.store.projection import project
+from openclob.store.projection import project_edge, project_entries
 from openclob.store.records import (
     ApiKeyRecord,
     MakerLegRecord,
@@ -77,7 +78,8 @@ class SqlStore(abc.ABC, Generic[C]):
         """Run one statement for each parameter row."""
 
     @abc.abstractmethod
-    def _begin(self, conn: C) -> None: ...
+    def _begin(self, conn: C, durable: bool) -> None:
+        """Begin a transaction; unless `durable`, its commit may return before it is on disk."""
 
     @abc.abstractmethod
     def _commit(self, conn: C) -> None: ...
@@ -141,10 +143,11 @@ class SqlStore(abc.ABC, Generic[C]):
                 self._execute(conn, statement.format(**self.types))
             self._execute(conn, "INSERT INTO schema_version (version) VALUES (?)", (version,))
 
-    def _transaction(self, conn: C, body: Callable[[C], None]) -> None:
-        """Run `body` in one transaction; roll back on any error, raising driver errors as `StoreError`."""
+    def _transaction(self, conn: C, body: Callable[[C], None], *, durable: bool = True) -> None:
+        """Run `body` in one transaction, durable on return unless `durable` is False; roll back on any error,
+        raising driver errors as `StoreError`."""
         try:
-            self._begin(conn)
+            self._begin(conn, durable)
             body(conn)
             self._commit(conn)
         except BaseException as exc:
@@ -157,19 +160,46 @@ class SqlStore(abc.ABC, Generic[C]):
     # ------------------------------------------------------------------ journal and writes
 
     def write(self, batch: Batch) -> None:
-        """Write the whole batch in one transaction, durable on return, or raise `StoreError`."""
+        """Write the batch's journal entries and edge rows in one transaction, durable on return, or raise
+        `StoreError`. A batch with entries is also listed as unprojected until `write_projection` runs."""
         with self._write_lock:
             self._transaction(self._open_connection(self._writer), lambda conn: self._write(conn, batch))
 
     def _write(self, conn: C, batch: Batch) -> None:
-        if batch.entries:
-            self._insert_journal(conn, [(e.sequence, _encode(e.command)) for e in batch.entries])
-        rows = project(batch)
-        many = self._execute_many
+        entries = batch.entries
+        if entries:
+            self._insert_journal(conn, [(e.sequence, _encode(e.command)) for e in entries])
+            self._execute(conn, schema.INSERT_UNPROJECTED_BATCH, (entries[-1].sequence, entries[0].sequence))
+        rows = project_edge(batch)
+        for statement, params in (
+            (schema.UPDATE_TRADE_STATUS, rows.trade_statuses),
+            (schema.DELETE_NOTIFICATION, rows.deleted_notifications),
+            (schema.UPSERT_API_KEY, rows.api_keys),
+            (schema.DELETE_API_KEY, rows.deleted_api_keys),
+            (schema.UPSERT_WALLET_LINK, rows.wallet_links),
+            (schema.UPSERT_MARKET_INFO, rows.market_infos),
+        ):
+            if params:
+                self._execute_many(conn, statement, params)
+
+    def write_projection(self, batch: Batch) -> None:
+        """Write the query-table rows of a written batch's entries and strike it from the unprojected list.
+
+        The transaction need not be durable on return (SQLite: synchronous=NORMAL; PostgreSQL: asynchronous
+        commit): the next durable write makes it so, and if a crash loses it, recovery writes it again.
+        """
+        if not batch.entries:
+            return
+        with self._write_lock:
+            conn = self._open_connection(self._writer)
+            self._transaction(conn, lambda conn: self._write_projection(conn, batch), durable=False)
+
+    def _write_projection(self, conn: C, batch: Batch) -> None:
+        rows = project_entries(batch)
         if rows.new_orders:
             self._insert_rows(conn, schema.INSERT_ORDER, rows.order_rows())
         if rows.fills:
-            many(conn, schema.FILL_ORDER, rows.fills)
+            self._execute_many(conn, schema.FILL_ORDER, rows.fills)
         for (reason, at_ms), order_ids in rows.cancels.items():
             self._cancel_orders(conn, reason, at_ms, order_ids)
         for insert, new_rows in (
@@ -180,16 +210,11 @@ class SqlStore(abc.ABC, Generic[C]):
         ):
             if new_rows:
                 self._insert_rows(conn, insert, new_rows)
-        for statement, params in (
-            (schema.UPDATE_TRADE_STATUS, rows.trade_statuses),
-            (schema.DELETE_NOTIFICATION, rows.deleted_notifications),
-            (schema.UPSERT_API_KEY, rows.api_keys),
-            (schema.DELETE_API_KEY, rows.deleted_api_keys),
-            (schema.UPSERT_WALLET_LINK, rows.wallet_links),
-            (schema.UPSERT_MARKET_INFO, rows.market_infos),
-        ):
-            if params:
-                many(conn, statement, params)
+        self._execute(conn, schema.DELETE_UNPROJECTED_BATCH, (batch.entries[-1].sequence,))
+
+    def unprojected_batches(self) -> list[tuple[int, int]]:
+        """(first, last) journal sequences of every written batch whose projection is not written, in order."""
+        return [(first, last) for first, last in self._read(schema.SELECT_UNPROJECTED_BATCHES)]
 
     def journal(self) -> Iterator[Journalled]:
         """Yield every journalled command in sequence order (events empty), a page at a time."""

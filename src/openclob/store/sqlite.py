@@ -1,6 +1,7 @@
 """`SqliteStore`: the embedded default, on the standard library's sqlite3 in WAL mode.
 
-The writer commits with `synchronous=FULL`, so a batch is on disk when `write` returns. The reader is a
+The writer commits with `synchronous=FULL`, so a batch is on disk when `write` returns; a projection commits
+with `synchronous=NORMAL` (see `SqlStore.write_projection`). The reader is a
 second, read-only connection: under WAL it reads the last committed batch while a write is under way.
 """
 
@@ -30,6 +31,8 @@ class SqliteStore(SqlStore[sqlite3.Connection]):
     def __init__(self, path: str | Path) -> None:
         super().__init__()
         self.path = Path(path)
+        self._durable = True
+        """The writer's synchronous setting: FULL (True) or NORMAL."""
 
     def _connect(self, *, reader: bool) -> sqlite3.Connection:
         # isolation_level=None: no implicit transactions, `_begin` and `_commit` say where they are
@@ -40,6 +43,7 @@ class SqliteStore(SqlStore[sqlite3.Connection]):
             conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=FULL")
+            self._durable = True
         conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         return conn
 
@@ -49,7 +53,12 @@ class SqliteStore(SqlStore[sqlite3.Connection]):
     def _execute_many(self, conn: sqlite3.Connection, sql: str, rows: Sequence[Sequence[object]]) -> None:
         conn.executemany(sql, rows)
 
-    def _begin(self, conn: sqlite3.Connection) -> None:
+    def _begin(self, conn: sqlite3.Connection, durable: bool) -> None:
+        # In WAL mode, NORMAL skips the commit's fsync but stays consistent; the next FULL commit syncs the WAL
+        # with everything before it.
+        if durable != self._durable:
+            conn.execute("PRAGMA synchronous=FULL" if durable else "PRAGMA synchronous=NORMAL")
+            self._durable = durable
         conn.execute("BEGIN IMMEDIATE")
 
     def _commit(self, conn: sqlite3.Connection) -> None:

@@ -69,6 +69,12 @@ class FakeStore:
                 if isinstance(event, Trade):
                     self.trade_records.append(trade_record(event, batch.settlement_reference))
 
+    def write_projection(self, batch: Batch) -> None:
+        pass
+
+    def unprojected_batches(self) -> list[tuple[int, int]]:
+        return []
+
     def api_keys(self) -> list[ApiKeyRecord]:
         return []
 

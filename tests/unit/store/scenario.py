@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from openclob.core import (
     UNIT,
@@ -20,6 +21,7 @@ from openclob.core import (
     Split,
 )
 from openclob.store import Batch, Journalled
+from openclob.store.sql import SqlStore
 
 MARKET, YES, NO = "0x" + "c1" * 32, "101", "102"
 OTHER_MARKET, OTHER_YES, OTHER_NO = "0x" + "c2" * 32, "201", "202"
@@ -143,3 +145,9 @@ def trading_day() -> TradingDay:
     s.apply(ResolveMarket(now_ms=s.now_ms, condition_id=MARKET, winning_token_id=YES))
     batches.append(s.batch())
     return TradingDay(s, batches, ids)
+
+
+def write_batch(store: SqlStore[Any], batch: Batch) -> None:
+    """Write a batch as the sequencer does: the journal and edge rows, then the projection."""
+    store.write(batch)
+    store.write_projection(batch)

@@ -8,7 +8,7 @@ import msgspec
 
 from openclob.core import UNIT, PlaceOrder, Side
 from openclob.store import ApiKeyRecord, Batch, MakerLegRecord
-from openclob.store.projection import BUILDER_OWNER_PREFIX, Rows, project
+from openclob.store.projection import BUILDER_OWNER_PREFIX, Rows, project_edge, project_entries
 from openclob.store.schema import ORDER_COLUMNS, TRADE_COLUMNS
 from tests.unit.store.scenario import ALICE, BOB, CAROL, MARKET, NO, YES, Scenario, User, trading_day
 
@@ -27,7 +27,7 @@ def test_an_order_placed_and_filled_in_one_batch_is_one_insert_with_its_fills() 
     s.batch()
     ask = s.order(ALICE, YES, Side.SELL, "0.60", "10")
     bid = s.order(CAROL, YES, Side.BUY, "0.60", "10")
-    rows = project(s.batch())
+    rows = project_entries(s.batch())
     assert rows.fills == [] and rows.cancels == {}
     orders = _orders(rows)
     assert [(o["status"], o["matched_units"], o["trade_ids"]) for o in orders.values()] == [
@@ -39,7 +39,7 @@ def test_an_order_placed_and_filled_in_one_batch_is_one_insert_with_its_fills() 
 
 def test_rows_follow_the_order_of_the_events() -> None:
     day = trading_day()
-    rows = project(day.batches[1])
+    rows = project_entries(day.batches[1])
     assert len(rows.order_rows()) == 3 and len(rows.trades) == 1 and len(rows.trade_parties) == 2
     assert len(rows.price_points) == 2
     assert [(owner, kind) for owner, kind, _, _ in rows.notifications] == [(ALICE.owner, 2), (CAROL.owner, 2)]
@@ -49,7 +49,7 @@ def test_rows_follow_the_order_of_the_events() -> None:
 
 def test_orders_from_earlier_batches_are_updated_without_any_lookup() -> None:
     day = trading_day()
-    rows = project(day.batches[2])
+    rows = project_entries(day.batches[2])
     (fill,) = rows.fills
     assert fill[:2] == (15 * UNIT, "MATCHED") and fill[3:] == (day.ids["trade2"],) * 2 + (day.ids["carol_bid"],)
     assert list(rows.cancels.values()) == [[day.ids["bob_no_bid"]]]
@@ -61,7 +61,7 @@ def test_orders_from_earlier_batches_are_updated_without_any_lookup() -> None:
 
 def test_a_mint_lists_the_trade_for_both_parties_and_prices_both_tokens() -> None:
     day = trading_day()
-    rows = project(day.batches[2])
+    rows = project_entries(day.batches[2])
     (trade,) = rows.trades
     record = dict(zip(TRADE_COLUMNS, trade, strict=True))
     assert (record["kind"], record["transaction_hash"]) == ("MINT", day.batches[2].settlement_reference)
@@ -71,7 +71,7 @@ def test_a_mint_lists_the_trade_for_both_parties_and_prices_both_tokens() -> Non
 
 def test_resolution_notifies_each_owner_with_a_cancelled_order_once() -> None:
     day = trading_day()
-    rows = project(day.batches[4])
+    rows = project_entries(day.batches[4])
     payload = {"market": MARKET, "winning_asset_id": YES}
     assert _payloads(rows, 4) == [(ALICE.owner, payload), (BOB.owner, payload)]
     assert {reason for reason, _ in rows.cancels} == {"market_resolved"}
@@ -87,7 +87,9 @@ def test_the_edge_changes_become_rows_too() -> None:
         trade_statuses=[("t", "MINED")],
         written_at_ms=7,
     )
-    rows = project(batch)
+    assert project_entries(batch).trade_statuses == []
+    rows = project_edge(batch)
+    assert not rows.new_orders and not rows.notifications
     assert rows.trade_statuses == [("MINED", 7, "t")]
     assert rows.api_keys == [("k", "a", 0, "s", "p", 0, 1)]
     assert rows.deleted_api_keys == [("old",)]
@@ -120,7 +122,7 @@ def test_orders_with_a_builder_code_list_their_trades_under_the_builder() -> Non
 
     v2_order(ALICE, Side.SELL, "0x" + "0a" * 32, code)
     v2_order(CAROL, Side.BUY, "0x" + "0c" * 32, "")
-    rows = project(s.batch())
+    rows = project_entries(s.batch())
     (trade,) = rows.trades
     legs = msgspec.msgpack.decode(trade[-1], type=list[MakerLegRecord])
     assert (trade[TRADE_COLUMNS.index("builder_code")], legs[0].builder_code) == ("", code)

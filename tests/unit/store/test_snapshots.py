@@ -16,7 +16,7 @@ from openclob.store import StoredSnapshot
 from openclob.store.sql import SqlStore
 from tests.unit.core.workload import START_MS, workload
 from tests.unit.store.conftest import StoreFactory
-from tests.unit.store.scenario import trading_day
+from tests.unit.store.scenario import trading_day, write_batch
 
 Store = SqlStore[Any]
 INTERVAL = 40
@@ -39,7 +39,7 @@ def _full_replay(store: Store) -> Exchange:
 
 def test_the_store_keeps_only_the_latest_snapshot(store: Store) -> None:
     for batch in trading_day().batches:
-        store.write(batch)
+        write_batch(store, batch)
     assert store.latest_snapshot() is None
     first = StoredSnapshot(sequence=3, format=SNAPSHOT_FORMAT, clock_ms=5, state=b"\x01\x02")
     second = StoredSnapshot(sequence=7, format=SNAPSHOT_FORMAT, clock_ms=9, state=b"\x03" * 100_000)
@@ -53,7 +53,7 @@ def test_the_store_keeps_only_the_latest_snapshot(store: Store) -> None:
 
 def test_a_snapshot_beyond_the_journal_is_not_stored(store: Store) -> None:
     day = trading_day()
-    store.write(day.batches[0])
+    write_batch(store, day.batches[0])
     ahead = StoredSnapshot(sequence=day.batches[0].entries[-1].sequence + 1, format=1, clock_ms=0, state=b"")
     assert not store.write_snapshot(ahead)
     assert store.latest_snapshot() is None
@@ -62,7 +62,7 @@ def test_a_snapshot_beyond_the_journal_is_not_stored(store: Store) -> None:
 def test_known_orders_are_the_accepted_orders_up_to_a_position(store: Store) -> None:
     day = trading_day()
     for batch in day.batches:
-        store.write(batch)
+        write_batch(store, batch)
     everything = store.known_orders(10**9)
     assert everything == dict(day.scenario.exchange._owner_of)
     first_two = store.known_orders(2)

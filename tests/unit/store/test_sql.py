@@ -26,6 +26,7 @@ from tests.unit.store.scenario import (
     Scenario,
     TradingDay,
     trading_day,
+    write_batch,
 )
 
 Store = SqlStore[Any]
@@ -36,7 +37,7 @@ def day(store: Store) -> TradingDay:
     """The standard story, written to the store batch by batch."""
     story = trading_day()
     for batch in story.batches:
-        store.write(batch)
+        write_batch(store, batch)
     return story
 
 
@@ -85,7 +86,7 @@ def test_the_journal_is_read_back_across_pages(store: Store, monkeypatch: pytest
     monkeypatch.setattr("openclob.store.sql.JOURNAL_PAGE_ROWS", 4)
     scenario = Scenario()
     scenario.setup()  # 14 commands: three full pages and a partial one
-    store.write(scenario.batch())
+    write_batch(store, scenario.batch())
     assert [e.sequence for e in store.journal()] == list(range(1, 15))
 
 
@@ -147,7 +148,7 @@ def test_paging_orders_by_position_has_no_duplicates_or_gaps_while_new_orders_ar
         for cents in range(10, 14) if scenario.sequence < 60 else ():
             scenario.order(ALICE, YES, Side.BUY, f"0.{cents}", "5")
             scenario.order(BOB, NO, Side.BUY, f"0.{cents}", "5")
-        store.write(scenario.batch())
+        write_batch(store, scenario.batch())
 
     more_orders()
     pages = _page_through(
@@ -222,7 +223,7 @@ def test_paging_trades_by_position_has_no_duplicates_or_gaps_while_new_trades_ar
             scenario.order(BOB, YES, Side.BUY, "0.50", "5")
             scenario.order(CAROL, NO, Side.SELL, "0.50", "5")  # DAVE's trades, not ALICE's
             scenario.order(DAVE, NO, Side.BUY, "0.50", "5")
-        store.write(scenario.batch())
+        write_batch(store, scenario.batch())
 
     more_trades()
     pages = _page_through(lambda after: store.trades(ALICE.owner, after_position=after, limit=2), more_trades)
@@ -239,7 +240,7 @@ def _trade(store: Store, owner: str, trade_id: str) -> TradeRecord:
 
 def test_trade_statuses_move_with_settlement(store: Store, day: TradingDay) -> None:
     trade_id = day.ids["trade2"]
-    store.write(Batch(trade_statuses=[(trade_id, "MINED")], written_at_ms=99_000))
+    write_batch(store, Batch(trade_statuses=[(trade_id, "MINED")], written_at_ms=99_000))
     mined = _trade(store, CAROL.owner, trade_id)
     assert (mined.status, mined.updated_at_ms) == ("MINED", 99_000)
     assert _trade(store, CAROL.owner, day.ids["trade1"]).status == "MATCHED"
@@ -282,9 +283,9 @@ def test_notifications_report_cancels_fills_and_resolution_in_order(store: Store
 
 def test_an_owner_deletes_only_its_own_notifications(store: Store, day: TradingDay) -> None:
     alice_ids = [n.notification_id for n in store.notifications(ALICE.owner)]
-    store.write(Batch(deleted_notifications=[(BOB.owner, alice_ids[:2])]))
+    write_batch(store, Batch(deleted_notifications=[(BOB.owner, alice_ids[:2])]))
     assert [n.notification_id for n in store.notifications(ALICE.owner)] == alice_ids
-    store.write(Batch(deleted_notifications=[(ALICE.owner, alice_ids[:2])]))
+    write_batch(store, Batch(deleted_notifications=[(ALICE.owner, alice_ids[:2])]))
     assert [n.notification_id for n in store.notifications(ALICE.owner)] == alice_ids[2:]
 
 
@@ -340,7 +341,7 @@ def test_a_failed_write_raises_store_error_and_writes_nothing(store: Store, day:
     assert _snapshot(store) == before
     assert store.order(placed.order_id) is None
     batch.api_keys = [_api_key("k")]
-    store.write(batch)  # the store is still usable, and the same batch now goes through
+    write_batch(store, batch)  # the store is still usable, and the same batch now goes through
     assert store.last_sequence() == scenario.sequence
     assert _orders(store, DAVE.owner) == [placed.order_id]
 
@@ -366,8 +367,8 @@ def test_reopening_the_store_keeps_everything(new_store: StoreFactory) -> None:
     first = new_store()
     story = trading_day()
     for batch in story.batches:
-        first.write(batch)
-    first.write(Batch(api_keys=[_api_key("k1")]))
+        write_batch(first, batch)
+    write_batch(first, Batch(api_keys=[_api_key("k1")]))
     before = _snapshot(first)
     first.close()
     assert _snapshot(new_store()) == before
@@ -375,7 +376,7 @@ def test_reopening_the_store_keeps_everything(new_store: StoreFactory) -> None:
 
 def test_migrations_run_once_and_opening_again_is_harmless(new_store: StoreFactory) -> None:
     store = new_store()
-    store.write(Batch(api_keys=[_api_key("k1")]))
+    write_batch(store, Batch(api_keys=[_api_key("k1")]))
     store.open()
     again = new_store()
     assert again._read("SELECT version FROM schema_version") == [(v,) for v in range(1, len(MIGRATIONS) + 1)]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from openclob.store.sqlite import SqliteStore
-from tests.unit.store.scenario import ALICE, MARKET, YES, trading_day
+from tests.unit.store.scenario import ALICE, MARKET, YES, trading_day, write_batch
 
 
 def test_the_writer_uses_wal_with_full_sync(tmp_path: Path) -> None:
@@ -25,7 +25,7 @@ def test_every_query_is_an_index_search_never_a_table_scan(tmp_path: Path) -> No
     store.open()
     try:
         for batch in trading_day().batches:
-            store.write(batch)
+            write_batch(store, batch)
         reader = store._reader
         assert reader is not None
         statements: list[str] = []

@@ -1,0 +1,168 @@
+"""The query tables are written after the acknowledgement: reads wait for them, and recovery rewrites what a crash lost.
+
+A batch is acknowledged once its journal entries are durable (`Store.write`); its query-table rows follow
+(`Store.write_projection`) before the next batch. These tests hold the projection back, lose it, or make it
+fail, and check that no client ever reads a state older than what it was told, and that nothing is lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from openclob.config import Limits, Settings
+from openclob.core import UNIT, CancelMarketOrders, CreateMarket, Deposit, OrderPlaced, PlaceOrder, Side, Split
+from openclob.service import Service, settlement_reference
+from openclob.store import Batch, StoreError
+from openclob.store.sqlite import SqliteStore
+
+MARKET, YES, NO = "0x" + "d1" * 32, "601", "602"
+OWNER, ADDRESS = "key-dora", "0x" + "d4" * 20
+TAKER, TAKER_ADDRESS = "key-tom", "0x" + "d5" * 20
+
+
+class HeldStore(SqliteStore):
+    """A SQLite store whose projections can be held back, lost (as in a crash) or made to fail."""
+
+    hold = False
+    lose = False
+    fail = False
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path)
+        self.released = threading.Event()
+
+    def write_projection(self, batch: Batch) -> None:
+        if self.hold:
+            self.released.wait(10)
+        if self.fail:
+            self.fail = False
+            raise StoreError("disk I/O error (simulated)")
+        if not self.lose:
+            super().write_projection(batch)
+
+
+def _settings() -> Settings:
+    return Settings(limits=Limits(store_rebuild_attempts=2), time_advance_interval_ms=3_600_000)
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture
+async def service(tmp_path: Path) -> AsyncIterator[Service]:
+    running = Service(HeldStore(tmp_path / "s.db"), _settings())
+    await running.start()
+    await running.submit(CreateMarket(now_ms=0, condition_id=MARKET, token_ids=(YES, NO), dynamic_tick=False))
+    for address in (ADDRESS, TAKER_ADDRESS):
+        await running.submit(Deposit(now_ms=0, address=address, amount=1_000 * UNIT))
+    await running.submit(Split(now_ms=0, address=TAKER_ADDRESS, condition_id=MARKET, amount=100 * UNIT))
+    yield running
+    await running.stop()
+
+
+def _store(service: Service) -> HeldStore:
+    assert isinstance(service.store, HeldStore)
+    return service.store
+
+
+def _order(number: int, side: Side = Side.BUY, owner: str = OWNER, address: str = ADDRESS) -> PlaceOrder:
+    shares, price = 10 * UNIT, 400_000
+    collateral = shares * price // UNIT
+    maker, taker = (collateral, shares) if side is Side.BUY else (shares, collateral)
+    return PlaceOrder(
+        now_ms=0, order_id=f"0x{number:064x}", owner=owner, maker=address, signer=address, token_id=YES,
+        side=side, maker_amount=maker, taker_amount=taker,
+    )  # fmt: skip
+
+
+async def _open_ids(service: Service, owner: str = OWNER) -> list[str]:
+    records = await service.read(lambda: service.store.orders(owner, open_only=True, after_position=0, limit=100))
+    return [r.order_id for r in records]
+
+
+@pytest.mark.anyio
+async def test_a_command_is_acknowledged_before_its_projection_and_a_read_waits_for_it(service: Service) -> None:
+    store = _store(service)
+    await service.read(lambda: None)  # the setup's projections are written
+    store.hold = True
+    receipt = await asyncio.wait_for(service.submit(_order(1)), 5)  # answered while the projection is held
+    assert isinstance(receipt.applied.result, OrderPlaced)
+    assert store.unprojected_batches() != []
+    read = asyncio.create_task(_open_ids(service))
+    await asyncio.sleep(0.05)
+    assert not read.done()
+    store.hold = False
+    store.released.set()
+    assert await asyncio.wait_for(read, 5) == [_order(1).order_id]
+    assert store.unprojected_batches() == []
+
+
+@pytest.mark.anyio
+async def test_a_restart_writes_the_projection_a_crash_lost(service: Service, tmp_path: Path) -> None:
+    await service.submit(_order(1))
+    store = _store(service)
+    await service.read(lambda: None)
+    store.lose = True
+    receipts = await service.submit_many([_order(2), _order(3, Side.SELL, TAKER, TAKER_ADDRESS)])
+    await service.submit(CancelMarketOrders(now_ms=0, owner=OWNER, condition_id=MARKET))
+    (trade_id,) = receipts[1].applied.result.trade_ids  # type: ignore[union-attr]
+    lost = store.unprojected_batches()
+    assert lost and store.order(_order(2).order_id) is None
+
+    restarted = Service(HeldStore(tmp_path / "s.db"), _settings())  # as after a kill: the first never stopped
+    await restarted.start()
+    try:
+        assert restarted.store.unprojected_batches() == []
+        filled = restarted.store.order(_order(1).order_id)  # stored before the crash, filled in the lost batch
+        canceled = restarted.store.order(_order(2).order_id)
+        assert filled is not None and filled.status == "MATCHED" and filled.trade_ids == [trade_id]
+        assert canceled is not None and canceled.status == "CANCELED"
+        (trade,) = restarted.store.trades(TAKER, after_position=0, limit=10)
+        assert trade.trade_id == trade_id
+        assert trade.transaction_hash == receipts[1].settlement_reference
+        assert trade.transaction_hash in {settlement_reference(*batch) for batch in lost}
+        assert await _open_ids(restarted) == []
+    finally:
+        await restarted.stop()
+
+
+@pytest.mark.anyio
+async def test_a_failed_projection_keeps_the_acknowledged_command_and_rewrites_its_rows(service: Service) -> None:
+    store = _store(service)
+    await service.read(lambda: None)
+    store.fail = True
+    receipt = await service.submit(_order(1))  # durable: the failure comes after the acknowledgement
+    assert isinstance(receipt.applied.result, OrderPlaced)
+    assert await _open_ids(service) == [_order(1).order_id]  # the rebuild wrote the lost rows
+    assert [o.order_id for o in service.exchange.open_orders(OWNER)] == [_order(1).order_id]
+    assert isinstance((await service.submit(_order(2))).applied.result, OrderPlaced)
+
+
+@pytest.mark.anyio
+async def test_a_clean_stop_finishes_the_batch_in_hand_with_its_projection(service: Service, tmp_path: Path) -> None:
+    store = _store(service)
+    await service.read(lambda: None)
+    store.hold = True
+    placing = asyncio.create_task(service.submit(_order(1)))
+    await asyncio.sleep(0.05)
+    stopping = asyncio.create_task(service.stop())
+    await asyncio.sleep(0.05)
+    store.released.set()
+    await asyncio.wait_for(stopping, 5)
+    assert isinstance((await placing).applied.result, OrderPlaced)
+    reopened = HeldStore(tmp_path / "s.db")
+    reopened.open()
+    try:
+        assert reopened.unprojected_batches() == []
+        snapshot = reopened.latest_snapshot()
+        assert snapshot is not None and snapshot.sequence == reopened.last_sequence()
+        assert reopened.order(_order(1).order_id) is not None
+    finally:
+        reopened.close()
