@@ -35,12 +35,13 @@ from openclob.core.events import (
     Trade,
     TradingModeChanged,
 )
-from openclob.core.exchange import Exchange, InvariantViolation
+from openclob.core.exchange import Exchange
 from openclob.core.ledger import FEE_ACCOUNT
 from openclob.core.modes import OrderStatus, TradingMode
 from openclob.core.orders import COLLATERAL, BookSide, CancelReason, OrderType, Side
 from openclob.core.rejects import MESSAGES, Reject, Rejected
 from openclob.core.results import Applied, Canceled, Done, OrderPlaced, Result
+from openclob.core.state import InvariantViolation
 
 __all__ = [
     "COLLATERAL",

@@ -6,10 +6,11 @@ counters that shape future ids. It leaves out one thing: the ids and owners of a
 which the exchange keeps to refuse a reused id and to tell "not found" from "already closed". Those grow
 without bound and the store's orders table already holds them, so `restore` takes them from the caller.
 
-Restoring writes the exchange's private attributes: this module is the one place outside exchange.py
-that knows them. `EXCHANGE_ATTRIBUTES` lists every attribute it accounts for, and a unit test compares it
-with a fresh `Exchange()`, so a change to the exchange's internals fails that test until this module
-(and `SNAPSHOT_FORMAT`) follows. Open orders are re-added level by level in the order the book yields
+Restoring writes the exchange's private attributes: this module is the one place outside the exchange's
+own modules (state.py declares them, the stages named in exchange.py change them) that knows them.
+`EXCHANGE_ATTRIBUTES` lists every attribute it accounts for, and a unit test compares it with a fresh
+`Exchange()`, so a change to the exchange's internals fails that test until this module (and
+`SNAPSHOT_FORMAT`) follows. Open orders are re-added level by level in the order the book yields
 them, so time priority survives; the owner and market indexes are rebuilt in acceptance order (an order
 rests when it is accepted, so that is the order they were built in).
 """

@@ -1,19 +1,149 @@
-"""A digest of the exchange's whole state, for replay and recovery checks.
+"""The exchange's state: what it holds, the queries that read it, its invariants and its digest.
 
-Two exchanges that applied the same commands in the same order have the same digest; any difference
+`State` declares every attribute of an exchange; the stages that change them (cancels.py, clock.py,
+funds.py, admin.py and exchange.py, which puts them together) subclass it and share those attributes
+directly, so the hot paths pay no extra call or lookup for the split. Only `Exchange` is built.
+
+Two exchanges that applied the same commands in the same order have the same digest: any difference
 in markets, books (order priority included), balances, indexes or counters changes it.
 """
 
 from __future__ import annotations
 
 import hashlib
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from openclob.core.exchange import Exchange
+from openclob.core.amounts import collateral_for
+from openclob.core.book import Book
+from openclob.core.events import Event
+from openclob.core.ledger import Ledger
+from openclob.core.markets import Market
+from openclob.core.modes import LIVE, TradingMode
+from openclob.core.orders import BUY, COLLATERAL, Order
 
 
-def state_digest(exchange: Exchange) -> str:
+class InvariantViolation(Exception):
+    """The exchange's state broke one of its own rules: a bug, never a user error."""
+
+
+class State:
+    """Markets, books, the ledger, the order indexes and the trading mode, with read-only queries."""
+
+    def __init__(self) -> None:
+        # core/snapshot.py exports and restores these by name: keep its EXCHANGE_ATTRIBUTES in step.
+        self.markets: dict[str, Market] = {}
+        self.ledger = Ledger()
+        self.mode = TradingMode.NORMAL
+        self._market_of_token: dict[str, Market] = {}
+        self._books: dict[str, Book] = {}
+        self._open: dict[str, Order] = {}
+        self._owner_of: dict[str, str] = {}
+        self._by_owner: dict[str, dict[str, None]] = {}
+        self._by_owner_market: dict[tuple[str, str], dict[str, None]] = {}
+        self._expiries: list[tuple[int, int, str]] = []
+        self._heartbeat_deadlines: dict[str, int] = {}
+        self._heartbeat_queue: list[tuple[int, str]] = []
+        self._order_sequence = 0
+        self._trade_count = 0
+        self._events: list[Event] = []
+        """The events of the command being applied."""
+        self._touched_levels: dict[tuple[str, bool, int], int] = {}
+        """Book levels this command changed, keyed (condition, is bid, price), with their latest size.
+
+        The side is a bool, not the BookSide enum, because hashing an enum runs Python code."""
+        self._touched_markets: dict[str, None] = {}
+        """Dynamic-tick markets whose book or last trade this command changed (the others need no check)."""
+
+    # ------------------------------------------------------------------ queries
+
+    def market_for_token(self, token_id: str) -> Market | None:
+        """The market that lists `token_id`, if any."""
+        return self._market_of_token.get(token_id)
+
+    def book(self, condition_id: str) -> Book:
+        """The market's one book (first-token terms). Read it; never change it."""
+        return self._books[condition_id]
+
+    def order(self, order_id: str) -> Order | None:
+        """An open order by id (closed orders live in the store, not here)."""
+        return self._open.get(order_id)
+
+    def open_orders(self, owner: str) -> list[Order]:
+        """`owner`'s open orders, oldest first."""
+        return [self._open[i] for i in self._by_owner.get(owner, {})]
+
+    def balance(self, address: str, asset: str) -> tuple[int, int]:
+        """(free, reserved) of `asset` held by `address`."""
+        return self.ledger.entry(address, asset)
+
+    def heartbeat_owners(self) -> list[str]:
+        """Owners whose orders are cancelled if their heartbeats stop, in a stable order."""
+        return sorted(self._heartbeat_deadlines)
+
+    def heartbeat_deadline(self, owner: str) -> int | None:
+        """When `owner`'s orders are cancelled unless a heartbeat arrives (ms), if heartbeats are on."""
+        return self._heartbeat_deadlines.get(owner)
+
+    def counters(self) -> dict[str, object]:
+        """Internal positions that shape future ids and deadlines (part of the state hash)."""
+        return {
+            "order_sequence": self._order_sequence,
+            "trade_count": self._trade_count,
+            "known_orders": len(self._owner_of),
+            "expiries": sorted(self._expiries),
+            "heartbeats": sorted(self._heartbeat_deadlines.items()),
+        }
+
+    def state_hash(self) -> str:
+        """A digest of the whole state: equal states, equal hashes."""
+        return state_digest(self)
+
+    # ------------------------------------------------------------------ invariants
+
+    def problems(self) -> list[str]:
+        """Return every broken invariant of the books and the ledger (empty when sound)."""
+        found: list[str] = list(self.ledger.problems())
+        reserved: dict[tuple[str, str], int] = {}
+        outstanding_pairs = 0
+        for condition_id, book in self._books.items():
+            market = self.markets[condition_id]
+            found += [f"{condition_id}: {p}" for p in book.problems()]
+            bid, ask = book.best_bid(), book.best_ask()
+            if bid is not None and ask is not None and bid >= ask:
+                found.append(f"{condition_id}: book crossed, bid {bid} >= ask {ask}")
+            first, second = (self.ledger.total(t) for t in market.token_ids)
+            if first != second:
+                found.append(f"{condition_id}: supply {first} != {second}")
+            outstanding_pairs += first
+        for order in self._open.values():
+            key = (order.maker, order.reserved_asset)
+            reserved[key] = reserved.get(key, 0) + order.reserved_units
+            want = order.remaining_units
+            if order.side is BUY:
+                want = collateral_for(order.remaining_units, order.price_units)
+            if order.reserved_units != want:
+                found.append(f"order {order.order_id} reserves {order.reserved_units}, needs {want}")
+            if not 0 <= order.matched_units < order.size_units or order.status is not LIVE:
+                found.append(f"open order {order.order_id} is {order.status} with {order.matched_units} matched")
+        for address, asset, _, held in self.ledger.items():
+            if held != reserved.get((address, asset), 0):
+                found.append(f"{address} reserves {held} {asset}, orders need {reserved.get((address, asset))}")
+        for (address, asset), amount in reserved.items():
+            if amount and self.ledger.reserved(address, asset) != amount:
+                found.append(f"{address} orders reserve {amount} {asset}, ledger has less")
+        net = self.ledger.deposited_units - self.ledger.withdrawn_units
+        held = self.ledger.total(COLLATERAL)
+        if net != held + outstanding_pairs:
+            found.append(f"collateral not conserved: {net} != {held} + {outstanding_pairs}")
+        return found
+
+    def check_invariants(self) -> None:
+        """Raise `InvariantViolation` if any invariant is broken."""
+        found = self.problems()
+        if found:
+            raise InvariantViolation("; ".join(found))
+
+
+def state_digest(state: State) -> str:
     """Return a hex SHA-256 over a canonical rendering of the exchange's state."""
     digest = hashlib.sha256()
 
@@ -21,9 +151,9 @@ def state_digest(exchange: Exchange) -> str:
         digest.update(repr(parts).encode())
         digest.update(b"\n")
 
-    put("mode", exchange.mode.value)
-    for condition_id in sorted(exchange.markets):
-        market = exchange.markets[condition_id]
+    put("mode", state.mode.value)
+    for condition_id in sorted(state.markets):
+        market = state.markets[condition_id]
         put(
             "market",
             condition_id,
@@ -40,7 +170,7 @@ def state_digest(exchange: Exchange) -> str:
             market.winning_token_id,
             market.last_trade_price_units,
         )
-        for order in exchange.book(condition_id).orders():
+        for order in state.book(condition_id).orders():
             put(
                 "order",
                 order.order_id,
@@ -56,9 +186,9 @@ def state_digest(exchange: Exchange) -> str:
                 order.expiration,
                 order.sequence,
             )
-    for item in exchange.ledger.items():
+    for item in state.ledger.items():
         put("balance", *item)
-    put("flows", exchange.ledger.deposited_units, exchange.ledger.withdrawn_units)
-    for name, value in sorted(exchange.counters().items()):
+    put("flows", state.ledger.deposited_units, state.ledger.withdrawn_units)
+    for name, value in sorted(state.counters().items()):
         put("counter", name, value)
     return digest.hexdigest()
