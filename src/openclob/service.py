@@ -268,6 +268,7 @@ class Service:
             if batch.entries or batch.trade_statuses or batch.market_infos or batch.killed_orders:
                 self._publish(batch)
             if batch.entries:
+                await asyncio.sleep(0)  # the answered handlers send their responses before the projection starts
                 try:
                     await loop.run_in_executor(self._writer, self.store.write_projection, batch)
                 except StoreError:  # the batch is durable and answered; recovery writes its projection again
