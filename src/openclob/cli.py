@@ -70,7 +70,14 @@ def _serve(args: argparse.Namespace) -> int:
         service.on_ready.append(lambda: add_demo_markets(service))
     service.on_ready.append(lambda: _announce(settings, args.db or str(data_dir / "openclob.db"), token))
     config = uvicorn.Config(
-        app, host=args.host, port=args.port, loop="uvloop", http="httptools", log_level=args.log_level, access_log=False
+        app,
+        host=args.host,
+        port=args.port,
+        loop="uvloop",
+        http="httptools",
+        log_level=args.log_level,
+        access_log=False,
+        proxy_headers=False,  # nothing reads the client's address: skip the X-Forwarded-* middleware per request
     )
     with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises Ctrl-C after a clean shutdown
         uvicorn.Server(config).run()

@@ -2,18 +2,24 @@
 
 Nothing is served before the service has recovered its state from the store: the app starts the
 service in its lifespan, and the server accepts connections only after that.
+
+The trading routes (placing and cancelling orders) are the hot path: `OpenClobApp` hands them to their
+endpoints straight from the (method, path) of the request, before Starlette's middleware and router,
+with the same error handlers. Every other route goes through Starlette as usual.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 
 from openclob.api import account, admin, builders, clob_markets, keys, market_data, markets, openapi, public, trading
 from openclob.api.errors import INTERNAL, ApiError
@@ -45,6 +51,46 @@ async def _unexpected(request: Request, error: Exception) -> Response:
     return JSONResponse({"error": INTERNAL}, status_code=500)
 
 
+Endpoint = Callable[[Request], Awaitable[Response]]
+ErrorHandler = Callable[[Request, Exception], Awaitable[Response]]
+ERROR_HANDLERS: dict[type[Exception], ErrorHandler] = {
+    ApiError: _api_error,
+    HTTPException: _http_error,
+    ServiceUnavailable: _unavailable,
+    Exception: _unexpected,
+}
+
+
+class OpenClobApp(Starlette):
+    """Starlette, with the trading routes dispatched before its middleware and router (see the module)."""
+
+    hot_routes: dict[tuple[str, str], Endpoint]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            endpoint = self.hot_routes.get((scope["method"], scope["path"]))
+            if endpoint is not None:
+                scope["app"] = self
+                request = Request(scope, receive, send)
+                try:
+                    response = await endpoint(request)
+                except Exception as error:
+                    response = await _handle(request, error)
+                await response(scope, receive, send)
+                return
+        await super().__call__(scope, receive, send)
+
+
+async def _handle(request: Request, error: Exception) -> Response:
+    """The response Starlette's exception handling would give (the most specific handler of the error's class)."""
+    handler = next(ERROR_HANDLERS[cls] for cls in type(error).__mro__ if cls in ERROR_HANDLERS)
+    return await handler(request, error)
+
+
+def _hot_routes(routes: list[Route]) -> dict[tuple[str, str], Endpoint]:
+    return {(method, route.path): route.endpoint for route in routes for method in route.methods or ()}
+
+
 def build_app(service: Service, master_secret: bytes, admin_token: str) -> Starlette:
     """The Starlette app serving the Polymarket CLOB API on top of `service`."""
 
@@ -56,7 +102,7 @@ def build_app(service: Service, master_secret: bytes, admin_token: str) -> Starl
         finally:
             await service.stop()
 
-    app = Starlette(
+    app = OpenClobApp(
         # Starlette tries routes in order: the trading routes, the hot path, come first.
         routes=[
             *trading.ROUTES,
@@ -71,14 +117,10 @@ def build_app(service: Service, master_secret: bytes, admin_token: str) -> Starl
             *openapi.ROUTES,
             *WS_ROUTES,
         ],
-        exception_handlers={
-            ApiError: _api_error,
-            HTTPException: _http_error,
-            ServiceUnavailable: _unavailable,
-            Exception: _unexpected,
-        },
+        exception_handlers=dict(ERROR_HANDLERS),
         lifespan=lifespan,
     )
+    app.hot_routes = _hot_routes(trading.ROUTES)
     app.state.service = service
     app.state.master_secret = master_secret
     app.state.admin_token = admin_token
