@@ -1,7 +1,8 @@
 """`PostgresStore`: the production store, on psycopg 3 (synchronous).
 
-The writer runs one transaction per batch (psycopg opens it on the first statement; `_commit` ends it)
-and loads journal rows with binary COPY and other new rows with COPY; `executemany` pipelines the rest.
+The writer runs two transactions per batch, its journal and then its projection (psycopg opens each on the
+first statement; `_commit` ends it), and loads journal rows with binary COPY and other new rows with COPY;
+`executemany` pipelines the rest.
 The reader is in autocommit mode, so each query sees the last committed batch.
 """
 
