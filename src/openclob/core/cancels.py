@@ -78,7 +78,7 @@ class Cancels(State):
         return canceled
 
     def _cancel_resting(self, order: Order, reason: CancelReason) -> None:
-        # _unindex and _close_unmatched, inline: every cancel comes through here
+        # off the book and the indexes, then closed as _close_unmatched does, inline: every cancel comes here
         order_id, owner, condition_id = order.order_id, order.owner, order.condition_id
         level_size = self._books[condition_id].remove(order, order.size_units - order.matched_units)
         self._touched_levels[(condition_id, order.book_side is BID, order.book_price_units)] = level_size
@@ -96,13 +96,6 @@ class Cancels(State):
             # positional: order_id, owner, condition_id, token_id, reason, matched_units
             OrderCanceled(order_id, owner, condition_id, order.token_id, reason, order.matched_units)
         )
-
-    def _unindex(self, order: Order) -> None:
-        """Drop an order that left the book from the open-order indexes."""
-        order_id, owner = order.order_id, order.owner
-        del self._open[order_id]
-        del self._by_owner[owner][order_id]
-        del self._by_owner_market[(owner, order.condition_id)][order_id]
 
     def _close_unmatched(self, order: Order, reason: CancelReason) -> None:
         """End an order that never rested (a killed FOK/FAK rest, a self-trade): release and report it."""

@@ -286,34 +286,74 @@ class Exchange(Clock, Admin, Funds):
     ) -> tuple[str, int, int]:
         """Settle every planned fill; return (trade id, what the taker gave, what it received net).
 
-        A V2 taker (`v2_fee_rate` > 0) pays its fee in collateral once for the whole trade, rounded up.
+        Each party's side of a fill is worth its shares at its own token's price: a BUY spends that out
+        of its reservation and gets the shares (less a V1 fee, in tokens); a SELL spends the shares and
+        gets the value (less a V1 fee, in collateral). Maker then taker, fill by fill, inline: a method
+        call per side costs about as much as the settlement itself. A V2 taker (`v2_fee_rate` > 0) pays
+        its fee in collateral once for the whole trade, rounded up.
         """
-        self._trade_count += 1
-        trade_id = _trade_id(self._trade_count)
+        trade_count = self._trade_count + 1
+        self._trade_count = trade_count
+        if trade_count < _SHORT_TRADE_COUNT:  # the usual case: only the last group has digits
+            trade_id = f"00000000-0000-0000-0000-{trade_count:012x}"
+        else:
+            trade_id = _trade_id(trade_count)
         condition_id = market.condition_id
         touched_levels = self._touched_levels
-        settle = self._settle
+        ledger = self.ledger
+        ledger_fill = ledger.fill
         legs: list[MakerFill] = []
         maker_updates: list[OrderFilled] = []
         taker_cash = taker_fee = v2_weight = 0
-        taker_token = taker.token_id
+        taker_token, taker_address, taker_rate = taker.token_id, taker.maker, taker.fee_rate_bps
+        taker_buys = taker.side is BUY
+        taker_first = taker.token_index == 0
         # a leg on the other token pairs two BUYs (MINT) or two SELLs (MERGE)
-        cross_kind = "MINT" if taker.side is BUY else "MERGE"
-        for fill in plan.fills:
-            maker, shares, price = fill.maker, fill.fill_units, fill.book_price_units
-            _, maker_fee = settle(maker, shares, price)
-            cash, fee = settle(taker, shares, price)
+        cross_kind = "MINT" if taker_buys else "MERGE"
+        for maker, shares, price in plan.fills:
+            # the maker's side
+            own_price = price if maker.token_index == 0 else UNIT - price
+            cash = shares * own_price // UNIT
+            maker_side = maker.side
+            maker_fee = fee_units(maker_side, maker.fee_rate_bps, own_price, shares) if maker.fee_rate_bps else 0
+            if maker_side is BUY:
+                ledger_fill(maker.maker, COLLATERAL, cash, maker.token_id, shares - maker_fee)
+                maker.reserved_units -= cash
+                if maker_fee:
+                    ledger.credit(FEE_ACCOUNT, maker.token_id, maker_fee)
+            else:
+                ledger_fill(maker.maker, maker.token_id, shares, COLLATERAL, cash - maker_fee)
+                maker.reserved_units -= shares
+                if maker_fee:
+                    ledger.credit(FEE_ACCOUNT, COLLATERAL, maker_fee)
+            # the taker's side
+            own_price = price if taker_first else UNIT - price
+            cash = shares * own_price // UNIT
             taker_cash += cash
+            fee = fee_units(taker.side, taker_rate, own_price, shares) if taker_rate else 0
+            if taker_buys:
+                ledger_fill(taker_address, COLLATERAL, cash, taker_token, shares - fee)
+                taker.reserved_units -= cash
+                if fee:
+                    ledger.credit(FEE_ACCOUNT, taker_token, fee)
+            else:
+                ledger_fill(taker_address, taker_token, shares, COLLATERAL, cash - fee)
+                taker.reserved_units -= shares
+                if fee:
+                    ledger.credit(FEE_ACCOUNT, COLLATERAL, fee)
             taker_fee += fee
             if v2_fee_rate:
-                own_price = price if taker.token_index == 0 else UNIT - price
                 v2_weight += v2_fee_weight(own_price, shares, market.fee_exponent)
             matched = maker.matched_units + shares
             maker.matched_units = matched
             if matched == maker.size_units:
                 maker.status = MATCHED
                 level_size = book.remove(maker, shares)
-                self._unindex(maker)
+                # off the open-order indexes (Cancels._unindex, inline)
+                maker_id, maker_owner = maker.order_id, maker.owner
+                del self._open[maker_id]
+                del self._by_owner[maker_owner][maker_id]
+                del self._by_owner_market[(maker_owner, condition_id)][maker_id]
             else:
                 level_size = book.reduce(maker, shares)
             touched_levels[(condition_id, maker.book_side is BID, price)] = level_size
@@ -323,7 +363,7 @@ class Exchange(Clock, Admin, Funds):
                     maker.owner,
                     maker.maker,
                     maker.token_id,
-                    maker.side,
+                    maker_side,
                     maker.price_units,
                     shares,  # matched_units
                     maker_fee,
@@ -341,22 +381,22 @@ class Exchange(Clock, Admin, Funds):
         taker.matched_units += plan.filled_units
         if taker.matched_units == taker.size_units:
             taker.status = MATCHED
-        market.last_trade_price_units = plan.fills[-1].book_price_units
+        market.last_trade_price_units = price  # the last fill's
         if market.dynamic_tick:
             self._touched_markets[condition_id] = None
         trade = Trade(  # positional, in the event's field order
             trade_id,
-            self._trade_count,  # sequence
+            trade_count,  # sequence
             condition_id,
             taker.order_id,
             taker.owner,
-            taker.maker,
+            taker_address,
             taker_token,
             taker.side,
             plan.filled_units,  # size_units
             taker_cash,  # collateral_units
             taker_fee,
-            v2_fee_rate or taker.fee_rate_bps,
+            v2_fee_rate or taker_rate,
             legs[0].kind,
             tuple(legs),  # maker_fills
             now_ms,  # matched_at_ms
@@ -369,7 +409,7 @@ class Exchange(Clock, Admin, Funds):
         events.append(
             OrderFilled(taker.order_id, taker.owner, trade_id, plan.filled_units, taker.matched_units, taker.status)
         )
-        if taker.side is BUY:
+        if taker_buys:
             if v2_fee_rate:
                 return trade_id, taker_cash + taker_fee, plan.filled_units
             return trade_id, taker_cash, plan.filled_units - taker_fee
@@ -386,24 +426,6 @@ class Exchange(Clock, Admin, Funds):
             self.ledger.credit(FEE_ACCOUNT, COLLATERAL, fee)
         return fee
 
-    def _settle(self, order: Order, shares: int, book_price_units: int) -> tuple[int, int]:
-        """Move one party's side of a fill; return (collateral value of its side, its fee)."""
-        own_price = book_price_units if order.token_index == 0 else UNIT - book_price_units
-        cash = shares * own_price // UNIT
-        fee = fee_units(order.side, order.fee_rate_bps, own_price, shares) if order.fee_rate_bps else 0
-        ledger = self.ledger
-        if order.side is BUY:
-            ledger.fill(order.maker, COLLATERAL, cash, order.token_id, shares - fee)
-            order.reserved_units -= cash
-            if fee:
-                ledger.credit(FEE_ACCOUNT, order.token_id, fee)
-        else:
-            ledger.fill(order.maker, order.token_id, shares, COLLATERAL, cash - fee)
-            order.reserved_units -= shares
-            if fee:
-                ledger.credit(FEE_ACCOUNT, COLLATERAL, fee)
-        return cash, fee
-
     def _release(self, order: Order, amount: int) -> None:
         if amount:
             self.ledger.release(order.maker, COLLATERAL if order.side is BUY else order.token_id, amount)
@@ -411,8 +433,8 @@ class Exchange(Clock, Admin, Funds):
 
 
 def _trade_id(count: int) -> str:
-    """A deterministic, UUID-shaped trade id."""
-    if count < _SHORT_TRADE_COUNT:  # the usual case: only the last group has digits, one format does it
+    """A deterministic, UUID-shaped trade id (the usual, short case is inline in `_execute`)."""
+    if count < _SHORT_TRADE_COUNT:
         return f"00000000-0000-0000-0000-{count:012x}"
     text = f"{count:032x}"
     return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
