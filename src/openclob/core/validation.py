@@ -10,8 +10,6 @@ Checks run in the order documented in `rejects`; this module covers fee rate thr
 
 from __future__ import annotations
 
-import msgspec
-
 from openclob.core.amounts import (
     LOT_UNITS,
     TICK_UNITS,
@@ -34,18 +32,15 @@ MARKET_ORDER_COLLATERAL_DECIMALS = 2
 SHARE_DECIMALS = 2
 
 
-class PricedOrder(msgspec.Struct, frozen=True, gc=False):
-    """What validation derived from an order's amounts."""
+PricedOrder = tuple[int, int, int, int | None, bool]
+"""What validation derives from an order's amounts: (price_units, size_units, reserve_units, expires_at_ms,
+is_market_order).
 
-    price_units: int
-    """The limit price in the order's own token (exact for limit orders, the worst price for market ones)."""
-    size_units: int
-    """Shares the order may trade, in whole lots."""
-    reserve_units: int
-    """What accepting it reserves: collateral for a BUY, shares for a SELL."""
-    expires_at_ms: int | None
-    is_market_order: bool
-    """FOK or FAK: it never rests."""
+`price_units` is the limit price in the order's own token (exact for limit orders, the worst price for
+market ones); `size_units` the shares it may trade, in whole lots; `reserve_units` what accepting it
+reserves (collateral for a BUY, shares for a SELL); `is_market_order` is true for FOK and FAK, which never
+rest. A plain tuple, not a Struct: every order gets one, and the exchange unpacks it once.
+"""
 
 
 def price_order(cmd: PlaceOrder, market: Market) -> PricedOrder | Rejected:
@@ -84,7 +79,7 @@ def price_order(cmd: PlaceOrder, market: Market) -> PricedOrder | Rejected:
         return _bad_price(cmd, format_ratio(collateral, shares), tick)
     if shares < market.min_size_units:
         return _too_small(cmd, shares, market.min_size_units)
-    return PricedOrder(price, shares, maker_amount, expires_at_ms, False)
+    return price, shares, maker_amount, expires_at_ms, False
 
 
 def _price_market_order(cmd: PlaceOrder, market: Market, expires_at_ms: int | None) -> PricedOrder | Rejected:
@@ -108,7 +103,7 @@ def _price_market_order(cmd: PlaceOrder, market: Market, expires_at_ms: int | No
         return _bad_price(cmd, format_ratio(collateral, shares), tick)
     if size <= 0:
         return _too_small(cmd, size, LOT_UNITS)
-    return PricedOrder(price, size, maker_amount, expires_at_ms, True)
+    return price, size, maker_amount, expires_at_ms, True
 
 
 # What an amount must be a multiple of, in 1e-6 units, to have at most N decimals.
