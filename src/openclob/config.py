@@ -28,6 +28,8 @@ class Limits:
     market_trades_limit: int = 100
     notification_retention_ms: int = 48 * 3_600_000
     """How long GET /notifications shows a notification (Polymarket: 48 hours)."""
+    notification_prune_interval_ms: int = 600_000
+    """How often notifications older than the retention window are deleted from the store."""
     ws_queue_max_events: int = 10_000
     """Events waiting for one WebSocket before it is closed as too slow (its client reconnects and resyncs)."""
     ws_queue_max_bytes: int = 16_777_216

@@ -496,12 +496,24 @@ class Service:
 
     async def _advance_time(self) -> None:
         interval = self.settings.time_advance_interval_ms / 1000
+        limits = self.settings.limits
+        pruned_at_ms = self.now_ms()
         while True:
             await asyncio.sleep(interval)
             try:
                 await self.submit(AdvanceTime(now_ms=0))
+                if self.now_ms() - pruned_at_ms >= limits.notification_prune_interval_ms:
+                    pruned_at_ms = self.now_ms()
+                    await self.run_edge(_prune_notifications(pruned_at_ms - limits.notification_retention_ms))
             except ServiceUnavailable:
                 log.warning("time advance failed; will retry")
+
+
+def _prune_notifications(before_ms: int) -> EdgeOperation:
+    def operation(batch: Batch) -> None:
+        batch.prune_notifications_before_ms = before_ms
+
+    return operation
 
 
 def settlement_reference(first_sequence: int, last_sequence: int) -> str:
@@ -530,4 +542,5 @@ def _has_edge_rows(batch: Batch) -> bool:
         or batch.market_infos
         or batch.deleted_notifications
         or batch.trade_statuses
+        or batch.prune_notifications_before_ms
     )

@@ -68,6 +68,8 @@ class Batch(msgspec.Struct, kw_only=True):
     """(trade id, new status) pairs: settlement progress, MATCHED -> MINED -> CONFIRMED."""
     settlement_reference: str = ""
     written_at_ms: int = 0
+    prune_notifications_before_ms: int = 0
+    """When set, delete (some of the) notifications created before this time: they are past retention."""
 
 
 class StoredSnapshot(msgspec.Struct, kw_only=True):

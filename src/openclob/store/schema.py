@@ -69,6 +69,7 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         """CREATE TABLE unprojected_batches (
             last_sequence {int} NOT NULL PRIMARY KEY, first_sequence {int} NOT NULL)""",
     ),
+    ("CREATE INDEX notifications_by_age ON notifications (created_at_ms)",),
 )
 """Migration N (from 1) is MIGRATIONS[N - 1]; append new ones, never edit an applied one."""
 
@@ -132,6 +133,12 @@ UPSERT_WALLET_LINK = _upsert("wallet_links", WALLET_LINK_COLUMNS, ("signer", "fu
 MARKET_INFO_COLUMNS = MarketInfoRecord.__struct_fields__
 UPSERT_MARKET_INFO = _upsert("market_infos", MARKET_INFO_COLUMNS, ("condition_id",))
 DELETE_NOTIFICATION = "DELETE FROM notifications WHERE owner = ? AND notification_id = ?"
+PRUNE_NOTIFICATIONS_ROWS = 10_000
+"""At most this many expired notifications are deleted per prune, so that one write stays short."""
+PRUNE_NOTIFICATIONS = (
+    "DELETE FROM notifications WHERE notification_id IN"
+    " (SELECT notification_id FROM notifications WHERE created_at_ms < ? ORDER BY created_at_ms LIMIT ?)"
+)
 INSERT_UNPROJECTED_BATCH = "INSERT INTO unprojected_batches (last_sequence, first_sequence) VALUES (?, ?)"
 DELETE_UNPROJECTED_BATCH = "DELETE FROM unprojected_batches WHERE last_sequence = ?"
 SELECT_UNPROJECTED_BATCHES = "SELECT first_sequence, last_sequence FROM unprojected_batches ORDER BY last_sequence"

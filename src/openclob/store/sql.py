@@ -181,6 +181,9 @@ class SqlStore(abc.ABC, Generic[C]):
         ):
             if params:
                 self._execute_many(conn, statement, params)
+        if batch.prune_notifications_before_ms:
+            prune = (batch.prune_notifications_before_ms, schema.PRUNE_NOTIFICATIONS_ROWS)
+            self._execute(conn, schema.PRUNE_NOTIFICATIONS, prune)
 
     def write_projection(self, batch: Batch) -> None:
         """Write the query-table rows of a written batch's entries and strike it from the unprojected list.

@@ -289,6 +289,17 @@ def test_an_owner_deletes_only_its_own_notifications(store: Store, day: TradingD
     assert [n.notification_id for n in store.notifications(ALICE.owner)] == alice_ids[2:]
 
 
+def test_notifications_past_retention_are_pruned_oldest_first(store: Store, day: TradingDay) -> None:
+    everyone = [ALICE, BOB, CAROL, DAVE]
+    kept = {u.owner: store.notifications(u.owner) for u in everyone}
+    times = sorted({n.created_at_ms for notes in kept.values() for n in notes})
+    assert len(times) > 1
+    cutoff = times[len(times) // 2]
+    write_batch(store, Batch(prune_notifications_before_ms=cutoff))
+    for user in everyone:
+        assert store.notifications(user.owner) == [n for n in kept[user.owner] if n.created_at_ms >= cutoff]
+
+
 # ---------------------------------------------------------------------- edge state
 
 
