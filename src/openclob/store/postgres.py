@@ -91,3 +91,6 @@ class PostgresStore(SqlStore[_Connection]):
 
     def _close(self, conn: _Connection) -> None:
         conn.close()
+
+    def _lost(self, conn: _Connection) -> bool:
+        return conn.broken or conn.closed

@@ -90,6 +90,10 @@ class SqlStore(abc.ABC, Generic[C]):
     @abc.abstractmethod
     def _close(self, conn: C) -> None: ...
 
+    def _lost(self, conn: C) -> bool:
+        """Whether the connection is gone (the server restarted, the network dropped) and must be reopened."""
+        return False
+
     def _insert_journal(self, conn: C, rows: list[tuple[int, bytes]]) -> None:
         self._execute_many(conn, schema.INSERT_JOURNAL, rows)
 
@@ -163,7 +167,7 @@ class SqlStore(abc.ABC, Generic[C]):
         """Write the batch's journal entries and edge rows in one transaction, durable on return, or raise
         `StoreError`. A batch with entries is also listed as unprojected until `write_projection` runs."""
         with self._write_lock:
-            self._transaction(self._open_connection(self._writer), lambda conn: self._write(conn, batch))
+            self._transaction(self._connection(reader=False), lambda conn: self._write(conn, batch))
 
     def _write(self, conn: C, batch: Batch) -> None:
         entries = batch.entries
@@ -194,7 +198,7 @@ class SqlStore(abc.ABC, Generic[C]):
         if not batch.entries:
             return
         with self._write_lock:
-            conn = self._open_connection(self._writer)
+            conn = self._connection(reader=False)
             self._transaction(conn, lambda conn: self._write_projection(conn, batch), durable=False)
 
     def _write_projection(self, conn: C, batch: Batch) -> None:
@@ -267,13 +271,13 @@ class SqlStore(abc.ABC, Generic[C]):
             written = True
 
         with self._write_lock:
-            self._transaction(self._open_connection(self._writer), body)
+            self._transaction(self._connection(reader=False), body)
         return written
 
     def known_orders(self, through_position: int) -> dict[str, str]:
         """order id -> owner of every order accepted with a position up to `through_position`."""
         with self._read_lock:
-            conn = self._open_connection(self._reader)
+            conn = self._connection(reader=True)
             try:
                 return self._fetch_pairs(
                     conn, "SELECT order_id, owner FROM orders WHERE position <= ?", (through_position,)
@@ -399,16 +403,29 @@ class SqlStore(abc.ABC, Generic[C]):
 
     def _read(self, sql: str, params: Sequence[object] = ()) -> list[Row]:
         with self._read_lock:
-            conn = self._open_connection(self._reader)
+            conn = self._connection(reader=True)
             try:
                 return self._execute(conn, sql, params)
             except self.driver_errors as exc:
                 raise StoreError(f"{type(exc).__name__}: {exc}") from exc
 
-    @staticmethod
-    def _open_connection(conn: C | None) -> C:
+    def _connection(self, *, reader: bool) -> C:
+        """The open reader or writer (call with its lock held), connected again first if it was lost."""
+        conn = self._reader if reader else self._writer
         if conn is None:
             raise StoreError("the store is not open")
+        if not self._lost(conn):
+            return conn
+        with suppress(*self.driver_errors):
+            self._close(conn)
+        try:
+            conn = self._connect(reader=reader)
+        except self.driver_errors as exc:
+            raise StoreError(f"cannot reconnect to the store: {exc}") from exc
+        if reader:
+            self._reader = conn
+        else:
+            self._writer = conn
         return conn
 
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import psycopg
 import pytest
 
 from openclob.core import UNIT, Exchange, Side
 from openclob.store import ApiKeyRecord, Batch, MarketInfoRecord, StoreError, WalletLinkRecord
+from openclob.store.postgres import PostgresStore
 from openclob.store.records import TradeRecord
 from openclob.store.schema import MIGRATIONS
 from openclob.store.sql import SqlStore
@@ -358,12 +360,33 @@ def test_a_failed_write_raises_store_error_and_writes_nothing(store: Store, day:
 
 
 def test_a_lost_connection_raises_store_error_and_leaves_the_journal_unchanged(store: Store, day: TradingDay) -> None:
+    if isinstance(store, PostgresStore):
+        pytest.skip("a closed PostgreSQL connection is reopened: see the next test")
     last = store.last_sequence()
     day.scenario.order(DAVE, OTHER_YES, Side.BUY, "0.30", "5")
     store._writer.close()  # type: ignore[union-attr]
     with pytest.raises(StoreError):
         store.write(day.scenario.batch())
     assert store.last_sequence() == last
+
+
+def test_a_write_on_a_connection_the_server_dropped_fails_and_the_next_one_reconnects(
+    store: Store, day: TradingDay
+) -> None:
+    if not isinstance(store, PostgresStore):
+        pytest.skip("only a database server can drop the connection")
+    assert store._writer is not None
+    with psycopg.connect(store.url, autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", (store._writer.info.backend_pid,))
+    last = store.last_sequence()
+    placed = day.scenario.order(DAVE, OTHER_YES, Side.BUY, "0.30", "5")
+    batch = day.scenario.batch()
+    with pytest.raises(StoreError):
+        store.write(batch)
+    assert store.last_sequence() == last
+    write_batch(store, batch)
+    assert store.last_sequence() == day.scenario.sequence
+    assert _orders(store, DAVE.owner) == [placed.order_id]
 
 
 def test_a_closed_store_refuses_to_work(store: Store) -> None:
