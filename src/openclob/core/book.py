@@ -10,16 +10,21 @@ from __future__ import annotations
 from bisect import bisect_left, insort
 from collections.abc import Iterator
 
-import msgspec
-
 from openclob.core.orders import ASK, BID, BookSide, Order
 
 
-class Level(msgspec.Struct):
-    """The orders resting at one price, oldest first, and their total open shares."""
+class Level:
+    """The orders resting at one price, oldest first, and their total open shares.
 
-    orders: dict[str, Order] = msgspec.field(default_factory=dict)
-    size_units: int = 0
+    A slotted class, not a msgspec Struct: its size changes on every add, fill and cancel, and Python
+    specialises writes to slots, while a Struct's attribute writes all go through msgspec's setattr.
+    """
+
+    __slots__ = ("orders", "size_units")
+
+    def __init__(self) -> None:
+        self.orders: dict[str, Order] = {}
+        self.size_units = 0
 
 
 class Book:
@@ -60,7 +65,7 @@ class Book:
         price = order.book_price_units
         level = levels.get(price)
         if level is None:
-            level = levels[price] = Level({}, 0)
+            level = levels[price] = Level()
             insort(prices, price)
         level.orders[order.order_id] = order
         size = level.size_units + order.size_units - order.matched_units

@@ -12,6 +12,7 @@ minimum size, duplicate, balance, and last the book (post-only cross, FOK, FAK, 
 from __future__ import annotations
 
 import enum
+from typing import final
 
 import msgspec
 
@@ -98,6 +99,7 @@ MESSAGES: dict[Reject, str] = {
 }
 
 
+@final
 class Rejected(msgspec.Struct, frozen=True, gc=False):
     """The result of a refused command: the rule that failed and the message for the client."""
 
