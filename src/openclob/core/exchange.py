@@ -129,11 +129,13 @@ class Exchange(Clock, Admin, Funds):
             touched_levels.clear()
         if self._touched_markets:
             self._retick()
-        # the ledger's touched map holds each changed balance's live [free, reserved] entry
+        # the ledger's touched list holds each changed balance once, first change first (see ledger.py)
         touched_balances = self.ledger.touched
         if touched_balances:
-            for (address, asset), (free, reserved) in touched_balances.items():
-                events.append(BalanceChanged(address, asset, free, reserved))  # positional, in field order
+            for balance in touched_balances:
+                balance.changed = False
+                # positional: address, asset, free_units, reserved_units
+                events.append(BalanceChanged(balance.address, balance.asset, balance.free, balance.reserved))
             touched_balances.clear()
         return Applied(result, events)
 

@@ -1,14 +1,15 @@
 """Balances of collateral and outcome tokens per address, with reservations for open orders.
 
-Each (address, asset) has a free and a reserved amount, kept together as a two-item list so that the
-hot paths (reserve, fill, release) touch one dict entry. Accepting an order moves what it may spend
-from free to reserved; fills take from reserved and credit the counterparties' free balances; cancels
-and expiry move what is left back to free. Deposits and withdrawals are totalled so conservation can
-be checked at any time: deposits - withdrawals = all collateral held (free + reserved, the fee account
-included) + one unit per outstanding YES/NO pair.
+Each (address, asset) has one `Balance`: a free and a reserved amount. Accepting an order moves what it
+may spend from free to reserved; fills take from reserved and credit the counterparties' free balances;
+cancels and expiry move what is left back to free. Deposits and withdrawals are totalled so conservation
+can be checked at any time: deposits - withdrawals = all collateral held (free + reserved, the fee
+account included) + one unit per outstanding YES/NO pair.
 
-Every change records the touched (address, asset) with its entry, so the exchange can report new
-balances once per command without looking them up again.
+Every change puts the balance on the `touched` list, once (its `changed` flag says it is there), so the
+exchange can report new balances once per command, in the order they first changed, without looking
+them up again. A flag and a list cost less than a dict keyed by (address, asset), which would hash the
+key a second time on every change.
 """
 
 from __future__ import annotations
@@ -18,8 +19,22 @@ from openclob.core.orders import COLLATERAL
 FEE_ACCOUNT = "fees"
 """The ledger address that collects fees."""
 
-FREE, RESERVED = 0, 1
-"""Positions in a balance entry."""
+
+class Balance:
+    """What one address holds of one asset: free (spendable) and reserved (for open orders) amounts.
+
+    Slotted, so the hot paths read and write its amounts on Python's fast path.
+    """
+
+    __slots__ = ("address", "asset", "changed", "free", "reserved")
+
+    def __init__(self, address: str, asset: str, free: int) -> None:
+        self.address = address
+        self.asset = asset
+        self.free = free
+        self.reserved = 0
+        self.changed = False
+        """Whether it is on the ledger's `touched` list."""
 
 
 class Ledger:
@@ -28,88 +43,99 @@ class Ledger:
     __slots__ = ("_balances", "deposited_units", "touched", "withdrawn_units")
 
     def __init__(self) -> None:
-        self._balances: dict[tuple[str, str], list[int]] = {}
+        self._balances: dict[tuple[str, str], Balance] = {}
         self.deposited_units = 0
         self.withdrawn_units = 0
-        self.touched: dict[tuple[str, str], list[int]] = {}
+        self.touched: list[Balance] = []
+        """The balances changed since they were last reported, each once, first change first. Whoever
+        reports them clears the list and every one's `changed` flag (see `take_changes`)."""
 
     def free(self, address: str, asset: str) -> int:
         """Free (spendable) amount."""
-        entry = self._balances.get((address, asset))
-        return 0 if entry is None else entry[FREE]
+        balance = self._balances.get((address, asset))
+        return 0 if balance is None else balance.free
 
     def reserved(self, address: str, asset: str) -> int:
         """Amount held for open orders."""
-        entry = self._balances.get((address, asset))
-        return 0 if entry is None else entry[RESERVED]
+        balance = self._balances.get((address, asset))
+        return 0 if balance is None else balance.reserved
 
     def entry(self, address: str, asset: str) -> tuple[int, int]:
         """(free, reserved)."""
-        entry = self._balances.get((address, asset))
-        return (0, 0) if entry is None else (entry[FREE], entry[RESERVED])
+        balance = self._balances.get((address, asset))
+        return (0, 0) if balance is None else (balance.free, balance.reserved)
 
     def credit(self, address: str, asset: str, amount: int) -> None:
         """Add to the free balance."""
         key = (address, asset)
-        entry = self._balances.get(key)
-        if entry is None:
-            entry = self._balances[key] = [amount, 0]
+        balance = self._balances.get(key)
+        if balance is None:
+            balance = self._balances[key] = Balance(address, asset, amount)
         else:
-            entry[FREE] += amount
-        self.touched[key] = entry
+            balance.free += amount
+        if not balance.changed:
+            balance.changed = True
+            self.touched.append(balance)
 
     def debit(self, address: str, asset: str, amount: int) -> bool:
         """Take from the free balance; refuse (False) if there is not enough."""
-        key = (address, asset)
-        entry = self._balances.get(key)
-        if entry is None or amount > entry[FREE]:
+        balance = self._balances.get((address, asset))
+        if balance is None or amount > balance.free:
             return amount == 0
-        entry[FREE] -= amount
-        self.touched[key] = entry
+        balance.free -= amount
+        if not balance.changed:
+            balance.changed = True
+            self.touched.append(balance)
         return True
 
     def reserve(self, address: str, asset: str, amount: int) -> bool:
         """Move `amount` from free to reserved; refuse (False) if not enough is free."""
-        key = (address, asset)
-        entry = self._balances.get(key)
-        if entry is None or amount > entry[FREE]:
+        balance = self._balances.get((address, asset))
+        if balance is None or amount > balance.free:
             return amount == 0
-        entry[FREE] -= amount
-        entry[RESERVED] += amount
-        self.touched[key] = entry
+        balance.free -= amount
+        balance.reserved += amount
+        if not balance.changed:
+            balance.changed = True
+            self.touched.append(balance)
         return True
 
     def release(self, address: str, asset: str, amount: int) -> None:
         """Move `amount` from reserved back to free."""
-        key = (address, asset)
-        entry = self._balances[key]
-        entry[RESERVED] -= amount
-        entry[FREE] += amount
-        self.touched[key] = entry
+        balance = self._balances[(address, asset)]
+        balance.reserved -= amount
+        balance.free += amount
+        if not balance.changed:
+            balance.changed = True
+            self.touched.append(balance)
 
     def consume(self, address: str, asset: str, amount: int) -> None:
         """Spend `amount` out of the reserved balance (a fill)."""
-        key = (address, asset)
-        entry = self._balances[key]
-        entry[RESERVED] -= amount
-        self.touched[key] = entry
+        balance = self._balances[(address, asset)]
+        balance.reserved -= amount
+        if not balance.changed:
+            balance.changed = True
+            self.touched.append(balance)
 
     def fill(self, address: str, spent_asset: str, spent_units: int, received_asset: str, received_units: int) -> None:
         """Settle one party's side of a fill: spend out of its reserved `spent_asset`, credit `received_asset`.
 
         One call does what `consume` then `credit` do (fills are the hottest ledger path)."""
         balances, touched = self._balances, self.touched
-        key = (address, spent_asset)
-        spent = balances[key]
-        spent[RESERVED] -= spent_units
-        touched[key] = spent
+        spent = balances[(address, spent_asset)]
+        spent.reserved -= spent_units
+        if not spent.changed:
+            spent.changed = True
+            touched.append(spent)
         key = (address, received_asset)
         received = balances.get(key)
         if received is None:
-            received = balances[key] = [received_units, 0]
+            received = balances[key] = Balance(address, received_asset, received_units)
         else:
-            received[FREE] += received_units
-        touched[key] = received
+            received.free += received_units
+        if not received.changed:
+            received.changed = True
+            touched.append(received)
 
     def deposit(self, address: str, amount: int) -> None:
         """Credit collateral from outside the exchange."""
@@ -125,32 +151,49 @@ class Ledger:
 
     def holders(self, asset: str) -> list[str]:
         """Addresses with any free or reserved amount of `asset`, in a stable order."""
-        return sorted(a for (a, s), entry in self._balances.items() if s == asset and any(entry))
+        return sorted(
+            address for (address, held), b in self._balances.items() if held == asset and (b.free or b.reserved)
+        )
 
     def total(self, asset: str) -> int:
         """Everything held of `asset`, free and reserved, across all addresses."""
-        return sum(entry[FREE] + entry[RESERVED] for (_, s), entry in self._balances.items() if s == asset)
+        return sum(b.free + b.reserved for (_, held), b in self._balances.items() if held == asset)
 
     def zero(self, address: str, asset: str) -> int:
         """Remove an address's whole free balance of `asset` (nothing may be reserved); return it."""
-        key = (address, asset)
-        entry = self._balances.get(key)
-        if entry is None:
+        balance = self._balances.get((address, asset))
+        if balance is None:
             return 0
-        amount, entry[FREE] = entry[FREE], 0
-        self.touched[key] = entry
+        amount, balance.free = balance.free, 0
+        if not balance.changed:
+            balance.changed = True
+            self.touched.append(balance)
         return amount
 
     def take_changes(self) -> list[tuple[str, str, int, int]]:
         """Return (address, asset, free, reserved) of every balance changed since the last call, and forget them."""
-        changes = [(address, asset, entry[FREE], entry[RESERVED]) for (address, asset), entry in self.touched.items()]
+        changes = []
+        for balance in self.touched:
+            balance.changed = False
+            changes.append((balance.address, balance.asset, balance.free, balance.reserved))
         self.touched.clear()
         return changes
 
     def items(self) -> list[tuple[str, str, int, int]]:
         """Every (address, asset, free, reserved) with a non-zero amount, sorted."""
-        return sorted((a, s, e[FREE], e[RESERVED]) for (a, s), e in self._balances.items() if any(e))
+        return sorted((a, s, b.free, b.reserved) for (a, s), b in self._balances.items() if b.free or b.reserved)
 
     def problems(self) -> list[str]:
-        """Return every negative balance (empty when the ledger is sound)."""
-        return [f"negative balance {key}: {entry}" for key, entry in self._balances.items() if min(entry) < 0]
+        """Return every negative balance, and every balance out of step with the touched list (empty when sound)."""
+        found = [
+            f"negative balance {key}: {[b.free, b.reserved]}"
+            for key, b in self._balances.items()
+            if b.free < 0 or b.reserved < 0
+        ]
+        touched = {id(b) for b in self.touched}
+        found += [
+            f"balance {key} changed flag {b.changed} but touched {id(b) in touched}"
+            for key, b in self._balances.items()
+            if b.changed != (id(b) in touched)
+        ]
+        return found
