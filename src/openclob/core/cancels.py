@@ -31,11 +31,19 @@ class Cancels(State):
         if self.mode is DISABLED:
             return rejected(Reject.TRADING_DISABLED)
         owner, owner_of, open_orders = cmd.owner, self._owner_of, self._open
+        order_ids = cmd.order_ids
+        if len(order_ids) == 1:  # the usual DELETE /order: the loop below, without its list and tuple
+            order_id = order_ids[0]
+            if owner_of.get(order_id) != owner:
+                return Canceled((), {order_id: NOT_FOUND})
+            order = open_orders.get(order_id)
+            if order is None:
+                return Canceled((), {order_id: ALREADY_CLOSED})
+            self._cancel_resting(order, BY_USER)
+            return Canceled((order_id,), {})
         canceled: list[str] = []
         not_canceled: dict[str, str] = {}
-        order_ids = cmd.order_ids
-        # ids are deduplicated, first mention first (one id, the usual DELETE /order, needs no dict)
-        for order_id in order_ids if len(order_ids) == 1 else dict.fromkeys(order_ids):
+        for order_id in dict.fromkeys(order_ids):  # deduplicated, first mention first
             if owner_of.get(order_id) != owner:
                 not_canceled[order_id] = NOT_FOUND
                 continue

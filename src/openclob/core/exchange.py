@@ -211,19 +211,20 @@ class Exchange(Clock, Admin, Funds):
         would_rest = unfilled and not is_market_order
         # The book's rejects rank after the balance check, but are worked out first (planning changes
         # nothing): then an order that passes them has its balance checked and reserved in one ledger call.
-        refused = None
-        if cmd.post_only and crossing:
-            refused = rejected(Reject.POST_ONLY_CROSSES)
-        elif order_type is FOK and unfilled:
-            refused = rejected(Reject.FOK_NOT_FILLED)
-        elif order_type is FAK and filled == 0:
-            refused = rejected(Reject.FAK_NO_MATCH)
-        elif would_rest and plan.skipped_own and filled == 0:
-            refused = rejected(Reject.CROSSES_OWN_ORDER, order_id=order_id)
-        if refused is not None:
-            if self.ledger.free(cmd.maker, asset) < reserve_units:
-                return rejected(Reject.NOT_ENOUGH_BALANCE)
-            return refused
+        if crossing or is_market_order:  # (the book refuses nothing else: most orders skip these checks)
+            refused = None
+            if cmd.post_only and crossing:
+                refused = rejected(Reject.POST_ONLY_CROSSES)
+            elif order_type is FOK and unfilled:
+                refused = rejected(Reject.FOK_NOT_FILLED)
+            elif order_type is FAK and filled == 0:
+                refused = rejected(Reject.FAK_NO_MATCH)
+            elif would_rest and plan.skipped_own and filled == 0:
+                refused = rejected(Reject.CROSSES_OWN_ORDER, order_id=order_id)
+            if refused is not None:
+                if self.ledger.free(cmd.maker, asset) < reserve_units:
+                    return rejected(Reject.NOT_ENOUGH_BALANCE)
+                return refused
         if not self.ledger.reserve(cmd.maker, asset, reserve_units):
             return rejected(Reject.NOT_ENOUGH_BALANCE)
 
