@@ -58,7 +58,7 @@ class Cancels(State):
     def _cancel_all(self, cmd: CancelAll) -> Result:
         if self.mode is DISABLED:
             return rejected(Reject.TRADING_DISABLED)
-        ids = list(self._by_owner.get(cmd.owner, {}))
+        ids = self._open_ids(cmd.owner)
         return Canceled(tuple(self._cancel_each(ids, BY_USER)))
 
     def _cancel_market_orders(self, cmd: CancelMarketOrders) -> Result:
@@ -70,7 +70,7 @@ class Cancels(State):
             condition_id = None if market is None else market.condition_id
         if condition_id is None:
             return Canceled(())
-        ids = list(self._by_owner_market.get((cmd.owner, condition_id), {}))
+        ids = list(self._by_owner.get(cmd.owner, {}).get(condition_id, {}))
         if cmd.token_id is not None:
             ids = [i for i in ids if self._open[i].token_id == cmd.token_id]
         return Canceled(tuple(self._cancel_each(ids, BY_USER)))
@@ -93,8 +93,7 @@ class Cancels(State):
         if self.markets[condition_id].dynamic_tick:
             self._touched_markets[condition_id] = None
         del self._open[order_id]
-        del self._by_owner[owner][order_id]
-        del self._by_owner_market[(owner, condition_id)][order_id]
+        del self._by_owner[owner][condition_id][order_id]
         if order.reserved_units:
             self.ledger.release(order.maker, COLLATERAL if order.side is BUY else order.token_id, order.reserved_units)
             order.reserved_units = 0

@@ -41,4 +41,4 @@ class Clock(Cancels):
             deadline, owner = heapq.heappop(queue)
             if self._heartbeat_deadlines.get(owner) == deadline:
                 del self._heartbeat_deadlines[owner]
-                self._cancel_each(list(self._by_owner.get(owner, {})), CancelReason.HEARTBEAT)
+                self._cancel_each(self._open_ids(owner), CancelReason.HEARTBEAT)

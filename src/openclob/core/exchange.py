@@ -270,14 +270,12 @@ class Exchange(Clock, Admin, Funds):
                 self._touched_markets[condition_id] = None
             self._open[order_id] = order
             owner = order.owner
-            owner_orders = self._by_owner.get(owner)
-            if owner_orders is None:
-                owner_orders = self._by_owner[owner] = {}
-            owner_orders[order_id] = None
-            key = (owner, condition_id)
-            market_orders = self._by_owner_market.get(key)
+            owner_markets = self._by_owner.get(owner)
+            if owner_markets is None:
+                owner_markets = self._by_owner[owner] = {}
+            market_orders = owner_markets.get(condition_id)
             if market_orders is None:
-                market_orders = self._by_owner_market[key] = {}
+                market_orders = owner_markets[condition_id] = {}
             market_orders[order_id] = None
             if expires_at_ms is not None:
                 heapq.heappush(self._expiries, (expires_at_ms, order.sequence, order_id))
@@ -357,8 +355,7 @@ class Exchange(Clock, Admin, Funds):
                 # off the open-order indexes (Cancels._unindex, inline)
                 maker_id, maker_owner = maker.order_id, maker.owner
                 del self._open[maker_id]
-                del self._by_owner[maker_owner][maker_id]
-                del self._by_owner_market[(maker_owner, condition_id)][maker_id]
+                del self._by_owner[maker_owner][condition_id][maker_id]
             else:
                 level_size = book.reduce(maker, shares)
             touched_levels[(condition_id, maker.book_side is BID, price)] = level_size

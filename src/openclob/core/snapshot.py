@@ -11,7 +11,7 @@ own modules (state.py declares them, the stages named in exchange.py change them
 `EXCHANGE_ATTRIBUTES` lists every attribute it accounts for, and a unit test compares it with a fresh
 `Exchange()`, so a change to the exchange's internals fails that test until this module (and
 `SNAPSHOT_FORMAT`) follows. Open orders are re-added level by level in the order the book yields
-them, so time priority survives; the owner and market indexes are rebuilt in acceptance order (an order
+them, so time priority survives; the index by owner and market is rebuilt in acceptance order (an order
 rests when it is accepted, so that is the order they were built in).
 """
 
@@ -48,7 +48,6 @@ EXCHANGE_ATTRIBUTES = frozenset(
         "_market_of_token",
         "_books",
         "_by_owner",
-        "_by_owner_market",
         # empty between commands, or fixed at construction
         "_events",
         "_touched_levels",
@@ -144,8 +143,7 @@ def restore(state: ExchangeState, known_orders: Mapping[str, str]) -> Exchange:
         if known_orders.get(order.order_id) != order.owner:
             raise SnapshotMismatch(f"open order {order.order_id} is not among the known orders")
         exchange._open[order.order_id] = order
-        exchange._by_owner.setdefault(order.owner, {})[order.order_id] = None
-        exchange._by_owner_market.setdefault((order.owner, order.condition_id), {})[order.order_id] = None
+        exchange._by_owner.setdefault(order.owner, {}).setdefault(order.condition_id, {})[order.order_id] = None
     ledger = exchange.ledger
     for address, asset, free, reserved in state.balances:
         ledger.credit(address, asset, free + reserved)

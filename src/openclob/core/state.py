@@ -37,8 +37,8 @@ class State:
         self._books: dict[str, Book] = {}
         self._open: dict[str, Order] = {}
         self._owner_of: dict[str, str] = {}
-        self._by_owner: dict[str, dict[str, None]] = {}
-        self._by_owner_market: dict[tuple[str, str], dict[str, None]] = {}
+        self._by_owner: dict[str, dict[str, dict[str, None]]] = {}
+        """Open order ids by owner, then market (condition id), each market's in acceptance order."""
         self._expiries: list[tuple[int, int, str]] = []
         self._heartbeat_deadlines: dict[str, int] = {}
         self._heartbeat_queue: list[tuple[int, str]] = []
@@ -69,7 +69,18 @@ class State:
 
     def open_orders(self, owner: str) -> list[Order]:
         """`owner`'s open orders, oldest first."""
-        return [self._open[i] for i in self._by_owner.get(owner, {})]
+        open_orders = self._open
+        return [open_orders[i] for i in self._open_ids(owner)]
+
+    def _open_ids(self, owner: str) -> list[str]:
+        """`owner`'s open order ids, in acceptance order (the order's sequence) across its markets."""
+        markets = self._by_owner.get(owner)
+        if not markets:
+            return []
+        if len(markets) == 1:
+            return list(next(iter(markets.values())))
+        open_orders = self._open
+        return sorted((i for ids in markets.values() for i in ids), key=lambda i: open_orders[i].sequence)
 
     def balance(self, address: str, asset: str) -> tuple[int, int]:
         """(free, reserved) of `asset` held by `address`."""
