@@ -255,7 +255,9 @@ class Exchange(Clock, Admin, Funds):
             trade_id, making, taking = self._execute(order, plan, market, book, cmd.now_ms, v2_fee_rate)
             trade_ids = (trade_id,)
         if order.matched_units == order.size_units:
-            self._release(order, order.reserved_units)
+            if order.reserved_units:  # what a BUY reserved beyond what it paid goes back to free
+                self.ledger.release(cmd.maker, asset, order.reserved_units)
+                order.reserved_units = 0
         elif would_rest and not plan.skipped_own:
             # rest the order (inline: a method call costs about as much as the lines below)
             condition_id = order.condition_id
@@ -264,7 +266,8 @@ class Exchange(Clock, Admin, Funds):
                 # taker fee reserved but not spent, go back to free.
                 excess = order.reserved_units - (order.size_units - order.matched_units) * price_units // UNIT
                 if excess:  # (the value of what is left is collateral_for(remaining, price), inline)
-                    self._release(order, excess)
+                    self.ledger.release(cmd.maker, COLLATERAL, excess)
+                    order.reserved_units -= excess
             self._touched_levels[(condition_id, book_side is BID, book_price_units)] = book.add(order)
             if market.dynamic_tick:
                 self._touched_markets[condition_id] = None
@@ -428,11 +431,6 @@ class Exchange(Clock, Admin, Funds):
                 self.ledger.debit(taker.maker, COLLATERAL, fee)
             self.ledger.credit(FEE_ACCOUNT, COLLATERAL, fee)
         return fee
-
-    def _release(self, order: Order, amount: int) -> None:
-        if amount:
-            self.ledger.release(order.maker, COLLATERAL if order.side is BUY else order.token_id, amount)
-            order.reserved_units -= amount
 
 
 def _trade_id(count: int) -> str:

@@ -74,8 +74,9 @@ def price_order(cmd: PlaceOrder, market: Market) -> PricedOrder | Rejected:
         if is_buy:
             return rejected(Reject.BUY_AMOUNTS_PRECISION, maker_decimals=_collateral_decimals(tick))
         return rejected(Reject.SELL_AMOUNTS_PRECISION, taker_decimals=_collateral_decimals(tick))
-    price, remainder = divmod(collateral * UNIT, shares)
-    if remainder or price % tick or not tick <= price <= UNIT - tick:
+    scaled = collateral * UNIT
+    price = scaled // shares  # (no divmod: a builtin call and a tuple cost more than a multiplication)
+    if price * shares != scaled or price % tick or not tick <= price <= UNIT - tick:
         return _bad_price(cmd, format_ratio(collateral, shares), tick)
     if shares < market.min_size_units:
         return _too_small(cmd, shares, market.min_size_units)
