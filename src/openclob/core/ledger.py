@@ -1,6 +1,8 @@
 """Balances of collateral and outcome tokens per address, with reservations for open orders.
 
-Each (address, asset) has one `Balance`: a free and a reserved amount. Accepting an order moves what it
+Each (address, asset) has one `Balance`: a free and a reserved amount, found by address then asset (two
+lookups by string cost less than one by a freshly built (address, asset) tuple, which must be hashed
+and compared item by item). Accepting an order moves what it
 may spend from free to reserved; fills take from reserved and credit the counterparties' free balances;
 cancels and expiry move what is left back to free. Deposits and withdrawals are totalled so conservation
 can be checked at any time: deposits - withdrawals = all collateral held (free + reserved, the fee
@@ -43,7 +45,8 @@ class Ledger:
     __slots__ = ("_balances", "deposited_units", "touched", "withdrawn_units")
 
     def __init__(self) -> None:
-        self._balances: dict[tuple[str, str], Balance] = {}
+        self._balances: dict[str, dict[str, Balance]] = {}
+        """Balances by address, then asset."""
         self.deposited_units = 0
         self.withdrawn_units = 0
         self.touched: list[Balance] = []
@@ -52,25 +55,27 @@ class Ledger:
 
     def free(self, address: str, asset: str) -> int:
         """Free (spendable) amount."""
-        balance = self._balances.get((address, asset))
+        balance = self._find(address, asset)
         return 0 if balance is None else balance.free
 
     def reserved(self, address: str, asset: str) -> int:
         """Amount held for open orders."""
-        balance = self._balances.get((address, asset))
+        balance = self._find(address, asset)
         return 0 if balance is None else balance.reserved
 
     def entry(self, address: str, asset: str) -> tuple[int, int]:
         """(free, reserved)."""
-        balance = self._balances.get((address, asset))
+        balance = self._find(address, asset)
         return (0, 0) if balance is None else (balance.free, balance.reserved)
 
     def credit(self, address: str, asset: str, amount: int) -> None:
         """Add to the free balance."""
-        key = (address, asset)
-        balance = self._balances.get(key)
+        held = self._balances.get(address)
+        if held is None:
+            held = self._balances[address] = {}
+        balance = held.get(asset)
         if balance is None:
-            balance = self._balances[key] = Balance(address, asset, amount)
+            balance = held[asset] = Balance(address, asset, amount)
         else:
             balance.free += amount
         if not balance.changed:
@@ -79,7 +84,7 @@ class Ledger:
 
     def debit(self, address: str, asset: str, amount: int) -> bool:
         """Take from the free balance; refuse (False) if there is not enough."""
-        balance = self._balances.get((address, asset))
+        balance = self._find(address, asset)
         if balance is None or amount > balance.free:
             return amount == 0
         balance.free -= amount
@@ -90,7 +95,8 @@ class Ledger:
 
     def reserve(self, address: str, asset: str, amount: int) -> bool:
         """Move `amount` from free to reserved; refuse (False) if not enough is free."""
-        balance = self._balances.get((address, asset))
+        held = self._balances.get(address)
+        balance = None if held is None else held.get(asset)  # (_find, inline: every order comes here)
         if balance is None or amount > balance.free:
             return amount == 0
         balance.free -= amount
@@ -102,7 +108,7 @@ class Ledger:
 
     def release(self, address: str, asset: str, amount: int) -> None:
         """Move `amount` from reserved back to free."""
-        balance = self._balances[(address, asset)]
+        balance = self._balances[address][asset]
         balance.reserved -= amount
         balance.free += amount
         if not balance.changed:
@@ -111,7 +117,7 @@ class Ledger:
 
     def consume(self, address: str, asset: str, amount: int) -> None:
         """Spend `amount` out of the reserved balance (a fill)."""
-        balance = self._balances[(address, asset)]
+        balance = self._balances[address][asset]
         balance.reserved -= amount
         if not balance.changed:
             balance.changed = True
@@ -121,16 +127,15 @@ class Ledger:
         """Settle one party's side of a fill: spend out of its reserved `spent_asset`, credit `received_asset`.
 
         One call does what `consume` then `credit` do (fills are the hottest ledger path)."""
-        balances, touched = self._balances, self.touched
-        spent = balances[(address, spent_asset)]
+        held, touched = self._balances[address], self.touched
+        spent = held[spent_asset]
         spent.reserved -= spent_units
         if not spent.changed:
             spent.changed = True
             touched.append(spent)
-        key = (address, received_asset)
-        received = balances.get(key)
+        received = held.get(received_asset)
         if received is None:
-            received = balances[key] = Balance(address, received_asset, received_units)
+            received = held[received_asset] = Balance(address, received_asset, received_units)
         else:
             received.free += received_units
         if not received.changed:
@@ -151,17 +156,15 @@ class Ledger:
 
     def holders(self, asset: str) -> list[str]:
         """Addresses with any free or reserved amount of `asset`, in a stable order."""
-        return sorted(
-            address for (address, held), b in self._balances.items() if held == asset and (b.free or b.reserved)
-        )
+        return sorted(a for a, b in self._each() if b.asset == asset and (b.free or b.reserved))
 
     def total(self, asset: str) -> int:
         """Everything held of `asset`, free and reserved, across all addresses."""
-        return sum(b.free + b.reserved for (_, held), b in self._balances.items() if held == asset)
+        return sum(b.free + b.reserved for _, b in self._each() if b.asset == asset)
 
     def zero(self, address: str, asset: str) -> int:
         """Remove an address's whole free balance of `asset` (nothing may be reserved); return it."""
-        balance = self._balances.get((address, asset))
+        balance = self._find(address, asset)
         if balance is None:
             return 0
         amount, balance.free = balance.free, 0
@@ -181,19 +184,26 @@ class Ledger:
 
     def items(self) -> list[tuple[str, str, int, int]]:
         """Every (address, asset, free, reserved) with a non-zero amount, sorted."""
-        return sorted((a, s, b.free, b.reserved) for (a, s), b in self._balances.items() if b.free or b.reserved)
+        return sorted((a, b.asset, b.free, b.reserved) for a, b in self._each() if b.free or b.reserved)
 
     def problems(self) -> list[str]:
         """Return every negative balance, and every balance out of step with the touched list (empty when sound)."""
         found = [
-            f"negative balance {key}: {[b.free, b.reserved]}"
-            for key, b in self._balances.items()
+            f"negative balance {(a, b.asset)}: {[b.free, b.reserved]}"
+            for a, b in self._each()
             if b.free < 0 or b.reserved < 0
         ]
         touched = {id(b) for b in self.touched}
         found += [
-            f"balance {key} changed flag {b.changed} but touched {id(b) in touched}"
-            for key, b in self._balances.items()
+            f"balance {(a, b.asset)} changed flag {b.changed} but touched {id(b) in touched}"
+            for a, b in self._each()
             if b.changed != (id(b) in touched)
         ]
         return found
+
+    def _find(self, address: str, asset: str) -> Balance | None:
+        held = self._balances.get(address)
+        return None if held is None else held.get(asset)
+
+    def _each(self) -> list[tuple[str, Balance]]:
+        return [(address, b) for address, held in self._balances.items() for b in held.values()]
