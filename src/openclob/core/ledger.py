@@ -1,17 +1,18 @@
 """Balances of collateral and outcome tokens per address, with reservations for open orders.
 
-Each (address, asset) has one `Balance`: a free and a reserved amount, found by address then asset (two
-lookups by string cost less than one by a freshly built (address, asset) tuple, which must be hashed
-and compared item by item). Accepting an order moves what it
+Each (address, asset) has one `Balance`: a free and a reserved amount. Accepting an order moves what it
 may spend from free to reserved; fills take from reserved and credit the counterparties' free balances;
 cancels and expiry move what is left back to free. Deposits and withdrawals are totalled so conservation
 can be checked at any time: deposits - withdrawals = all collateral held (free + reserved, the fee
 account included) + one unit per outstanding YES/NO pair.
 
+Balances are found by address, then asset: two lookups by string (whose hashes are cached) cost less
+than one by a freshly built (address, asset) tuple, which is hashed and compared item by item.
+
 Every change puts the balance on the `touched` list, once (its `changed` flag says it is there), so the
 exchange can report new balances once per command, in the order they first changed, without looking
-them up again. A flag and a list cost less than a dict keyed by (address, asset), which would hash the
-key a second time on every change.
+them up again. A flag and a list cost less than a dict keyed by (address, asset), which would hash a key
+on every change.
 """
 
 from __future__ import annotations
