@@ -39,8 +39,8 @@ def _restored_at(cut: int) -> Exchange:
 
 
 def test_the_snapshot_module_knows_every_attribute_of_the_exchange() -> None:
-    # If this fails, exchange.py's internals changed: update core/snapshot.py (export_state and restore) and
-    # bump SNAPSHOT_FORMAT, then make sure the tests below still pass.
+    # If this fails, the exchange's internals (declared in core/state.py) changed: update core/snapshot.py
+    # (export_state and restore) and bump SNAPSHOT_FORMAT, then make sure the tests below still pass.
     assert set(vars(Exchange())) == EXCHANGE_ATTRIBUTES
 
 
