@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from operator import attrgetter
 
-from openclob.core.amounts import LOT_UNITS, TICK_UNITS, UNIT
+from openclob.core.amounts import LOT_UNITS, TICK_UNITS, format_units
 from openclob.core.book import Book
 from openclob.core.cancels import Cancels
 from openclob.core.commands import CreateMarket, ResolveMarket, SetTradingMode, UpdateMarket
@@ -65,7 +65,7 @@ class Admin(Cancels):
         if market is None:
             return rejected(Reject.MARKET_NOT_FOUND)
         if cmd.tick_units is not None and cmd.tick_units not in TICK_UNITS:
-            return rejected(Reject.INVALID_TICK_SIZE, tick=cmd.tick_units / UNIT)
+            return rejected(Reject.INVALID_TICK_SIZE, tick=format_units(cmd.tick_units))
         if cmd.min_size_units is not None and (cmd.min_size_units <= 0 or cmd.min_size_units % LOT_UNITS):
             return rejected(Reject.INVALID_MARKET_DEFINITION, why="minimum order size must be whole lots of 0.01")
         if cmd.accepting_orders is not None:

@@ -170,3 +170,10 @@ def test_market_definitions_are_checked() -> None:
     exchange.apply(CreateMarket(now_ms=0, condition_id=CONDITION, token_ids=("1", "2")))
     again = CreateMarket(now_ms=0, condition_id=CONDITION, token_ids=("3", "4"))
     assert refused(exchange.apply(again)).reject is Reject.MARKET_EXISTS
+
+
+def test_a_tick_size_polymarket_does_not_use_is_refused_in_exact_decimals(exchange: Exchange) -> None:
+    for tick_units, written in ((5_000, "0.005"), (10, "0.00001")):
+        result = refused(exchange.apply(UpdateMarket(now_ms=1, condition_id=CONDITION, tick_units=tick_units)))
+        assert result.reject is Reject.INVALID_TICK_SIZE
+        assert result.message == f"invalid tick size ({written}), must be one of 0.1, 0.01, 0.001, 0.0001"
