@@ -119,8 +119,8 @@ def _cancel_market_orders_10k(server: Server, condition_id: str, token: str) -> 
         headers = wallet.l2_headers("DELETE", "/cancel-market-orders", body)
         started = time.perf_counter()
         response = client.request("DELETE", "/cancel-market-orders", content=body, headers=headers)
+        canceled = len(response.json()["canceled"])
         elapsed = time.perf_counter() - started
-    canceled = len(response.json()["canceled"])
     if canceled != 10_000:
         raise RuntimeError(f"cancelled {canceled} orders, expected 10000")
     return elapsed
