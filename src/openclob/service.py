@@ -228,7 +228,7 @@ class Service:
         self._projection_waiters = waiting
 
     def _release_readers(self) -> None:
-        """After a rebuild: the commands some reads waited for are gone, and the query tables hold the rest."""
+        """After a rebuild, which projected everything stored: the commands some reads waited for are gone."""
         for _, waiter in self._projection_waiters:
             if not waiter.done():
                 waiter.set_result(None)
@@ -460,8 +460,7 @@ class Service:
         attempts = self.settings.limits.store_rebuild_attempts
         for attempt in range(1, attempts + 1):
             try:
-                await loop.run_in_executor(self._writer, self._recover)
-                self._projected(self._sequence)
+                await loop.run_in_executor(self._writer, self._recover)  # it projects all and says so
                 self._release_readers()
                 return
             except StoreError:
