@@ -291,7 +291,7 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=1_000.0, help="orders per second")
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--lanes", type=int, default=50, help="concurrent order connections (one price each)")
-    parser.add_argument("--flush-ms", type=int, default=20, help="the server's --ws-flush-ms")
+    parser.add_argument("--flush-ms", type=int, default=10, help="the server's --ws-flush-ms")
     args = parser.parse_args()
     count = int(args.rate * args.seconds)
 

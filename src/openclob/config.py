@@ -38,7 +38,7 @@ class Limits:
     """Events merged into one frame when a socket's writer has fallen behind."""
     ws_frame_max_bytes: int = 262_144
     """Bytes merged into one frame (clients cap messages: the Python websockets package at 1 MiB)."""
-    ws_flush_interval_ms: int = 20
+    ws_flush_interval_ms: int = 10
     """Market events of the batches within this interval go out together: one frame per socket, not per batch
     (a write per socket per batch would cost more than the batch). 0 sends each batch at once."""
     ws_idle_timeout_ms: int = 300_000
