@@ -47,6 +47,8 @@ EMPTY_BID, EMPTY_ASK = "0", "1"
 """best_bid / best_ask of an empty side."""
 
 _encode = msgspec.json.Encoder().encode
+_MARKET_EVENTS: frozenset[type] = frozenset({Trade, TickSizeChanged, MarketListed, MarketUpdated, MarketResolved})
+"""The events besides book level changes that the market channel renders (the rest are skipped unread)."""
 
 
 class MarketMessage(NamedTuple):
@@ -116,7 +118,8 @@ class MarketFeed:
                 if pending:
                     self._price_change(pending, now_ms, output, watched)
                     pending = []
-                self._event(event, now_ms, exchange, infos, output, traded)
+                if type(event) in _MARKET_EVENTS:
+                    self._event(event, now_ms, exchange, infos, output, traded)
             if pending:
                 self._price_change(pending, now_ms, output, watched)
         output.messages[:] = [m for m in output.messages if m.condition_id in watched]

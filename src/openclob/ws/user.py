@@ -134,11 +134,9 @@ class UserFeed:
 
     def _canceled(self, event: OrderCanceled, now_ms: int, markets: dict[str, Market], out: list[UserMessage]) -> None:
         record = self.orders.pop(event.order_id, None)
-        if record is None:
-            return
-        record.status = CANCELED
-        record.updated_at_ms = now_ms
-        if record.owner in self._watched:
+        if record is not None and record.owner in self._watched:  # else the record is dropped as it is
+            record.status = CANCELED
+            record.updated_at_ms = now_ms
             out.append(_order_message(record, markets[record.condition_id], CANCELLATION, now_ms))
 
     def _killed(
