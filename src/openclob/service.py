@@ -126,6 +126,7 @@ class Service:
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="openclob-writer")
         self._readers = ThreadPoolExecutor(max_workers=2, thread_name_prefix="openclob-reader")
         self._tasks: list[asyncio.Task[None]] = []
+        """The sequencer, then the clock (while started)."""
         self.ready = False
         self.on_fatal: Callable[[], None] = terminate_process
         """Called once if the store cannot be read back after a failed write."""
@@ -158,10 +159,9 @@ class Service:
             return
         self._stopped = True
         self.ready = False
-        for task in self._tasks[1:]:  # the clock
-            task.cancel()
         if self._tasks:
-            sequencer = self._tasks[0]
+            sequencer, clock = self._tasks
+            clock.cancel()
             self._queue.put_nowait(None)  # a batch is finished, projection included, before the sequencer stops
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(asyncio.shield(sequencer), STOP_TIMEOUT_S)
