@@ -18,8 +18,23 @@ class Limits:
     max_batch_params: int = 500
     page_size: int = 100
     max_commands_per_batch: int = 1_000
+    max_queued_commands: int = 10_000
+    """Submissions waiting for the sequencer before new ones are refused with 503 and Retry-After (about two
+    seconds of work at full speed: a client's wait stays well under its timeout)."""
+    max_inflight_requests: int = 2_048
+    """HTTP requests being handled at once before new ones are refused with 503 and Retry-After, before any work
+    is spent on them (WebSocket connections are not counted)."""
+    overload_retry_after_seconds: int = 1
+    """The Retry-After of a 503 for load or a 425 while recovering."""
+    max_request_line_bytes: int = 8_192
+    """The longest request line (method, path and query) HTTP accepts; longer gets 414."""
+    max_header_bytes: int = 65_536
+    """The most bytes of header lines one HTTP request may carry; more gets 431."""
     snapshot_interval_commands: int = 50_000
     """Journal entries between two snapshots of the exchange (recovery replays at most about this many)."""
+    stop_timeout_ms: int = 10_000
+    """How long a stop waits for requests in hand, then for the sequencer's queued batches, then for the store to
+    close, each; the process exits regardless three times this long after the stop began."""
     store_rebuild_attempts: int = 5
     """After a failed write, tries to rebuild the exchange from the store before the server stops."""
     auth_clock_skew_seconds: int = 300

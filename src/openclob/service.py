@@ -18,12 +18,21 @@ clean stop.
 
 Edge operations that need the same ordering and durability (API keys, wallet links, market words) are
 submitted as functions run inside the sequencer; they see a consistent state and add rows to the batch.
+
+The sequencer cannot die silently. Any exception while a batch is applied, journalled or projected fails that
+batch's callers (500), is logged, and the exchange is rebuilt from the store, so memory always equals what is
+durable; a snapshot that cannot be taken or stored is only logged. If the sequencer task ends for any other
+reason, or the store cannot be read back, the service halts: it refuses everything, reports it (`status`), and
+asks the process to stop. The queue is bounded: past `max_queued_commands`, submissions are refused at once
+with `Overloaded` (503 with Retry-After) rather than waiting without bound; before recovery is done they are
+refused with `Recovering` (425, as Polymarket's restarting engine answers).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import enum
 import logging
 import os
 import signal
@@ -46,8 +55,7 @@ log = logging.getLogger("openclob.service")
 KILLED_REJECTS = frozenset({Reject.FOK_NOT_FILLED, Reject.FAK_NO_MATCH})
 """Refusals the user channel reports as a CANCELLATION, as Polymarket reports a killed FOK."""
 T = TypeVar("T")
-STOP_TIMEOUT_S = 10.0
-"""How long `stop` waits for the sequencer to finish the submissions already queued."""
+INTERNAL_ERROR = "Internal server error"
 
 EdgeOperation = Callable[[Batch], Any]
 """A function run inside the sequencer: it may read service state, add rows to the batch, return a value."""
@@ -64,7 +72,26 @@ class Receipt(msgspec.Struct, frozen=True):
 
 
 class ServiceUnavailable(Exception):
-    """The store failed; the request was not applied."""
+    """The store failed, or the service halted; the request was not applied."""
+
+
+class Overloaded(Exception):
+    """The sequencer's queue is full; the request was not applied (503 with Retry-After)."""
+
+
+class Recovering(Exception):
+    """The service is still recovering its state from the store; the request was not applied (425)."""
+
+
+class Status(enum.Enum):
+    """Where the service is in its life; only READY applies submissions from the edge."""
+
+    RECOVERING = "recovering"
+    """Rebuilding the exchange from the store at start."""
+    READY = "ready"
+    HALTED = "halted"
+    """Stopped for good on a failure it could not recover from (the store is unreadable, the sequencer died)."""
+    STOPPING = "stopping"
 
 
 def wall_clock_ms() -> int:
@@ -117,7 +144,7 @@ class Service:
         self.edge = EdgeState()
         self.listeners: list[Listener] = []
         self.on_ready: list[Callable[[], Awaitable[None]]] = []
-        """Run once after recovery, in order, before the first request is served."""
+        """Run once after recovery, in order, as the service starts to serve."""
         self._clock = clock
         self._last_ms = 0
         self._sequence = 0
@@ -125,12 +152,13 @@ class Service:
         """Submissions in order; None asks the sequencer to stop once what came before it is done."""
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="openclob-writer")
         self._readers = ThreadPoolExecutor(max_workers=2, thread_name_prefix="openclob-reader")
-        self._tasks: list[asyncio.Task[None]] = []
-        """The sequencer, then the clock (while started)."""
-        self.ready = False
+        self._sequencer: asyncio.Task[None] | None = None
+        self._clock_task: asyncio.Task[None] | None = None
+        self.status = Status.RECOVERING
+        self.failure: str | None = None
+        """Why the service halted, in one line (None while it has not)."""
         self.on_fatal: Callable[[], None] = terminate_process
-        """Called once if the store cannot be read back after a failed write."""
-        self._halted = False
+        """Called once when the service halts: the process stops rather than serve a state it lost."""
         self._stopped = False
         self._snapshot_sequence = 0
         """The journal sequence of the latest snapshot stored or asked for."""
@@ -139,41 +167,92 @@ class Service:
         self._projection_waiters: list[tuple[int, asyncio.Future[None]]] = []
         """Reads waiting for the projection to reach a sequence."""
 
+    @property
+    def ready(self) -> bool:
+        """Whether the service applies submissions from the edge."""
+        return self.status is Status.READY
+
+    @property
+    def _stop_timeout_s(self) -> float:
+        return self.settings.limits.stop_timeout_ms / 1000
+
+    @property
+    def sequencer_running(self) -> bool:
+        """Whether the sequencer task is alive."""
+        return self._sequencer is not None and not self._sequencer.done()
+
+    @property
+    def queued_commands(self) -> int:
+        """Submissions waiting for the sequencer."""
+        return self._queue.qsize()
+
+    @property
+    def sequence(self) -> int:
+        """The journal sequence of the last command applied."""
+        return self._sequence
+
     # ---------------------------------------------------------------- lifecycle
 
     async def start(self) -> None:
-        """Recover the state from the store, then start sequencing. Nothing is served before this returns."""
+        """Recover the state from the store, then start sequencing. Nothing is served before this returns.
+
+        If the store cannot be read, the service halts (`failure` says why) and the error is raised.
+        """
         loop = asyncio.get_running_loop()
-        await loop.run_in_executor(self._writer, self.store.open)
-        await loop.run_in_executor(self._writer, self._recover)
-        self._tasks.append(asyncio.create_task(self._run(), name="openclob-sequencer"))
-        self._tasks.append(asyncio.create_task(self._advance_time(), name="openclob-clock"))
+        try:
+            await loop.run_in_executor(self._writer, self.store.open)
+            await loop.run_in_executor(self._writer, self._recover)
+        except Exception as error:
+            self._halt(f"recovering the exchange from the store failed: {_one_line(error)}", stop_process=False)
+            raise
+        self._sequencer = asyncio.create_task(self._run(), name="openclob-sequencer")
+        self._sequencer.add_done_callback(self._sequencer_ended)
+        self._clock_task = asyncio.create_task(self._advance_time(), name="openclob-clock")
         await self._renew_heartbeats()
+        if self.status is Status.RECOVERING:
+            self.status = Status.READY
         for hook in self.on_ready:
             await hook()
-        self.ready = True
 
     async def stop(self) -> None:
-        """Finish the submissions already queued, stop sequencing and close the store (once)."""
+        """Finish the submissions already queued, stop sequencing and close the store (once).
+
+        It never waits without bound: a sequencer still busy after `stop_timeout_ms` is cancelled, and its
+        unanswered callers get `ServiceUnavailable`.
+        """
         if self._stopped:
             return
         self._stopped = True
-        self.ready = False
-        if self._tasks:
-            sequencer, clock = self._tasks
-            clock.cancel()
+        halted = self.status is Status.HALTED
+        if not halted:
+            self.status = Status.STOPPING
+        tasks = [task for task in (self._sequencer, self._clock_task) if task is not None]
+        if self._clock_task is not None:
+            self._clock_task.cancel()
+        if self._sequencer is not None and not self._sequencer.done():
             self._queue.put_nowait(None)  # a batch is finished, projection included, before the sequencer stops
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(asyncio.shield(sequencer), STOP_TIMEOUT_S)
-            sequencer.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-        self._tasks.clear()
-        loop = asyncio.get_running_loop()
-        if not self._halted:
-            await loop.run_in_executor(self._writer, self._snapshot_at_stop)
-        await loop.run_in_executor(self._writer, self.store.close)
-        self._writer.shutdown(wait=True)
-        self._readers.shutdown(wait=True)
+                await asyncio.wait_for(asyncio.shield(self._sequencer), self._stop_timeout_s)
+            self._sequencer.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self._fail_queued(ServiceUnavailable(INTERNAL_ERROR))
+        self._fail_readers(ServiceUnavailable(INTERNAL_ERROR))
+        if not halted:
+            await self._on_writer_at_stop(self._snapshot_at_stop)
+        await self._on_writer_at_stop(self.store.close)
+        self._writer.shutdown(wait=False)
+        self._readers.shutdown(wait=False)
+
+    async def _on_writer_at_stop(self, work: Callable[[], None]) -> None:
+        """Run `work` on the writer thread, waiting at most `stop_timeout_ms`: a store call stuck on that thread
+        (a hung disk, an unanswering database) must not keep the process from stopping."""
+        future = asyncio.get_running_loop().run_in_executor(self._writer, work)
+        try:
+            await asyncio.wait_for(future, self._stop_timeout_s)
+        except TimeoutError:
+            log.error(
+                "the store did not answer within %.1f s while stopping; stopping without it", self._stop_timeout_s
+            )
 
     def now_ms(self) -> int:
         """The sequencer's time: the clock, never going backwards."""
@@ -185,12 +264,16 @@ class Service:
 
     async def submit(self, command: Command) -> Receipt:
         """Apply `command` (its `now_ms` is replaced by the sequencer's time); return once durable."""
+        self._admit(1)
         future: asyncio.Future[Receipt] = asyncio.get_running_loop().create_future()
         self._queue.put_nowait(_Submission(command, None, future))
         return await future
 
     async def submit_many(self, commands: list[Command]) -> list[Receipt]:
-        """Apply several commands in this order (they may share a batch); return once all are durable."""
+        """Apply several commands in this order (they may share a batch); return once all are durable.
+
+        All or none are queued: a full queue refuses the whole list."""
+        self._admit(len(commands))
         loop = asyncio.get_running_loop()
         futures: list[asyncio.Future[Receipt]] = []
         for command in commands:
@@ -201,9 +284,26 @@ class Service:
 
     async def run_edge(self, operation: EdgeOperation) -> Any:
         """Run `operation` inside the sequencer and return its value once its rows are durable."""
+        self._admit(1)
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self._queue.put_nowait(_Submission(None, operation, future))
         return await future
+
+    def _admit(self, count: int) -> None:
+        """Refuse a submission from the edge unless the service is ready and the queue has room for `count`."""
+        status = self.status
+        if status is not Status.READY:
+            if status is Status.RECOVERING:
+                raise Recovering("the exchange is recovering its state")
+            raise ServiceUnavailable(INTERNAL_ERROR)
+        if self._queue.qsize() + count > self.settings.limits.max_queued_commands:
+            raise Overloaded("too many requests are waiting for the exchange")
+
+    def _enqueue_internal(self, command: Command | None, operation: EdgeOperation | None) -> asyncio.Future[Any]:
+        """Queue the service's own work (time, settlement, start-up heartbeats): never refused for load."""
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._queue.put_nowait(_Submission(command, operation, future))
+        return future
 
     async def read(self, query: Callable[..., T], *args: Any) -> T:
         """Run a blocking store query on a reader thread (never on the event loop), once the query tables hold
@@ -234,10 +334,15 @@ class Service:
                 waiter.set_result(None)
         self._projection_waiters = []
 
+    def _fail_readers(self, error: Exception) -> None:
+        for _, waiter in self._projection_waiters:
+            if not waiter.done():
+                waiter.set_exception(error)
+        self._projection_waiters = []
+
     # ---------------------------------------------------------------- the loop
 
     async def _run(self) -> None:
-        loop = asyncio.get_running_loop()
         limit = self.settings.limits.max_commands_per_batch
         stopping = False
         while not stopping:
@@ -251,33 +356,49 @@ class Service:
                     stopping = True
                     break
                 submissions.append(submission)
-            if self._halted:
-                self._fail(submissions, ServiceUnavailable("Internal server error"))
+            if self.status is Status.HALTED:
+                self._fail(submissions, ServiceUnavailable(INTERNAL_ERROR))
                 continue
-            batch, outcomes = self._apply(submissions)
             try:
-                if batch.entries or _has_edge_rows(batch):
-                    await loop.run_in_executor(self._writer, self.store.write, batch)
-            except StoreError:
-                log.exception("store write failed; rebuilding the exchange from the store")
-                await self._rebuild()  # first, so that the callers hear of the failure with memory back in line
-                self._fail(submissions, ServiceUnavailable("Internal server error"))
-                continue
-            for submission, outcome in zip(submissions, outcomes, strict=True):
-                _settle_future(submission.future, outcome)
-            if batch.entries or batch.trade_statuses or batch.market_infos or batch.killed_orders:
-                self._publish(batch)
-            if batch.entries:
-                await asyncio.sleep(0)  # the answered handlers send their responses before the projection starts
-                try:
-                    await loop.run_in_executor(self._writer, self.store.write_projection, batch)
-                except StoreError:  # the batch is durable and answered; recovery writes its projection again
-                    log.exception("writing the query tables failed; rebuilding the exchange from the store")
-                    await self._rebuild()
-                    continue
-                self._projected(batch.entries[-1].sequence)
-            if self._sequence - self._snapshot_sequence >= self.settings.limits.snapshot_interval_commands:
-                self._snapshot_between_batches()
+                await self._sequence_batch(submissions)
+            except asyncio.CancelledError:
+                self._fail(submissions, ServiceUnavailable(INTERNAL_ERROR))
+                raise
+            except Exception:
+                # Whatever failed (applying, journalling, projecting), memory may be ahead of the store: the
+                # callers not yet answered hear of the failure once memory is back in line with the store.
+                log.exception(
+                    "a batch of %d submissions failed; rebuilding the exchange from the store", len(submissions)
+                )
+                await self._rebuild()
+                self._fail(submissions, ServiceUnavailable(INTERNAL_ERROR))
+
+    async def _sequence_batch(self, submissions: list[_Submission]) -> None:
+        """Apply, journal, answer, publish and project one batch (any exception: see `_run`)."""
+        loop = asyncio.get_running_loop()
+        batch, outcomes = self._apply(submissions)
+        if batch.entries or _has_edge_rows(batch):
+            await loop.run_in_executor(self._writer, self.store.write, batch)
+        for submission, outcome in zip(submissions, outcomes, strict=True):
+            _settle_future(submission.future, outcome)
+        if batch.entries or batch.trade_statuses or batch.market_infos or batch.killed_orders:
+            self._publish(batch)
+        if batch.entries:
+            await asyncio.sleep(0)  # the answered handlers send their responses before the projection starts
+            # A failure here is the batch's, though it is durable and answered: recovery writes the projection.
+            await loop.run_in_executor(self._writer, self.store.write_projection, batch)
+            self._projected(batch.entries[-1].sequence)
+        if self._sequence - self._snapshot_sequence >= self.settings.limits.snapshot_interval_commands:
+            self._snapshot_between_batches()
+
+    def _sequencer_ended(self, task: asyncio.Task[None]) -> None:
+        """The sequencer task ended: expected only on stop; otherwise the service cannot go on."""
+        if self._stopped or self.status is Status.HALTED:
+            return
+        error = None if task.cancelled() else task.exception()
+        if error is not None:
+            log.critical("the sequencer stopped", exc_info=error)
+        self._halt(f"the sequencer stopped: {_one_line(error) if error else 'it was cancelled'}")
 
     def _apply(self, submissions: list[_Submission]) -> tuple[Batch, list[Any]]:
         now = self.now_ms()
@@ -337,7 +458,8 @@ class Service:
             return operation
 
         def enqueue(operation: EdgeOperation) -> None:
-            self._queue.put_nowait(_Submission(None, operation, loop.create_future()))
+            if self.status is Status.READY:
+                self._enqueue_internal(None, operation)
 
         def mined() -> None:
             enqueue(advance("MINED"))
@@ -394,7 +516,7 @@ class Service:
             edge.market_infos[info.condition_id] = info
         self.exchange, self.edge, self._sequence, self._projected_sequence = exchange, edge, sequence, sequence
         if replayed >= self.settings.limits.snapshot_interval_commands:
-            self._write_snapshot(self._take_snapshot())
+            self._store_snapshot_now()
 
     def _restore_snapshot(self) -> tuple[Exchange, int]:
         """The exchange as of the latest usable snapshot and the sequence it covers; a new one and 0 if none."""
@@ -437,25 +559,42 @@ class Service:
         try:
             if not self.store.write_snapshot(snapshot):
                 log.warning("snapshot at journal entry %d not stored: the journal ends before it", snapshot.sequence)
-        except StoreError:
+        except Exception:
             log.exception("storing the snapshot at journal entry %d failed", snapshot.sequence)
+
+    def _store_snapshot_now(self) -> None:
+        """Take and store a snapshot (writer thread, no command being applied); a failure is only logged."""
+        try:
+            snapshot = self._take_snapshot()
+        except Exception:  # a snapshot is a shortcut for recovery; the journal alone is still complete
+            log.exception("taking a snapshot at journal entry %d failed", self._sequence)
+            return
+        self._write_snapshot(snapshot)
 
     def _snapshot_between_batches(self) -> None:
         """Encode now, between two batches, and store it on the writer thread after the batch just written."""
-        if isinstance(self.store, SnapshotStore):
+        if not isinstance(self.store, SnapshotStore):
+            return
+        try:
             snapshot = self._take_snapshot()
-            asyncio.get_running_loop().run_in_executor(self._writer, self._write_snapshot, snapshot)
+        except Exception:
+            log.exception("taking a snapshot at journal entry %d failed", self._sequence)
+            return
+        asyncio.get_running_loop().run_in_executor(self._writer, self._write_snapshot, snapshot)
 
     def _snapshot_at_stop(self) -> None:
         """On a clean stop (writer thread, sequencer stopped): store a snapshot if the journal grew since the last
         and every batch is projected (a snapshot must not cover a batch whose events recovery must project)."""
         store = self.store
         growing = isinstance(store, SnapshotStore) and self._sequence > self._snapshot_sequence
-        if growing and not store.unprojected_batches():
-            self._write_snapshot(self._take_snapshot())
+        try:
+            if growing and not store.unprojected_batches():
+                self._store_snapshot_now()
+        except StoreError:
+            log.exception("the snapshot at stop was not stored")
 
     async def _rebuild(self) -> None:
-        """After a failed write: rebuild from the store, retrying; if it stays unreadable, halt and stop."""
+        """After a failed batch: rebuild from the store, retrying; if it stays unreadable, halt and stop."""
         loop = asyncio.get_running_loop()
         attempts = self.settings.limits.store_rebuild_attempts
         for attempt in range(1, attempts + 1):
@@ -463,35 +602,43 @@ class Service:
                 await loop.run_in_executor(self._writer, self._recover)  # it projects all and says so
                 self._release_readers()
                 return
-            except StoreError:
+            except Exception:
                 log.exception("rebuilding the exchange from the store failed (attempt %d of %d)", attempt, attempts)
                 if attempt < attempts:
                     await asyncio.sleep(0.2 * attempt)
-        log.critical("the store cannot be read back: refusing every request and stopping")
-        self._halted = True
-        self.ready = False
-        # Memory holds the failed batch; until the process exits, serve an empty exchange rather than that.
+        self._halt("the store cannot be read back after a failed batch")
+
+    def _halt(self, reason: str, *, stop_process: bool = True) -> None:
+        """Stop for good: refuse everything from now on, fail what waits, and ask the process to stop (once)."""
+        if self.status is Status.HALTED:
+            return
+        log.critical("halting: %s; refusing every request%s", reason, " and stopping" if stop_process else "")
+        self.status = Status.HALTED
+        self.failure = reason
+        # Memory may hold a failed batch; until the process exits, serve an empty exchange rather than that.
         self.exchange, self.edge = Exchange(), EdgeState()
+        self._fail_queued(ServiceUnavailable(INTERNAL_ERROR))
+        self._fail_readers(ServiceUnavailable(INTERNAL_ERROR))
+        if stop_process:
+            self.on_fatal()
+
+    def _fail_queued(self, error: Exception) -> None:
+        """Fail every queued submission (a stop request stays queued for the sequencer)."""
         stopping = False
         while not self._queue.empty():
             submission = self._queue.get_nowait()
             if submission is None:
                 stopping = True
-            else:
-                self._fail([submission], ServiceUnavailable("Internal server error"))
+            elif not submission.future.done():
+                submission.future.set_exception(error)
         if stopping:
             self._queue.put_nowait(None)
-        for _, waiter in self._projection_waiters:
-            if not waiter.done():
-                waiter.set_exception(ServiceUnavailable("Internal server error"))
-        self._projection_waiters = []
-        self.on_fatal()
 
     async def _renew_heartbeats(self) -> None:
         """Give every owner with heartbeats a fresh grace period from the restart."""
         timeout = self.settings.limits.heartbeat_timeout_ms
         for owner in self.exchange.heartbeat_owners():
-            await self.submit(Heartbeat(now_ms=0, owner=owner, timeout_ms=timeout))
+            await self._enqueue_internal(Heartbeat(now_ms=0, owner=owner, timeout_ms=timeout), None)
 
     async def _advance_time(self) -> None:
         interval = self.settings.time_advance_interval_ms / 1000
@@ -500,10 +647,11 @@ class Service:
         while True:
             await asyncio.sleep(interval)
             try:
-                await self.submit(AdvanceTime(now_ms=0))
+                await self._enqueue_internal(AdvanceTime(now_ms=0), None)
                 if self.now_ms() - pruned_at_ms >= limits.notification_prune_interval_ms:
                     pruned_at_ms = self.now_ms()
-                    await self.run_edge(_prune_notifications(pruned_at_ms - limits.notification_retention_ms))
+                    prune = _prune_notifications(pruned_at_ms - limits.notification_retention_ms)
+                    await self._enqueue_internal(None, prune)
             except ServiceUnavailable:
                 log.warning("time advance failed; will retry")
 
@@ -531,6 +679,12 @@ def _settle_future(future: asyncio.Future[Any], outcome: Any) -> None:
         future.set_exception(outcome.error)
     else:
         future.set_result(outcome)
+
+
+def _one_line(error: BaseException) -> str:
+    """An exception as one line: its type and the first line of its message."""
+    message = str(error).strip().splitlines()
+    return f"{type(error).__name__}: {message[0]}" if message else type(error).__name__
 
 
 def _has_edge_rows(batch: Batch) -> bool:
