@@ -1,7 +1,10 @@
 """The ASGI application: routes, the one error handler, and the service's lifecycle.
 
-Nothing is served before the service has recovered its state from the store: the app starts the
-service in its lifespan, and the server accepts connections only after that.
+The server listens at once; the service recovers its state from the store in the background (started by the
+lifespan), and until it is ready every request but the health checks (and /openapi.json) gets 425, as
+Polymarket's restarting engine answers, and WebSockets are refused. A service that halted answers 503 to
+everything. Past `max_inflight_requests` requests in hand, a new one gets 503 with Retry-After before any work
+is spent on it.
 
 The trading routes (placing and cancelling orders) are the hot path: `OpenClobApp` hands them to their
 endpoints straight from the (method, path) of the request, before Starlette's middleware and router,
@@ -10,6 +13,8 @@ with the same error handlers. Every other route goes through Starlette as usual.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -22,9 +27,9 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from openclob.api import account, admin, builders, clob_markets, keys, market_data, markets, openapi, public, trading
-from openclob.api.errors import INTERNAL, ApiError
+from openclob.api.errors import INTERNAL, NOT_READY, OVERLOADED, ApiError
 from openclob.api.http import JSONResponse
-from openclob.service import Service, ServiceUnavailable
+from openclob.service import Overloaded, Recovering, Service, ServiceUnavailable, Status
 from openclob.ws import ROUTES as WS_ROUTES
 from openclob.ws import Hub
 
@@ -33,7 +38,7 @@ log = logging.getLogger("openclob.api")
 
 async def _api_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, ApiError)
-    return JSONResponse(error.body(), status_code=error.status)
+    return JSONResponse(error.body(), status_code=error.status, headers=error.headers)
 
 
 async def _http_error(request: Request, error: Exception) -> Response:
@@ -44,6 +49,20 @@ async def _http_error(request: Request, error: Exception) -> Response:
 
 async def _unavailable(request: Request, error: Exception) -> Response:
     return JSONResponse({"error": INTERNAL}, status_code=500)
+
+
+def _retry_later(request: Request, status: int, message: str) -> Response:
+    service: Service = request.app.state.service
+    retry_after = str(service.settings.limits.overload_retry_after_seconds)
+    return JSONResponse({"error": message}, status_code=status, headers={"Retry-After": retry_after})
+
+
+async def _overloaded(request: Request, error: Exception) -> Response:
+    return _retry_later(request, 503, OVERLOADED)
+
+
+async def _recovering(request: Request, error: Exception) -> Response:
+    return _retry_later(request, 425, NOT_READY)
 
 
 async def _unexpected(request: Request, error: Exception) -> Response:
@@ -57,19 +76,42 @@ ERROR_HANDLERS: dict[type[Exception], ErrorHandler] = {
     ApiError: _api_error,
     HTTPException: _http_error,
     ServiceUnavailable: _unavailable,
+    Overloaded: _overloaded,
+    Recovering: _recovering,
     Exception: _unexpected,
 }
 
 
+ALWAYS_SERVED = frozenset({"/", "/ok", "/ready", "/openapi.json"})
+"""Answered whatever the service's status: the health checks report it, the API's document does not change."""
+
+
 class OpenClobApp(Starlette):
-    """Starlette, with the trading routes dispatched before its middleware and router (see the module)."""
+    """Starlette, with the service's gate and the trading routes dispatched before its middleware and router."""
 
     hot_routes: dict[tuple[str, str], Endpoint]
+    service: Service
+    inflight = 0
+    """HTTP requests being handled now."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            endpoint = self.hot_routes.get((scope["method"], scope["path"]))
-            if endpoint is not None:
+        kind = scope["type"]
+        if kind == "http":
+            service = self.service
+            if service.status is not Status.READY and scope["path"] not in ALWAYS_SERVED:
+                scope["app"] = self
+                await _refuse(Request(scope, receive, send), service)(scope, receive, send)
+                return
+            if self.inflight >= service.settings.limits.max_inflight_requests:
+                scope["app"] = self
+                await _retry_later(Request(scope, receive, send), 503, OVERLOADED)(scope, receive, send)
+                return
+            self.inflight += 1
+            try:
+                endpoint = self.hot_routes.get((scope["method"], scope["path"]))
+                if endpoint is None:
+                    await super().__call__(scope, receive, send)
+                    return
                 scope["app"] = self
                 request = Request(scope, receive, send)
                 try:
@@ -77,8 +119,20 @@ class OpenClobApp(Starlette):
                 except Exception as error:
                     response = await _handle(request, error)
                 await response(scope, receive, send)
-                return
+            finally:
+                self.inflight -= 1
+            return
+        if kind == "websocket" and not self.service.ready:
+            await send({"type": "websocket.close", "code": 1013, "reason": "the exchange is not ready"})
+            return
         await super().__call__(scope, receive, send)
+
+
+def _refuse(request: Request, service: Service) -> Response:
+    """425 while the service recovers, 503 once it halted or while it stops."""
+    if service.status is Status.RECOVERING:
+        return _retry_later(request, 425, NOT_READY)
+    return JSONResponse({"error": INTERNAL}, status_code=503)
 
 
 async def _handle(request: Request, error: Exception) -> Response:
@@ -91,15 +145,28 @@ def _hot_routes(routes: list[Route]) -> dict[tuple[str, str], Endpoint]:
     return {(method, route.path): route.endpoint for route in routes for method in route.methods or ()}
 
 
+async def _start(service: Service) -> None:
+    """Recover in the background (the server already answers 425); if that fails, the process stops."""
+    try:
+        await service.start()
+    except Exception:
+        log.critical("the exchange could not start: %s", service.failure)
+        service.on_fatal()
+
+
 def build_app(service: Service, master_secret: bytes, admin_token: str) -> Starlette:
     """The Starlette app serving the Polymarket CLOB API on top of `service`."""
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        await service.start()
+        recovery = asyncio.create_task(_start(service), name="openclob-recovery")
         try:
             yield
         finally:
+            if not recovery.done():
+                recovery.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await recovery
             await service.stop()
 
     app = OpenClobApp(
@@ -121,6 +188,7 @@ def build_app(service: Service, master_secret: bytes, admin_token: str) -> Starl
         lifespan=lifespan,
     )
     app.hot_routes = _hot_routes(trading.ROUTES)
+    app.service = service
     app.state.service = service
     app.state.master_secret = master_secret
     app.state.admin_token = admin_token

@@ -12,12 +12,13 @@ from openclob.core import Reject, Rejected
 
 
 class ApiError(Exception):
-    """An error response: HTTP status, the client-facing message, and optional extra body fields."""
+    """An error response: HTTP status, the client-facing message, optional extra body fields and headers."""
 
-    def __init__(self, status: int, message: str, **extra: Any) -> None:
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None, **extra: Any) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
+        self.headers = headers
         self.extra = extra
 
     def body(self) -> dict[str, Any]:
@@ -29,7 +30,12 @@ class ApiError(Exception):
 UNAUTHORIZED = "Unauthorized/Invalid api key"
 INVALID_L1_HEADERS = "Invalid L1 Request headers"
 INTERNAL = "Internal server error"
+PAYLOAD_TOO_LARGE = "Payload too large"
 NOT_FOUND = "not found"
+NOT_READY = "Too Early: the exchange is restarting, retry shortly"
+"""425 while the exchange recovers its state at start (Polymarket answers 425 while its engine restarts)."""
+OVERLOADED = "Service Unavailable: too many requests in flight, retry shortly"
+"""503 with Retry-After when the server is past its queue or in-flight bound."""
 
 # Orders and cancels
 INVALID_ORDER_PAYLOAD = "Invalid order payload"

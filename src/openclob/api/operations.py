@@ -138,7 +138,12 @@ OPERATIONS: dict[Handler, Operation] = {
         errors=(400, 503),
     ),
     # public
-    public.health: Operation(summary="Health check", response=Literal["OK"]),
+    public.health: Operation(
+        summary="Health check (425 while the exchange recovers, 503 if it stopped)", response=Literal["OK"]
+    ),
+    public.readiness: Operation(
+        summary="Readiness: the sequencer runs (425 while recovering, 503 if not)", response=responses.Readiness
+    ),
     public.server_time: Operation(summary="Server time in unix seconds", response=int),
     public.version: Operation(summary="The order version the server prefers", response=responses.ServerVersion),
     # API keys

@@ -53,6 +53,16 @@ class ServerVersion(_Shape):
     version: int
 
 
+class Readiness(_Shape):
+    """GET /ready while the sequencer runs (425 while it recovers, 503 once it is not running)."""
+
+    status: str
+    sequence: int
+    """The journal sequence of the last command applied."""
+    queued_commands: int
+    inflight_requests: int
+
+
 class ApiCreds(_Shape):
     """L2 credentials: the API key, its HMAC secret (base64url) and passphrase."""
 

@@ -1,4 +1,5 @@
-"""api/app.py: the trading routes skip Starlette's middleware and router, and answer as they would through it."""
+"""api/app.py: the service's gate (425 while recovering, 503 when halted or past the in-flight bound), and the
+trading routes, which skip Starlette's middleware and router and answer as they would through it."""
 
 from __future__ import annotations
 
@@ -9,19 +10,25 @@ from starlette.responses import Response
 
 from openclob.api import trading
 from openclob.api.app import OpenClobApp, build_app
-from openclob.api.errors import INTERNAL, UNAUTHORIZED
-from openclob.config import Settings
-from openclob.service import Service, ServiceUnavailable
+from openclob.api.errors import INTERNAL, NOT_READY, OVERLOADED, UNAUTHORIZED
+from openclob.config import Limits, Settings
+from openclob.service import Service, ServiceUnavailable, Status
 from tests.unit.api.conftest import FakeStore
 
 pytestmark = pytest.mark.anyio
 
 
+def _app(settings: Settings | None = None) -> OpenClobApp:
+    built = build_app(Service(FakeStore(), settings or Settings()), master_secret=b"x" * 32, admin_token="admin-token")
+    assert isinstance(built, OpenClobApp)
+    return built
+
+
 @pytest.fixture
 def app() -> OpenClobApp:
-    """An app whose service is never started: the routes below answer before they need it."""
-    built = build_app(Service(FakeStore(), Settings()), master_secret=b"x" * 32, admin_token="admin-token")
-    assert isinstance(built, OpenClobApp)
+    """An app whose service is never started but says it is ready: the routes below answer before they need it."""
+    built = _app()
+    built.service.status = Status.READY
     return built
 
 
@@ -55,3 +62,42 @@ async def test_a_hot_route_that_fails_answers_500_internal_server_error(app: Ope
 async def test_other_methods_on_a_hot_path_still_go_through_the_router(app: OpenClobApp) -> None:
     response = await _request(app, "GET", "/order")
     assert response.status_code == 405
+
+
+async def test_while_the_service_recovers_every_route_answers_425_with_retry_after() -> None:
+    app = _app()  # a new service is RECOVERING until start() returns
+    for method, path in (("POST", "/order"), ("GET", "/book"), ("GET", "/time"), ("GET", "/ok"), ("GET", "/ready")):
+        response = await _request(app, method, path)
+        assert response.status_code == 425, (method, path)
+        assert response.json()["error"] == NOT_READY
+        assert response.headers["retry-after"] == "1"
+    assert (await _request(app, "GET", "/ok")).json()["status"] == "recovering"
+
+
+async def test_a_halted_service_answers_503_and_health_gives_the_reason() -> None:
+    app = _app()
+    app.service.status, app.service.failure = Status.HALTED, "the store cannot be read back after a failed batch"
+    assert (await _request(app, "POST", "/order")).status_code == 503
+    health = await _request(app, "GET", "/ok")
+    assert health.status_code == 503
+    assert health.json()["status"] == "halted"
+    assert health.json()["reason"] == "the store cannot be read back after a failed batch"
+
+
+async def test_health_says_503_when_the_sequencer_task_is_not_running(app: OpenClobApp) -> None:
+    # READY but never started: no sequencer task, so nothing would be applied
+    response = await _request(app, "GET", "/ready")
+    assert response.status_code == 503
+    assert response.json()["status"] == "ready"
+
+
+async def test_past_the_inflight_bound_a_request_gets_503_before_any_work() -> None:
+    app = _app(Settings(limits=Limits(max_inflight_requests=2)))
+    app.service.status = Status.READY
+    app.inflight = 2
+    response = await _request(app, "POST", "/order")
+    assert (response.status_code, response.json()) == (503, {"error": OVERLOADED})
+    assert response.headers["retry-after"] == "1"
+    app.inflight = 1
+    assert (await _request(app, "POST", "/order")).status_code == 401  # under the bound it is handled
+    assert app.inflight == 1  # and the count returns to what it was

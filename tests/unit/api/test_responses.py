@@ -165,7 +165,7 @@ async def test_every_operation_answers_in_its_documented_shape(env: Env) -> None
     serve_records_from_batches(env)
 
     # public
-    for template in ("/", "/ok", "/time", "/version", "/openapi.json"):
+    for template in ("/", "/ok", "/ready", "/time", "/version", "/openapi.json"):
         await call("GET", template)
 
     # API keys (L1, then L2)
