@@ -8,7 +8,7 @@ import msgspec
 from starlette.requests import Request
 from starlette.responses import Response
 
-from openclob.api.errors import ApiError
+from openclob.api.errors import PAYLOAD_TOO_LARGE, ApiError
 
 T = TypeVar("T")
 
@@ -30,11 +30,30 @@ def ok(content: Any) -> JSONResponse:
 
 
 async def read_body(request: Request, max_bytes: int) -> bytes:
-    """The raw request body (also for DELETE), refused past `max_bytes`."""
-    body = await request.body()
-    if len(body) > max_bytes:
-        raise ApiError(413, "Payload too large")
+    """The raw request body (also for DELETE), refused with 413 past `max_bytes` while it streams in.
+
+    A declared Content-Length over the limit is refused before a byte of the body is read; a chunked body as
+    soon as it passes the limit. The refusal closes the connection, so the rest is never read either.
+    """
+    declared = request.headers.get("content-length")
+    if declared is not None and not (
+        declared.isascii() and declared.isdigit() and len(declared) <= 19 and int(declared) <= max_bytes
+    ):
+        raise _too_large()  # (the HTTP parser refuses a malformed Content-Length before this)
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > max_bytes:
+            raise _too_large()
+        chunks.append(chunk)
+    body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+    request._body = body  # what Starlette's request.body() would have kept
     return body
+
+
+def _too_large() -> ApiError:
+    return ApiError(413, PAYLOAD_TOO_LARGE, headers={"Connection": "close"})
 
 
 def decode(body: bytes, kind: type[T], message: str) -> T:
