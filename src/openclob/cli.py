@@ -7,12 +7,17 @@ import contextlib
 import json
 import logging
 import os
+import re
 import sys
+import urllib.parse
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from openclob.config import Limits, Settings
 from openclob.core.amounts import UNIT
+
+if TYPE_CHECKING:
+    from openclob.locks import Lock
 
 DEFAULT_DATA_DIR = Path("openclob-data")
 DEMO_FAUCET_UNITS = 1_000 * UNIT
@@ -34,58 +39,126 @@ def _order_versions(text: str) -> tuple[int, ...]:
     return versions
 
 
-def _serve(args: argparse.Namespace) -> int:
-    import uvicorn
+class StartupError(Exception):
+    """Why the server cannot start, in one line for the operator."""
 
+
+def _serve(args: argparse.Namespace) -> int:
+    try:
+        return _run_server(args)
+    except StartupError as error:
+        print(f"openclob: {error}", file=sys.stderr, flush=True)
+        return 1
+
+
+def _run_server(args: argparse.Namespace) -> int:
     from openclob.api.app import build_app
     from openclob.datadir import admin_token, master_secret
+    from openclob.locks import AlreadyLocked, LockFailed, holder_description, lock_data_dir
+    from openclob.server import Server, listening_socket, uvicorn_config
     from openclob.service import Service
-    from openclob.store import open_store
+    from openclob.store import StoreError, open_store
 
     if args.order_version not in args.order_versions:
-        raise SystemExit(f"--order-version {args.order_version} must be one of --order-versions {args.order_versions}")
+        raise StartupError(
+            f"--order-version {args.order_version} must be one of --order-versions {args.order_versions}"
+        )
     data_dir = Path(args.data_dir)
-    data_dir.mkdir(parents=True, exist_ok=True)
-    faucet = _amount_units(args.faucet) if args.faucet is not None else (DEMO_FAUCET_UNITS if args.demo else 0)
-    settings = Settings(
-        host=args.host,
-        port=args.port,
-        data_dir=data_dir,
-        db_url=args.db,
-        chain_id=args.chain_id,
-        faucet_units=faucet,
-        demo=args.demo,
-        order_version=args.order_version,
-        order_versions=args.order_versions,
-        settlement_delay_ms=args.settlement_delay_ms,
-        limits=Limits(ws_flush_interval_ms=args.ws_flush_ms),
-    )
-    token = admin_token(data_dir, args.admin_token or os.environ.get("OPENCLOB_ADMIN_TOKEN"))
-    store = open_store(args.db, data_dir)
-    service = Service(store, settings)
-    app = build_app(service, master_secret(data_dir), token)
-    if args.demo:
-        from openclob.demo import add_demo_markets
+    db_shown = redact_url(args.db) if args.db else str(data_dir / "openclob.db")
+    try:
+        sock = listening_socket(args.host, args.port)
+    except OSError as error:
+        raise StartupError(f"cannot listen on {args.host}:{args.port}: {error.strerror or error}") from None
+    port = sock.getsockname()[1]
+    url = f"http://{args.host}:{port}"
+    locks: list[Lock] = []
+    try:
+        try:
+            data_dir.mkdir(parents=True, exist_ok=True)
+            locks.append(lock_data_dir(data_dir, holder_description(url)))
+            token = admin_token(data_dir, args.admin_token or os.environ.get("OPENCLOB_ADMIN_TOKEN"))
+            secret = master_secret(data_dir)
+        except OSError as error:
+            raise StartupError(f"cannot use the data directory {data_dir}: {error.strerror or error}") from None
+        try:
+            locks.append(lock_store(args.db, data_dir, holder_description(url)))
+            store = open_store(args.db, data_dir)
+        except (StoreError, LockFailed, ValueError, OSError) as error:
+            raise StartupError(f"cannot open the database {db_shown}: {_one_line(error, args.db)}") from None
+        except AlreadyLocked as error:
+            raise StartupError(str(error)) from None
+        faucet = _amount_units(args.faucet) if args.faucet is not None else (DEMO_FAUCET_UNITS if args.demo else 0)
+        settings = Settings(
+            host=args.host,
+            port=port,
+            data_dir=data_dir,
+            db_url=args.db,
+            chain_id=args.chain_id,
+            faucet_units=faucet,
+            demo=args.demo,
+            order_version=args.order_version,
+            order_versions=args.order_versions,
+            settlement_delay_ms=args.settlement_delay_ms,
+            limits=Limits(ws_flush_interval_ms=args.ws_flush_ms, stop_timeout_ms=round(args.stop_timeout * 1000)),
+        )
+        service = Service(store, settings)
+        app = build_app(service, secret, token)
+        if args.demo:
+            from openclob.demo import add_demo_markets
 
-        service.on_ready.append(lambda: add_demo_markets(service))
-    service.on_ready.append(lambda: _announce(settings, args.db or str(data_dir / "openclob.db"), token))
-    config = uvicorn.Config(
-        app,
-        host=args.host,
-        port=args.port,
-        loop="uvloop",
-        http="httptools",
-        log_level=args.log_level,
-        access_log=False,
-        proxy_headers=False,  # nothing reads the client's address: skip the X-Forwarded-* middleware per request
-    )
-    with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises Ctrl-C after a clean shutdown
-        uvicorn.Server(config).run()
-    return 0
+            service.on_ready.append(lambda: add_demo_markets(service))
+        service.on_ready.append(lambda: _announce(url, db_shown, token))
+        server = Server(uvicorn_config(app, settings.limits, args.log_level), settings.limits)
+        service.on_fatal = server.request_stop
+        with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises Ctrl-C after a clean shutdown
+            server.run(sockets=[sock])
+        if service.failure is not None:
+            raise StartupError(f"stopped: {service.failure}")
+        return 0
+    except AlreadyLocked as error:
+        raise StartupError(str(error)) from None
+    finally:
+        sock.close()
+        for lock in reversed(locks):
+            lock.release()
 
 
-async def _announce(settings: Settings, database: str, token: str) -> None:
-    print(f"openclob serving on http://{settings.host}:{settings.port}", flush=True)
+def lock_store(db_url: str | None, data_dir: Path, holder: str) -> Lock:
+    """Lock the database that `db_url` names (see `open_store` for the forms)."""
+    from openclob.locks import PostgresLock, lock_sqlite
+    from openclob.store import default_sqlite_path, is_postgres_url, sqlite_path
+
+    if is_postgres_url(db_url):
+        return PostgresLock(db_url or "", holder)
+    path = sqlite_path(db_url) if db_url else default_sqlite_path(data_dir)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return lock_sqlite(path, holder)
+
+
+def redact_url(url: str) -> str:
+    """A database URL without its password (in the user part or a `password=` parameter)."""
+    parts = urllib.parse.urlsplit(url)
+    netloc = parts.netloc
+    if parts.password is not None:
+        netloc = netloc.replace(f":{parts.password}@", ":***@", 1)
+    query = re.sub(r"(?i)(password=)[^&]*", r"\1***", parts.query)
+    return urllib.parse.urlunsplit(parts._replace(netloc=netloc, query=query))
+
+
+def _one_line(error: BaseException, secret_source: str | None) -> str:
+    """An error as one line, with any password of `secret_source` (a database URL) blanked out."""
+    lines = str(error).strip().splitlines()
+    text = lines[0] if lines else type(error).__name__
+    if secret_source:
+        parts = urllib.parse.urlsplit(secret_source)
+        for secret in (parts.password, *re.findall(r"(?i)password=([^&]*)", parts.query)):
+            if secret:
+                text = text.replace(secret, "***")
+    return text
+
+
+async def _announce(url: str, database: str, token: str) -> None:
+    print(f"openclob serving on {url}", flush=True)
     print(f"database: {database}", flush=True)
     print(f"admin token: {token}", flush=True)
 
@@ -94,17 +167,32 @@ def _admin(args: argparse.Namespace) -> int:
     import httpx
 
     url = (args.url or os.environ.get("OPENCLOB_URL") or "http://127.0.0.1:8080").rstrip("/")
-    token = args.token or os.environ.get("OPENCLOB_ADMIN_TOKEN")
-    if not token:
-        token_file = Path(args.data_dir) / "admin-token"
-        token = token_file.read_text().strip() if token_file.exists() else ""
+    token = args.token or os.environ.get("OPENCLOB_ADMIN_TOKEN") or _token_from(Path(args.data_dir))
     method, path, body = _admin_request(args)
-    response = httpx.request(method, url + path, json=body, headers={"Authorization": f"Bearer {token}"}, timeout=30)
+    try:
+        response = httpx.request(
+            method, url + path, json=body, headers={"Authorization": f"Bearer {token}"}, timeout=30
+        )
+    except httpx.HTTPError as error:
+        print(f"openclob admin: cannot reach the server at {url}: {error}", file=sys.stderr)
+        return 1
     try:
         print(json.dumps(response.json(), indent=2))
     except ValueError:
         print(response.text)
     return 0 if response.status_code == 200 else 1
+
+
+def _token_from(data_dir: Path) -> str:
+    """The admin token a server keeps in its data directory, or exit with one line saying where to find one."""
+    token_file = data_dir / "admin-token"
+    try:
+        return token_file.read_text().strip()
+    except OSError as error:
+        reason = "not found" if isinstance(error, FileNotFoundError) else (error.strerror or str(error))
+        raise SystemExit(
+            f"openclob admin: no admin token: give --token or set $OPENCLOB_ADMIN_TOKEN ({token_file}: {reason})"
+        ) from None
 
 
 def _admin_request(args: argparse.Namespace) -> tuple[str, str, Any]:
@@ -152,13 +240,36 @@ def _admin_request(args: argparse.Namespace) -> tuple[str, str, Any]:
     raise SystemExit(f"unknown admin action {action}")
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a usage error in one line."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _port(text: str) -> int:
+    if not (text.isascii() and text.isdigit() and len(text) <= 5 and int(text) <= 65_535):
+        raise argparse.ArgumentTypeError(f"a port is a number from 0 to 65535 (got {text!r})")
+    return int(text)
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 < value <= 3_600:
+        raise argparse.ArgumentTypeError(f"expected seconds between 0 and 3600 (got {text!r})")
+    return value
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="openclob", description=__doc__)
+    parser = _Parser(prog="openclob", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
 
     serve = commands.add_parser("serve", help="run the exchange server")
     serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8080)
+    serve.add_argument("--port", type=_port, default=8080, help="0 picks a free port")
     serve.add_argument("--db", default=None, help="sqlite:///relative.db, sqlite:////absolute.db or postgresql://...")
     serve.add_argument("--data-dir", default=str(DEFAULT_DATA_DIR))
     serve.add_argument("--chain-id", type=int, default=137)
@@ -180,6 +291,12 @@ def _parser() -> argparse.ArgumentParser:
         type=int,
         default=Limits().ws_flush_interval_ms,
         help="WebSocket market events go out this often",
+    )
+    serve.add_argument(
+        "--stop-timeout",
+        type=_seconds,
+        default=Limits().stop_timeout_ms / 1000,
+        help="seconds a stop waits for requests, then for queued batches (the process exits by 3x this)",
     )
     serve.add_argument("--log-level", default="warning")
     serve.set_defaults(run=_serve)

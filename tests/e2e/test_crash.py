@@ -28,6 +28,7 @@ from tests.e2e.conftest import Server, fresh_postgres_database, start_server
 
 UNIT = 1_000_000
 WORKERS = 4
+MIN_REQUESTS_BEFORE_KILL = 20
 DEPOSIT_UNITS = 5_000 * UNIT
 SPLIT_UNITS = 2_000 * UNIT
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
@@ -178,6 +179,9 @@ def _load_then_kill(server: Server, exchange: Exchange, ledger: Ledger, rng: ran
     for thread in threads:
         thread.start()
     time.sleep(rng.uniform(0.3, 2.0))
+    deadline = time.monotonic() + 30  # on a busy machine, wait for enough requests to be in flight
+    while sum(load.requests for load in loads) <= MIN_REQUESTS_BEFORE_KILL and time.monotonic() < deadline:
+        time.sleep(0.01)
     server.process.kill()  # SIGKILL: no shutdown, no flush
     server.process.wait()
     stop.set()
@@ -279,7 +283,7 @@ def _crash_rounds(data_dir: Path, rounds: int, seed: int, *extra: str) -> None:
         exchange = _setup(server)
         for _ in range(rounds):
             requests = _load_then_kill(server, exchange, ledger, rng)
-            assert requests > 20, f"only {requests} requests before the kill"
+            assert requests > MIN_REQUESTS_BEFORE_KILL, f"only {requests} requests before the kill"
             server = start_server(data_dir, *extra)
             _verify(server, exchange, ledger)
         assert len(ledger.acked) > 50 and ledger.canceled

@@ -22,6 +22,13 @@ _SQLITE_PREFIX = "sqlite:///"
 _POSTGRES_PREFIXES = ("postgresql://", "postgres://")
 
 
+def sqlite_path(url: str) -> Path:
+    """The absolute path of the file a `sqlite:///...` URL names."""
+    if not url.startswith(_SQLITE_PREFIX):
+        raise ValueError(f"not a SQLite URL: {url!r}")
+    return Path(url.removeprefix(_SQLITE_PREFIX)).absolute()
+
+
 def open_store(url: str | None, data_dir: Path) -> Store:
     """Open (connect and migrate) the store that `url` names, and return it.
 
@@ -29,19 +36,30 @@ def open_store(url: str | None, data_dir: Path) -> Store:
     `postgresql://...` or `postgres://...` is a libpq URL; None or empty means `<data_dir>/openclob.db`.
     """
     store: Store
-    if not url:
-        data_dir.mkdir(parents=True, exist_ok=True)
-        store = SqliteStore(data_dir / DEFAULT_SQLITE_FILE)
-    elif url.startswith(_SQLITE_PREFIX):
-        store = SqliteStore(Path(url.removeprefix(_SQLITE_PREFIX)).absolute())
-    elif url.startswith(_POSTGRES_PREFIXES):
+    if is_postgres_url(url):
         from openclob.store.postgres import PostgresStore  # psycopg is only needed for PostgreSQL
 
-        store = PostgresStore(url)
+        store = PostgresStore(url or "")
     else:
-        raise ValueError(f"unsupported store URL {url!r}: use sqlite:///<file> or postgresql://...")
+        path = default_sqlite_path(data_dir) if not url else sqlite_path(url)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        store = SqliteStore(path)
     store.open()
     return store
+
+
+def is_postgres_url(url: str | None) -> bool:
+    """Whether `url` names a PostgreSQL database (False for SQLite or None); ValueError if it names neither."""
+    if not url or url.startswith(_SQLITE_PREFIX):
+        return False
+    if url.startswith(_POSTGRES_PREFIXES):
+        return True
+    raise ValueError("unsupported store URL: use sqlite:///<file> or postgresql://...")
+
+
+def default_sqlite_path(data_dir: Path) -> Path:
+    """Where the embedded store lives when no URL is given."""
+    return data_dir / DEFAULT_SQLITE_FILE
 
 
 __all__ = [
@@ -60,5 +78,8 @@ __all__ = [
     "StoredSnapshot",
     "TradeRecord",
     "WalletLinkRecord",
+    "default_sqlite_path",
+    "is_postgres_url",
     "open_store",
+    "sqlite_path",
 ]
