@@ -11,6 +11,12 @@ market, signature and signature type (and the version it was signed for), nonce;
 expiration, amounts, tick, size, duplicates, balance and the book. The order id is the EIP-712 digest of
 the signed struct. A V2 order's `expiration` is in the body, not signed: the core enforces it all the same.
 
+The payload check bounds every integer by what openclob can hold (core/bounds.py), so that nothing it accepts
+can fail the journal, a store or a snapshot: numbers are ASCII digits of at most 78 (uint256) digits; the
+amounts at most MAX_UNITS and the V1 fee rate a signed 64-bit integer, else `Invalid order payload`; salt,
+token id, nonce and V2 timestamp are only hashed, so any uint256 goes; the signature type is one the version
+has. An expiration past MAX_EXPIRATION_SECONDS gets the core's `invalid expiration`, once the signature holds.
+
 Signature type 3 (POLY_1271, V2 only): maker = signer = a deposit wallet that the operator linked to the
 API key's address (POST /admin/wallets); the ERC-7739 wrapped signature must recover that address.
 """
@@ -34,6 +40,7 @@ from openclob.api.errors import (
     from_reject,
 )
 from openclob.core import OrderType, PlaceOrder, Reject, Side
+from openclob.core.bounds import INT64_MAX, MAX_EXPIRATION_SECONDS, MAX_UINT256, MAX_UNITS
 from openclob.core.markets import Market
 from openclob.core.rejects import rejected
 from openclob.crypto import (
@@ -55,10 +62,14 @@ from openclob.store.records import ApiKeyRecord
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 ZERO_BYTES32 = "0x" + "00" * 32
 EOA, POLY_PROXY, POLY_GNOSIS_SAFE, POLY_1271 = 0, 1, 2, 3
-MAX_UINT256 = 2**256 - 1
+V1_SIGNATURE_TYPES = frozenset({EOA, POLY_PROXY, POLY_GNOSIS_SAFE})
+V2_SIGNATURE_TYPES = frozenset({EOA, POLY_PROXY, POLY_GNOSIS_SAFE, POLY_1271})
 V2_STRUCT_VERSIONS = (2, 3)
 """Exchange versions that sign the V2 struct, in the order they are tried."""
-BYTES32 = re.compile(r"^0x[0-9a-fA-F]{64}$")
+BYTES32 = re.compile(r"0x[0-9a-fA-F]{64}")
+ADDRESS = re.compile(r"0[xX][0-9a-fA-F]{40}")
+UINT_DIGITS = re.compile(r"[0-9]{1,78}")
+"""A uint256 in decimal: ASCII digits only (str.isdigit also takes "²" and other scripts' digits), at most 78."""
 
 
 class WireOrder(msgspec.Struct):
@@ -97,11 +108,36 @@ class SendOrder(msgspec.Struct):
     deferExec: bool = False
 
 
-def _uint(text: str) -> int:
-    if not text.isdigit():
-        raise ApiError(400, INVALID_ORDER_PAYLOAD)
+def parse_uint(text: str, maximum: int = MAX_UINT256) -> int | None:
+    """The decimal string `text` as an integer from 0 to `maximum`, or None if it is not one."""
+    if UINT_DIGITS.fullmatch(text) is None:
+        return None
     value = int(text)
-    if value > MAX_UINT256:
+    return value if value <= maximum else None
+
+
+def _uint(text: str, maximum: int = MAX_UINT256) -> int:
+    value = parse_uint(text, maximum)
+    if value is None:
+        raise ApiError(400, INVALID_ORDER_PAYLOAD)
+    return value
+
+
+def _number(value: int) -> int:
+    """A field sent as a JSON number (salt, a numeric V2 timestamp): a uint256."""
+    if not 0 <= value <= MAX_UINT256:
+        raise ApiError(400, INVALID_ORDER_PAYLOAD)
+    return value
+
+
+def _address(text: str) -> str:
+    if ADDRESS.fullmatch(text) is None:
+        raise ApiError(400, INVALID_ORDER_PAYLOAD)
+    return text
+
+
+def _signature_type(value: int, accepted: frozenset[int]) -> int:
+    if value not in accepted:
         raise ApiError(400, INVALID_ORDER_PAYLOAD)
     return value
 
@@ -109,9 +145,15 @@ def _uint(text: str) -> int:
 def _bytes32(text: str | None) -> str:
     if text is None:
         return ZERO_BYTES32
-    if not BYTES32.match(text):
+    if BYTES32.fullmatch(text) is None:
         raise ApiError(400, INVALID_ORDER_PAYLOAD)
     return text.lower()
+
+
+def _timestamp(value: str | int | None) -> int:
+    if value is None:
+        return 0
+    return _number(value) if isinstance(value, int) else _uint(value)
 
 
 def _mismatch(service: Service, version: int) -> ApiError:
@@ -128,35 +170,61 @@ def _market(service: Service, token: int) -> Market:
 
 def build_place_order(send: SendOrder, key: ApiKeyRecord, service: Service) -> PlaceOrder:
     """Check a parsed order against the caller's key and its signature; return the core command."""
+    wire = send.order
+    if wire.is_v2:
+        v2_fields, expiration = _v2_fields(wire), _uint(wire.expiration)
+        if send.owner != key.api_key:
+            raise ApiError(400, OWNER_MISMATCH)
+        return _build_v2(send, key, service, v2_fields, expiration)
+    v1_fields = _v1_fields(wire)
     if send.owner != key.api_key:
         raise ApiError(400, OWNER_MISMATCH)
-    if send.order.is_v2:
-        return _build_v2(send, key, service)
-    return _build_v1(send, key, service)
+    return _build_v1(send, key, service, v1_fields)
 
 
-def _build_v1(send: SendOrder, key: ApiKeyRecord, service: Service) -> PlaceOrder:
+def _v1_fields(wire: WireOrder) -> OrderV1Fields:
+    """The signed fields of a V1 order, each within what openclob holds, or the payload error."""
+    return OrderV1Fields(
+        salt=_number(wire.salt),
+        maker=_address(wire.maker),
+        signer=_address(wire.signer),
+        taker=_address(wire.taker),
+        token_id=_uint(wire.tokenId),
+        maker_amount=_uint(wire.makerAmount, MAX_UNITS),
+        taker_amount=_uint(wire.takerAmount, MAX_UNITS),
+        expiration=_uint(wire.expiration),
+        nonce=_uint(wire.nonce),
+        fee_rate_bps=_uint(wire.feeRateBps, INT64_MAX),
+        side=0 if wire.side == "BUY" else 1,
+        signature_type=_signature_type(wire.signatureType, V1_SIGNATURE_TYPES),
+    )
+
+
+def _v2_fields(wire: WireOrder) -> OrderV2Fields:
+    """The signed fields of a V2 order, each within what openclob holds, or the payload error."""
+    return OrderV2Fields(
+        salt=_number(wire.salt),
+        maker=_address(wire.maker),
+        signer=_address(wire.signer),
+        token_id=_uint(wire.tokenId),
+        maker_amount=_uint(wire.makerAmount, MAX_UNITS),
+        taker_amount=_uint(wire.takerAmount, MAX_UNITS),
+        side=0 if wire.side == "BUY" else 1,
+        signature_type=_signature_type(wire.signatureType, V2_SIGNATURE_TYPES),
+        timestamp=_timestamp(wire.timestamp),
+        metadata=_bytes32(wire.metadata),
+        builder=_bytes32(wire.builder),
+    )
+
+
+def _build_v1(send: SendOrder, key: ApiKeyRecord, service: Service, fields: OrderV1Fields) -> PlaceOrder:
     wire = send.order
     signer = wire.signer.lower()
     if signer != key.address:
         raise ApiError(400, SIGNER_MISMATCH)
     if 1 not in service.settings.order_versions:
         raise _mismatch(service, 1)
-    token = _uint(wire.tokenId)
-    fields = OrderV1Fields(
-        salt=wire.salt,
-        maker=wire.maker,
-        signer=wire.signer,
-        taker=wire.taker,
-        token_id=token,
-        maker_amount=_uint(wire.makerAmount),
-        taker_amount=_uint(wire.takerAmount),
-        expiration=_uint(wire.expiration),
-        nonce=_uint(wire.nonce),
-        fee_rate_bps=_uint(wire.feeRateBps),
-        side=0 if wire.side == "BUY" else 1,
-        signature_type=wire.signatureType,
-    )
+    token = fields.token_id
     market = _market(service, token)
     chain_id = service.settings.chain_id
     try:
@@ -177,7 +245,9 @@ def _build_v1(send: SendOrder, key: ApiKeyRecord, service: Service) -> PlaceOrde
     return _command(send, key, digest, maker, signer, token, fields, fields.expiration, fields.fee_rate_bps)
 
 
-def _build_v2(send: SendOrder, key: ApiKeyRecord, service: Service) -> PlaceOrder:
+def _build_v2(
+    send: SendOrder, key: ApiKeyRecord, service: Service, fields: OrderV2Fields, expiration: int
+) -> PlaceOrder:
     wire = send.order
     signer, maker = wire.signer.lower(), wire.maker.lower()
     if wire.signatureType == POLY_1271:
@@ -187,22 +257,8 @@ def _build_v2(send: SendOrder, key: ApiKeyRecord, service: Service) -> PlaceOrde
             raise ApiError(400, SIGNER_MISMATCH)
     elif signer != key.address:
         raise ApiError(400, SIGNER_MISMATCH)
-    token = _uint(wire.tokenId)
-    builder = _bytes32(wire.builder)
-    fields = OrderV2Fields(
-        salt=wire.salt,
-        maker=wire.maker,
-        signer=wire.signer,
-        token_id=token,
-        maker_amount=_uint(wire.makerAmount),
-        taker_amount=_uint(wire.takerAmount),
-        side=0 if wire.side == "BUY" else 1,
-        signature_type=wire.signatureType,
-        timestamp=_uint(str(wire.timestamp or 0)),
-        metadata=_bytes32(wire.metadata),
-        builder=builder,
-    )
-    expiration = _uint(wire.expiration)
+    token = fields.token_id
+    builder = fields.builder
     market = _market(service, token)
     version, digest = _verify_v2(fields, wire.signature, key.address, service, market)
     if version not in service.settings.order_versions:
@@ -225,7 +281,12 @@ def _command(
     fee_rate_bps: int | None,
     builder_code: str = "",
 ) -> PlaceOrder:
-    """The core command of a verified order of either version (V2 orders carry no fee rate)."""
+    """The core command of a verified order of either version (V2 orders carry no fee rate).
+
+    The last edge check: an expiration past what openclob holds (the core would refuse it too).
+    """
+    if expiration > MAX_EXPIRATION_SECONDS:
+        raise from_reject(rejected(Reject.INVALID_EXPIRATION))
     return PlaceOrder(
         now_ms=0,
         order_id=order_id(digest),

@@ -1,9 +1,14 @@
-"""Trading routes (L2): place orders, single and batched, and every kind of cancel."""
+"""Trading routes (L2): place orders, single and batched, and every kind of cancel.
+
+Every body is decoded here, and any failure to decode it (malformed JSON, a wrong type, nesting too deep, an
+integer too long) is the route's documented 400; in a batch of orders, it fails only its own entry. Ids,
+markets and asset ids are checked for their shape before they reach the core.
+"""
 
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, TypeVar
 
 import msgspec
 from starlette.requests import Request
@@ -19,14 +24,27 @@ from openclob.api.errors import (
     ApiError,
     from_reject,
 )
-from openclob.api.http import decode, ok, read_body
-from openclob.api.orders import SendOrder, build_place_order
+from openclob.api.http import ok, read_body
+from openclob.api.orders import SendOrder, build_place_order, parse_uint
 from openclob.api.wire import decimal
 from openclob.core import CancelAll, Canceled, CancelMarketOrders, CancelOrders, Command, OrderPlaced, Rejected
 from openclob.service import Receipt, Service
 from openclob.store.records import ApiKeyRecord
 
-ORDER_ID = re.compile(r"^0x[0-9a-fA-F]{64}$")
+ORDER_ID = re.compile(r"0x[0-9a-fA-F]{64}")
+CONDITION_ID = re.compile(r"0x[0-9a-fA-F]{64}")
+T = TypeVar("T")
+
+
+def _decode(body: bytes, kind: type[T]) -> T:
+    """Decode JSON `body` as `kind`, or raise the routes' 400 `Invalid order payload`.
+
+    msgspec's errors are ValueErrors (UnicodeError is one too); deep nesting raises RecursionError.
+    """
+    try:
+        return msgspec.json.decode(body, type=kind)
+    except (ValueError, OverflowError, RecursionError):
+        raise ApiError(400, INVALID_ORDER_PAYLOAD) from None
 
 
 def _service(request: Request) -> Service:
@@ -74,8 +92,7 @@ def _failed(message: str, order_id: str = "") -> dict[str, Any]:
 async def post_order(request: Request) -> Response:
     """POST /order: one signed order."""
     service, key, body = await _authenticated(request)
-    send = decode(body, SendOrder, INVALID_ORDER_PAYLOAD)
-    command = build_place_order(send, key, service)
+    command = build_place_order(_decode(body, SendOrder), key, service)
     receipt = await service.submit(command)
     return ok(_order_response(receipt))
 
@@ -83,7 +100,7 @@ async def post_order(request: Request) -> Response:
 async def post_orders(request: Request) -> Response:
     """POST /orders: up to 15 signed orders; each one's error is inside the 200 array."""
     service, key, body = await _authenticated(request)
-    sends = decode(body, list[msgspec.Raw], INVALID_ORDER_PAYLOAD)
+    sends = _decode(body, list[msgspec.Raw])
     limit = service.settings.limits.max_orders_per_post
     if len(sends) > limit:
         raise ApiError(400, TOO_MANY_ORDERS.format(count=len(sends), limit=limit))
@@ -91,7 +108,7 @@ async def post_orders(request: Request) -> Response:
     commands: list[Command] = []
     for raw in sends:
         try:
-            command = build_place_order(decode(raw, SendOrder, INVALID_ORDER_PAYLOAD), key, service)
+            command = build_place_order(_decode(raw, SendOrder), key, service)
         except ApiError as error:
             responses.append(_failed(error.message))
             continue
@@ -127,8 +144,8 @@ class _CancelOne(msgspec.Struct):
 async def cancel_order(request: Request) -> Response:
     """DELETE /order: {"orderID": ...}."""
     service, key, body = await _authenticated(request)
-    order_id = decode(body, _CancelOne, INVALID_ORDER_PAYLOAD).orderID
-    if not ORDER_ID.match(order_id):
+    order_id = _decode(body, _CancelOne).orderID
+    if ORDER_ID.fullmatch(order_id) is None:
         raise ApiError(400, INVALID_ORDER_ID)
     return _cancel_response(await service.submit(CancelOrders(now_ms=0, owner=key.api_key, order_ids=(order_id,))))
 
@@ -136,11 +153,11 @@ async def cancel_order(request: Request) -> Response:
 async def cancel_orders(request: Request) -> Response:
     """DELETE /orders: a bare JSON array of order ids."""
     service, key, body = await _authenticated(request)
-    ids = decode(body, list[str], INVALID_ORDER_PAYLOAD)
+    ids = _decode(body, list[str])
     limit = service.settings.limits.max_cancel_ids
     if len(ids) > limit:
         raise ApiError(400, TOO_MANY_CANCELS.format(limit=limit))
-    if not all(ORDER_ID.match(i) for i in ids):
+    if not all(ORDER_ID.fullmatch(i) for i in ids):
         raise ApiError(400, INVALID_ORDER_ID)
     return _cancel_response(await service.submit(CancelOrders(now_ms=0, owner=key.api_key, order_ids=tuple(ids))))
 
@@ -157,12 +174,25 @@ class _CancelMarket(msgspec.Struct):
 
 
 async def cancel_market_orders(request: Request) -> Response:
-    """DELETE /cancel-market-orders: "", null and absent all mean "any"; neither given cancels nothing."""
+    """DELETE /cancel-market-orders: "", null and absent all mean "any"; neither given cancels nothing.
+
+    `market` is a condition id (0x and 64 hex digits), `asset_id` a token id (a decimal uint256); anything
+    else is `Invalid order payload`. Both are compared as the exchange writes them (lowercase hex, decimal
+    without leading zeros).
+    """
     service, key, body = await _authenticated(request)
-    params = decode(body or b"{}", _CancelMarket, INVALID_ORDER_PAYLOAD)
-    command = CancelMarketOrders(
-        now_ms=0, owner=key.api_key, condition_id=params.market or None, token_id=params.asset_id or None
-    )
+    params = _decode(body or b"{}", _CancelMarket)
+    condition_id = token_id = None
+    if params.market:
+        if CONDITION_ID.fullmatch(params.market) is None:
+            raise ApiError(400, INVALID_ORDER_PAYLOAD)
+        condition_id = params.market.lower()
+    if params.asset_id:
+        token = parse_uint(params.asset_id)
+        if token is None:
+            raise ApiError(400, INVALID_ORDER_PAYLOAD)
+        token_id = str(token)
+    command = CancelMarketOrders(now_ms=0, owner=key.api_key, condition_id=condition_id, token_id=token_id)
     return _cancel_response(await service.submit(command))
 
 

@@ -5,6 +5,31 @@ encode them as msgpack, which stops at 64 bits too. The edge checks every intege
 against these bounds and refuses what lies outside with the field's Polymarket error (`invalid expiration`,
 `Invalid order payload`, ...); the core refuses the rest (a deposit past the supply bound). Every bound leaves
 a factor of two below 2**63, so that the sum of any two bounded values still fits.
+
+Why the core needs to check only two things for every amount it keeps to stay within these bounds: an order's
+amounts (at most MAX_UNITS each; validation compares the shares, once the price is known to lie below 1, which
+makes the collateral smaller) and the collateral ever deposited (at most MAX_SUPPLY_UNITS):
+
+- Conservation: deposited - withdrawn = collateral held by everyone (free and reserved, the fee account
+  included) + one unit per outstanding pair of each market. Every term is non-negative, so each collateral
+  balance, the fee account's included, and each market's outstanding pairs are at most the collateral ever
+  deposited. `withdrawn_units` is at most `deposited_units`, as a withdrawal only pays out what is held.
+- Tokens: the holdings of either token of a market add up to that market's outstanding pairs. A split or a
+  MINT match makes a pair for one collateral unit and a merge or a MERGE match unmakes one for one unit; a
+  COMPLEMENTARY fill only moves tokens between holders; a V1 fee taken in tokens goes to the fee account, which
+  holds it; resolution pays each winning token one collateral unit and zeroes both tokens. So no token balance
+  exceeds the deposits either.
+- Fees: a V1 fee is a part of what the fill moves (tokens to a BUY, collateral to a SELL). A V2 taker fee is
+  reserved with a BUY before it can be charged, and taken from a SELL's proceeds of the same trade. Neither
+  creates value, so conservation covers them.
+- Orders: an order's size and reservation follow from its amounts (at most MAX_UNITS); what it reserves must
+  also be free in a balance. A fill is at most both orders' remaining sizes, a trade at most the taker's size,
+  so matched amounts, trade sizes and their collateral values stay within MAX_UNITS.
+- Times and counters: an accepted expiration is at most MAX_EXPIRATION_SECONDS, so its deadline is at most
+  MAX_TIME_MS; sequences and trade counts grow by one per command.
+
+A book level's total size is a sum over many orders and is not bounded here: no store or snapshot keeps it
+(snapshots keep the orders, the feeds write it as a decimal string).
 """
 
 from __future__ import annotations

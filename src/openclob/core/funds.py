@@ -2,11 +2,14 @@
 
 A split turns collateral into one of each of a market's two tokens, a merge turns a pair back into
 collateral: both keep the conservation rule (deposits - withdrawals = collateral held + outstanding
-pairs). Only free amounts move; what open orders reserve is never touched.
+pairs). Only free amounts move; what open orders reserve is never touched. Deposits stop at
+`bounds.MAX_SUPPLY_UNITS` of collateral ever deposited, which bounds every other amount (see bounds.py).
 """
 
 from __future__ import annotations
 
+from openclob.core.amounts import format_units
+from openclob.core.bounds import MAX_SUPPLY_UNITS
 from openclob.core.commands import Deposit, Merge, Split, Withdraw
 from openclob.core.markets import Market
 from openclob.core.orders import COLLATERAL
@@ -21,6 +24,8 @@ class Funds(State):
     def _deposit(self, cmd: Deposit) -> Result:
         if cmd.amount <= 0:
             return rejected(Reject.INVALID_AMOUNT, why="a deposit must be positive")
+        if self.ledger.deposited_units + cmd.amount > MAX_SUPPLY_UNITS:
+            return rejected(Reject.SUPPLY_LIMIT, maximum=format_units(MAX_SUPPLY_UNITS))
         self.ledger.deposit(cmd.address, cmd.amount)
         return Done()
 

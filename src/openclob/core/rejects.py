@@ -5,8 +5,9 @@ template, with the wire strings from the reference (section 6) where Polymarket 
 reject to an HTTP status (api/errors.py); the core only says which rule failed and why.
 
 Checks for an order run in this fixed order, so an order with several faults always gets the same answer:
-trading mode, market, fee rate, post-only type, expiration, amounts (precision, tick, price range),
-minimum size, duplicate, balance, and last the book (post-only cross, FOK, FAK, crossing one's own orders).
+trading mode, market, fee rate, post-only type, expiration, amounts (positive, precision, tick, price range,
+then within `bounds.MAX_UNITS`), minimum size, duplicate, balance, and last the book (post-only cross, FOK,
+FAK, crossing one's own orders).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ class Reject(enum.Enum):
     POST_ONLY_TYPE = "post_only_type"
     INVALID_EXPIRATION = "invalid_expiration"
     INVALID_AMOUNTS = "invalid_amounts"
+    AMOUNTS_TOO_LARGE = "amounts_too_large"
     BUY_AMOUNTS_PRECISION = "buy_amounts_precision"
     SELL_AMOUNTS_PRECISION = "sell_amounts_precision"
     MARKET_BUY_AMOUNTS_PRECISION = "market_buy_amounts_precision"
@@ -46,6 +48,7 @@ class Reject(enum.Enum):
     # ledger
     NOT_ENOUGH_BALANCE = "not_enough_balance"
     INVALID_AMOUNT = "invalid_amount"
+    SUPPLY_LIMIT = "supply_limit"
     # matching
     POST_ONLY_CROSSES = "post_only_crosses"
     FOK_NOT_FILLED = "fok_not_filled"
@@ -69,6 +72,7 @@ MESSAGES: dict[Reject, str] = {
     Reject.POST_ONLY_TYPE: "invalid post-only order: post-only orders must be GTC or GTD",
     Reject.INVALID_EXPIRATION: "invalid expiration",
     Reject.INVALID_AMOUNTS: "invalid amounts, the maker and taker amounts must be greater than 0",
+    Reject.AMOUNTS_TOO_LARGE: "invalid amounts, the maker and taker amounts must be at most {maximum}",
     Reject.BUY_AMOUNTS_PRECISION: (
         "invalid amounts, the buy orders maker amount supports a max accuracy of {maker_decimals} decimals, "
         "taker amount a max of 2 decimals"
@@ -90,6 +94,9 @@ MESSAGES: dict[Reject, str] = {
     Reject.DUPLICATED: "order {order_id} is invalid. Duplicated.",
     Reject.NOT_ENOUGH_BALANCE: "not enough balance / allowance",
     Reject.INVALID_AMOUNT: "invalid amount: {why}",
+    Reject.SUPPLY_LIMIT: (
+        "invalid amount: the collateral ever deposited would pass {maximum}, the most this exchange can hold"
+    ),
     Reject.POST_ONLY_CROSSES: "invalid post-only order: order crosses book",
     Reject.FOK_NOT_FILLED: "order couldn't be fully filled. FOK orders are fully filled or killed.",
     Reject.FAK_NO_MATCH: (

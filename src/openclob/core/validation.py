@@ -19,6 +19,7 @@ from openclob.core.amounts import (
     format_units,
     tick_decimals,
 )
+from openclob.core.bounds import MAX_EXPIRATION_SECONDS, MAX_UNITS
 from openclob.core.commands import PlaceOrder
 from openclob.core.markets import Market
 from openclob.core.orders import BUY, FAK, FOK, GTD
@@ -54,7 +55,10 @@ def price_order(cmd: PlaceOrder, market: Market) -> PricedOrder | Rejected:
         return rejected(Reject.POST_ONLY_TYPE)
     expires_at_ms = None
     if cmd.expiration:
-        expires_at_ms = (cmd.expiration - EXPIRATION_THRESHOLD_SECONDS) * 1000
+        expiration = cmd.expiration
+        if expiration > MAX_EXPIRATION_SECONDS:  # past what the stores and snapshots hold (see bounds)
+            return rejected(Reject.INVALID_EXPIRATION)
+        expires_at_ms = (expiration - EXPIRATION_THRESHOLD_SECONDS) * 1000
         if expires_at_ms <= cmd.now_ms:  # it would be dead on arrival
             return rejected(Reject.INVALID_EXPIRATION)
     elif order_type is GTD:
@@ -78,6 +82,8 @@ def price_order(cmd: PlaceOrder, market: Market) -> PricedOrder | Rejected:
     price = scaled // shares  # (no divmod: a builtin call and a tuple cost more than a multiplication)
     if price * shares != scaled or price % tick or not tick <= price <= UNIT - tick:
         return _bad_price(cmd, format_ratio(collateral, shares), tick)
+    if shares > MAX_UNITS:  # (see _too_large)
+        return _too_large()
     if shares < market.min_size_units:
         return _too_small(cmd, shares, market.min_size_units)
     return price, shares, maker_amount, expires_at_ms, False
@@ -102,6 +108,8 @@ def _price_market_order(cmd: PlaceOrder, market: Market, expires_at_ms: int | No
         size = shares
     if not tick <= price <= UNIT - tick:
         return _bad_price(cmd, format_ratio(collateral, shares), tick)
+    if shares > MAX_UNITS:
+        return _too_large()
     if size <= 0:
         return _too_small(cmd, size, LOT_UNITS)
     return price, size, maker_amount, expires_at_ms, True
@@ -124,6 +132,13 @@ _COLLATERAL_STEP = {tick: 10 ** (6 - _collateral_decimals(tick)) for tick in TIC
 
 def _bad_price(cmd: PlaceOrder, price: str, tick_units: int) -> Rejected:
     return rejected(Reject.PRICE_NOT_ON_TICK, order_id=cmd.order_id, price=price, tick=format_units(tick_units))
+
+
+def _too_large() -> Rejected:
+    # The edge refuses amounts past MAX_UNITS; the core checks only the shares, once the price is known to lie
+    # below 1: then the collateral is less than the shares, so both amounts are within the bound (one comparison
+    # with a number of more than 30 bits costs a place about as much as the rest of the amount checks).
+    return rejected(Reject.AMOUNTS_TOO_LARGE, maximum=format_units(MAX_UNITS))
 
 
 def _too_small(cmd: PlaceOrder, size_units: int, minimum_units: int) -> Rejected:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from openclob.core import UNIT, CreateMarket, Exchange, OrderType, Reject, Side, UpdateMarket
+from openclob.core.bounds import MAX_EXPIRATION_SECONDS, MAX_TIME_MS, MAX_UNITS
 from tests.unit.core.conftest import ALICE, CONDITION, NO, YES, limit_order, new_exchange, placed, raw_order, refused
 
 NOW_S = 1_000
@@ -177,3 +178,55 @@ def test_a_tick_size_polymarket_does_not_use_is_refused_in_exact_decimals(exchan
         result = refused(exchange.apply(UpdateMarket(now_ms=1, condition_id=CONDITION, tick_units=tick_units)))
         assert result.reject is Reject.INVALID_TICK_SIZE
         assert result.message == f"invalid tick size ({written}), must be one of 0.1, 0.01, 0.001, 0.0001"
+
+
+def _at_half(side: Side, shares: int) -> tuple[int, int]:
+    """(maker, taker) amounts of `shares` at 0.50."""
+    return (shares // 2, shares) if side is Side.BUY else (shares, shares // 2)
+
+
+@pytest.mark.parametrize("order_type", [OrderType.GTC, OrderType.FOK])
+@pytest.mark.parametrize("side", [Side.BUY, Side.SELL])
+def test_shares_past_max_units_are_refused_with_the_bound_and_change_nothing(
+    exchange: Exchange, side: Side, order_type: OrderType
+) -> None:
+    before = exchange.state_hash()
+    for lots in (MAX_UNITS // 20_000 * 2 + 2, 2**53, 2**70):  # even lots: at 0.50, whole cents of collateral
+        maker, taker = _at_half(side, lots * 10_000)
+        reject = refused(exchange.apply(raw_order(ALICE, YES, side, maker, taker, order_type=order_type)))
+        assert reject.reject is Reject.AMOUNTS_TOO_LARGE
+        assert reject.message == "invalid amounts, the maker and taker amounts must be at most 4611686018427.387904"
+    assert exchange.state_hash() == before
+
+
+def test_collateral_past_max_units_with_fewer_shares_is_a_price_above_one(exchange: Exchange) -> None:
+    # a price on the book lies below 1, so the collateral is less than the shares: the bound on shares is enough
+    collateral = (MAX_UNITS // 100 + 1) * 100
+    reject = refused(exchange.apply(raw_order(ALICE, YES, Side.BUY, collateral, 10 * UNIT)))
+    assert reject.reject is Reject.PRICE_NOT_ON_TICK
+
+
+def test_the_largest_lot_within_max_units_passes_the_bound_and_meets_the_balance_rule(exchange: Exchange) -> None:
+    maker, taker = _at_half(Side.BUY, MAX_UNITS // 20_000 * 20_000)
+    assert refused(exchange.apply(raw_order(ALICE, YES, Side.BUY, maker, taker))).reject is Reject.NOT_ENOUGH_BALANCE
+    # MAX_UNITS itself is not a whole number of lots: the precision rule refuses it first
+    reject = refused(exchange.apply(raw_order(ALICE, YES, Side.SELL, MAX_UNITS, MAX_UNITS // 2)))
+    assert reject.reject is Reject.SELL_AMOUNTS_PRECISION
+
+
+@pytest.mark.parametrize("order_type", [OrderType.GTD, OrderType.GTC])
+def test_an_expiration_past_what_the_stores_hold_is_an_invalid_expiration(
+    exchange: Exchange, order_type: OrderType
+) -> None:
+    before = exchange.state_hash()
+    for expiration in (MAX_EXPIRATION_SECONDS + 1, 2**62, 2**63, 2**256 - 1):
+        cmd = limit_order(ALICE, YES, Side.BUY, "0.5", "10", order_type=order_type, expiration=expiration)
+        assert refused(exchange.apply(cmd)).message == "invalid expiration"
+    assert exchange.state_hash() == before
+
+
+def test_the_latest_expiration_is_accepted_and_falls_due_within_max_time(exchange: Exchange) -> None:
+    cmd = limit_order(ALICE, YES, Side.BUY, "0.5", "10", order_type=OrderType.GTD, expiration=MAX_EXPIRATION_SECONDS)
+    placed(exchange.apply(cmd))
+    assert exchange.counters()["expiries"] == [((MAX_EXPIRATION_SECONDS - 60) * 1000, 1, cmd.order_id)]
+    assert (MAX_EXPIRATION_SECONDS - 60) * 1000 <= MAX_TIME_MS

@@ -121,3 +121,13 @@ def test_recover_poly1271_owner_with_malformed_wrapping_raises_invalid_signature
 ) -> None:
     with pytest.raises(InvalidSignature):
         recover_poly1271_owner(order, mangle(signature), chain_id=137, verifying_contract=EXCHANGE_V2)
+
+
+def test_recover_poly1271_owner_with_inner_v_0_or_1_raises_invalid_signature(
+    order: OrderV2Fields, signature: bytes
+) -> None:
+    # the same inner signature with the raw recovery id: the wallet's ECDSA check would refuse it on chain
+    zero_based = signature[:64] + bytes([signature[64] - 27]) + signature[65:]
+
+    with pytest.raises(InvalidSignature):
+        recover_poly1271_owner(order, zero_based, chain_id=137, verifying_contract=EXCHANGE_V2)
