@@ -61,7 +61,7 @@ _NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
 
 
 def too_deep(data: bytes, max_depth: int = MAX_JSON_DEPTH) -> bool:
-    """Whether JSON `data` nests deeper than `max_depth` (or has unbalanced brackets, which no decoder takes).
+    """Whether JSON `data` nests deeper than `max_depth` (brackets that never balance count as too deep).
 
     Cheap for ordinary bodies: fewer brackets than the limit cannot nest past it. Otherwise the strings are
     dropped, then, of the brackets alone (as one kind: a mismatch is msgspec's to refuse), the innermost pairs,
