@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 import secrets
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -13,20 +14,25 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from openclob.api import cursor
+from openclob.api.admin import ADDRESS
 from openclob.api.auth import l2_key, reader_keys
 from openclob.api.errors import (
     INVALID_ASSET_TYPE,
     INVALID_HEARTBEAT_ID,
+    INVALID_NOTIFICATION_IDS,
     INVALID_ORDER_ID,
     INVALID_ORDER_PARAMS,
     INVALID_SIGNATURE_TYPE,
     INVALID_TRADE_PARAMS,
     ApiError,
 )
-from openclob.api.http import decode, ok, query, read_body
+from openclob.api.http import decode, ok, parse_uint, query, query_matching, query_seconds_ms, read_body
+from openclob.api.market_data import TOKEN_ID
+from openclob.api.markets import CONDITION_ID
 from openclob.api.trading import ORDER_ID
 from openclob.api.wire import open_order, trade
 from openclob.core import COLLATERAL, Heartbeat
+from openclob.core.bounds import MAX_ROW_ID
 from openclob.crypto import EXCHANGE_CONTRACTS
 from openclob.service import Service
 from openclob.store.base import Batch
@@ -36,6 +42,8 @@ R = TypeVar("R", OrderRecord, TradeRecord)
 
 UNLIMITED_ALLOWANCE = str(2**256 - 1)
 SIGNATURE_TYPES = {"0": 0, "1": 1, "2": 2, "3": 3, "EOA": 0, "POLY_PROXY": 1, "POLY_GNOSIS_SAFE": 2, "GNOSIS_SAFE": 2}
+TRADE_ID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+"""A trade id: UUID-shaped, as Polymarket's."""
 
 
 async def _authenticated(request: Request) -> tuple[Service, ApiKeyRecord, bytes]:
@@ -82,9 +90,9 @@ async def get_orders(request: Request) -> Response:
         service,
         after_position=position,
         limit=limit,
-        order_id=query(request, "id"),
-        condition_id=query(request, "market"),
-        token_id=query(request, "asset_id"),
+        order_id=query_matching(request, "id", ORDER_ID, INVALID_ORDER_PARAMS),
+        condition_id=_lower(query_matching(request, "market", CONDITION_ID, INVALID_ORDER_PARAMS)),
+        token_id=query_matching(request, "asset_id", TOKEN_ID, INVALID_ORDER_PARAMS),
     )
     records = await _merged(service, owners, fetch, limit)
     markets = service.exchange.markets
@@ -104,7 +112,7 @@ async def get_order(request: Request) -> Response:
     """GET /data/order/{order_id} (and /order/{order_id}): one of the caller's orders, open or closed."""
     service, owners = await _readers(request)
     order_id = request.path_params["order_id"]
-    if not ORDER_ID.match(order_id):
+    if not ORDER_ID.fullmatch(order_id):
         raise ApiError(400, INVALID_ORDER_ID)
     record = await service.read(service.store.order, order_id)
     if record is None or record.owner not in owners:
@@ -112,13 +120,21 @@ async def get_order(request: Request) -> Response:
     return ok(open_order(record, service.exchange.markets[record.condition_id]))
 
 
-def _seconds_ms(request: Request, name: str) -> int | None:
-    value = query(request, name)
-    if value is None:
-        return None
-    if not value.isdigit():
-        raise ApiError(400, INVALID_TRADE_PARAMS)
-    return int(value) * 1000
+def _lower(text: str | None) -> str | None:
+    return None if text is None else text.lower()
+
+
+def trade_filters(request: Request) -> dict[str, Any]:
+    """The filters of a trade listing (/data/trades, /builder/trades), checked: 400 `Invalid trade params payload`."""
+    message = INVALID_TRADE_PARAMS
+    return {
+        "trade_id": query_matching(request, "id", TRADE_ID, message),
+        "condition_id": _lower(query_matching(request, "market", CONDITION_ID, message)),
+        "token_id": query_matching(request, "asset_id", TOKEN_ID, message),
+        "maker_address": _lower(query_matching(request, "maker_address", ADDRESS, message)),
+        "before_ms": query_seconds_ms(request, "before", message),
+        "after_ms": query_seconds_ms(request, "after", message),
+    }
 
 
 async def get_trades(request: Request) -> Response:
@@ -128,19 +144,7 @@ async def get_trades(request: Request) -> Response:
     limit = service.settings.limits.page_size
     if position is None:
         return ok(cursor.page([], [], limit))
-    maker_address = query(request, "maker_address")
-    fetch = functools.partial(
-        _trades_of,
-        service,
-        after_position=position,
-        limit=limit,
-        trade_id=query(request, "id"),
-        condition_id=query(request, "market"),
-        token_id=query(request, "asset_id"),
-        maker_address=maker_address.lower() if maker_address else None,
-        before_ms=_seconds_ms(request, "before"),
-        after_ms=_seconds_ms(request, "after"),
-    )
+    fetch = functools.partial(_trades_of, service, after_position=position, limit=limit, **trade_filters(request))
     records = await _merged(service, owners, fetch, limit)
     markets = service.exchange.markets
     data: list[object] = [trade(r, markets[r.condition_id], _viewer(r, owners)) for r in records]
@@ -220,16 +224,19 @@ async def get_notifications(request: Request) -> Response:
 
 
 async def drop_notifications(request: Request) -> Response:
-    """DELETE /notifications?ids=1,2: forget some of the caller's notifications."""
+    """DELETE /notifications?ids=1,2: forget some of the caller's notifications.
+
+    An id past the stores' integer range cannot exist and is refused (400) rather than looked for.
+    """
     service, key, _ = await _authenticated(request)
-    text = query(request, "ids") or ""
-    try:
-        ids = [int(part) for part in text.split(",") if part]
-    except ValueError:
-        raise ApiError(400, "Invalid notification ids") from None
+    parts = [part for part in (query(request, "ids") or "").split(",") if part]
+    ids = [parse_uint(part, MAX_ROW_ID) for part in parts]
+    checked = [i for i in ids if i is not None]
+    if len(checked) != len(ids):
+        raise ApiError(400, INVALID_NOTIFICATION_IDS)
 
     def drop(batch: Batch) -> None:
-        batch.deleted_notifications.append((key.api_key, ids))
+        batch.deleted_notifications.append((key.api_key, checked))
 
     await service.run_edge(drop)
     return ok("OK")

@@ -1,7 +1,9 @@
 """The operator's admin API under /admin (openclob's own; Polymarket has none).
 
 Every call needs `Authorization: Bearer <token>`. Amounts are decimal strings in whole collateral units
-("1000" is 1,000 collateral); every success is 200 with a JSON body.
+("1000" is 1,000 collateral); every success is 200 with a JSON body. Every number is checked here against what
+the journal and the stores hold (`core.bounds`), and text that goes to the stores may not hold NUL, which
+PostgreSQL cannot store: a command the store could not write would fail its whole batch.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 import hmac
 import re
 import secrets
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 from starlette.requests import Request
@@ -18,6 +20,7 @@ from starlette.routing import Route
 
 from openclob.api.errors import ApiError, from_reject
 from openclob.api.http import decode, ok, read_body
+from openclob.api.market_data import is_token_id
 from openclob.api.markets import market_json
 from openclob.core import (
     COLLATERAL,
@@ -32,7 +35,9 @@ from openclob.core import (
     UpdateMarket,
     Withdraw,
 )
+from openclob.core.admin import MAX_FEE_EXPONENT, MAX_FEE_RATE_BPS
 from openclob.core.amounts import UNIT, format_units
+from openclob.core.bounds import MAX_UINT256, MAX_UNITS
 from openclob.core.commands import Command
 from openclob.crypto import keccak256
 from openclob.service import Service
@@ -41,16 +46,21 @@ from openclob.store.records import MarketInfoRecord, WalletLinkRecord
 
 ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
 CONDITION_ID = re.compile(r"^0x[0-9a-fA-F]{64}$")
-AMOUNT = re.compile(r"^-?\d+(\.\d{1,6})?$")
+AMOUNT = re.compile(rf"-?[0-9]{{1,{len(str(MAX_UNITS // UNIT))}}}(\.[0-9]{{1,6}})?")
+r"""A decimal string of ASCII digits (`\d` also takes other scripts' digits), short enough for `int()`."""
+MAX_ECHO_CHARS = 40
+"""How much of a refused value an error message repeats."""
 
 
 def parse_units(text: str, what: str) -> int:
-    """A decimal string in whole units ("12.5") as 1e-6 units, without floats."""
-    if not AMOUNT.match(text):
-        raise ApiError(400, f"invalid {what}: {text!r} (a decimal string with at most 6 decimals)")
+    """A decimal string in whole units ("12.5") as 1e-6 units, without floats; at most `MAX_UNITS` either way."""
+    if not AMOUNT.fullmatch(text):
+        raise ApiError(400, f"invalid {what}: {text[:MAX_ECHO_CHARS]!r} (a decimal string with at most 6 decimals)")
     negative = text.startswith("-")
     whole, _, frac = text.lstrip("-").partition(".")
     units = int(whole) * UNIT + int((frac + "000000")[:6])
+    if units > MAX_UNITS:
+        raise ApiError(400, f"invalid {what}: {text!r} (at most {format_units(MAX_UNITS)} either way)")
     return -units if negative else units
 
 
@@ -77,9 +87,9 @@ class NewMarket(msgspec.Struct, forbid_unknown_fields=True):
     tick_size: str = "0.01"
     min_order_size: str = "5"
     neg_risk: bool = False
-    fee_rate_bps: int = 0
+    fee_rate_bps: Annotated[int, msgspec.Meta(ge=0, le=MAX_FEE_RATE_BPS)] = 0
     """V1 orders sign it (GET /fee-rate); V2 takers pay shares * bps / 10_000 * (p * (1 - p)) ** fee_exponent."""
-    fee_exponent: int = 1
+    fee_exponent: Annotated[int, msgspec.Meta(ge=1, le=MAX_FEE_EXPONENT)] = 1
     condition_id: str | None = None
     token_ids: list[str] | None = None
     description: str = ""
@@ -99,7 +109,7 @@ def _slug(question: str) -> str:
 async def create_market(request: Request) -> Response:
     """POST /admin/markets: list a market; returns it in the shape of GET /markets/{condition_id}."""
     service, body = await _authorized(request)
-    spec = decode(body, NewMarket, "invalid market: expected {question, outcomes?, tick_size?, ...}")
+    spec = decode(body, NewMarket, "invalid market: expected {question, outcomes?, tick_size?, ...}", explain=True)
     condition_id = await list_market(service, spec)
     return ok(market_json(service, service.exchange.markets[condition_id]))
 
@@ -107,13 +117,16 @@ async def create_market(request: Request) -> Response:
 async def list_market(service: Service, spec: NewMarket) -> str:
     """Create a market and its words; return its condition id."""
     condition_id = (spec.condition_id or "0x" + secrets.token_hex(32)).lower()
-    if not CONDITION_ID.match(condition_id):
+    if not CONDITION_ID.fullmatch(condition_id):
         raise ApiError(400, "invalid market: condition_id must be 0x and 64 hex digits")
     if len(spec.outcomes) != 2:
         raise ApiError(400, "invalid market: a binary market has exactly two outcomes")
     token_ids = spec.token_ids or [_token_id(condition_id, 0), _token_id(condition_id, 1)]
-    if len(token_ids) != 2 or not all(t.isdigit() for t in token_ids):
+    if len(token_ids) != 2 or not all(is_token_id(t) and int(t) <= MAX_UINT256 for t in token_ids):
         raise ApiError(400, "invalid market: token_ids must be two decimal uint256 strings")
+    words = [spec.question, spec.description, spec.market_slug or "", spec.end_date_iso, *spec.outcomes]
+    if any("\x00" in text for text in words):
+        raise ApiError(400, "invalid market: its words may not hold NUL characters")
     command = CreateMarket(
         now_ms=0,
         condition_id=condition_id,
@@ -161,7 +174,10 @@ async def update_market(request: Request) -> Response:
     condition_id = request.path_params["condition_id"].lower()
     _market(service, condition_id)
     change = decode(
-        body, _MarketChange, "invalid market change: expected {accepting_orders?, tick_size?, min_order_size?}"
+        body,
+        _MarketChange,
+        "invalid market change: expected {accepting_orders?, tick_size?, min_order_size?}",
+        explain=True,
     )
     await _apply(
         service,
@@ -187,7 +203,7 @@ async def resolve_market(request: Request) -> Response:
     service, body = await _authorized(request)
     condition_id = request.path_params["condition_id"].lower()
     _market(service, condition_id)
-    winner = decode(body, _Resolution, "invalid resolution: expected {winning_token_id}").winning_token_id
+    winner = decode(body, _Resolution, "invalid resolution: expected {winning_token_id}", explain=True).winning_token_id
     await _apply(service, ResolveMarket(now_ms=0, condition_id=condition_id, winning_token_id=winner))
     return ok(market_json(service, service.exchange.markets[condition_id]))
 
@@ -199,8 +215,8 @@ class _BalanceChange(msgspec.Struct, forbid_unknown_fields=True):
 
 
 def _address(text: str) -> str:
-    if not ADDRESS.match(text):
-        raise ApiError(400, f"invalid address: {text!r}")
+    if not ADDRESS.fullmatch(text):
+        raise ApiError(400, f"invalid address: {text[:MAX_ECHO_CHARS]!r}")
     return text.lower()
 
 
@@ -218,7 +234,7 @@ def _balance_json(service: Service, address: str, asset: str) -> dict[str, Any]:
 async def change_balance(request: Request) -> Response:
     """POST /admin/balances: deposit collateral; a negative amount withdraws what is free."""
     service, body = await _authorized(request)
-    change = decode(body, _BalanceChange, "invalid balance change: expected {address, asset, amount}")
+    change = decode(body, _BalanceChange, "invalid balance change: expected {address, asset, amount}", explain=True)
     address = _address(change.address)
     if change.asset != COLLATERAL:
         raise ApiError(400, "invalid asset: only COLLATERAL can be deposited; use /admin/split for tokens")
@@ -250,7 +266,7 @@ class _Conversion(msgspec.Struct, forbid_unknown_fields=True):
 
 async def _convert(request: Request, kind: type[Split] | type[Merge]) -> Response:
     service, body = await _authorized(request)
-    spec = decode(body, _Conversion, "invalid request: expected {address, condition_id, amount}")
+    spec = decode(body, _Conversion, "invalid request: expected {address, condition_id, amount}", explain=True)
     address, condition_id = _address(spec.address), spec.condition_id.lower()
     _market(service, condition_id)
     await _apply(
@@ -277,11 +293,13 @@ class _Mode(msgspec.Struct, forbid_unknown_fields=True):
 async def set_trading_mode(request: Request) -> Response:
     """PUT /admin/trading-mode: normal, cancel-only, disabled or post-only."""
     service, body = await _authorized(request)
-    name = decode(body, _Mode, "invalid mode: expected {mode}").mode
+    name = decode(body, _Mode, "invalid mode: expected {mode}", explain=True).mode
     try:
         mode = TradingMode(name)
     except ValueError:
-        raise ApiError(400, f"invalid mode {name!r}: one of normal, cancel-only, disabled, post-only") from None
+        raise ApiError(
+            400, f"invalid mode {name[:MAX_ECHO_CHARS]!r}: one of normal, cancel-only, disabled, post-only"
+        ) from None
     await _apply(service, SetTradingMode(now_ms=0, mode=mode))
     return ok({"mode": service.exchange.mode.value})
 
@@ -301,7 +319,7 @@ class _Wallet(msgspec.Struct, forbid_unknown_fields=True):
 async def link_wallet(request: Request) -> Response:
     """POST /admin/wallets: let `signer` trade for the proxy, Safe or deposit wallet `funder`."""
     service, body = await _authorized(request)
-    spec = decode(body, _Wallet, "invalid wallet: expected {signer, funder, signature_type}")
+    spec = decode(body, _Wallet, "invalid wallet: expected {signer, funder, signature_type}", explain=True)
     if spec.signature_type not in (1, 2, 3):
         raise ApiError(400, "invalid signature_type: 1 (proxy), 2 (Safe) or 3 (deposit wallet)")
     link = WalletLinkRecord(

@@ -3,7 +3,9 @@
 L1 proves control of a key with an EIP-712 ClobAuth signature and is used only to create or derive API
 credentials. L2 signs every trading request with the API secret over timestamp + METHOD + path (no
 query) + the raw body bytes. Neither is single-use: the clients reuse headers (create then derive in the
-same second; every page of a listing), so only a freshness window is applied.
+same second; every page of a listing), so only a freshness window is applied. POLY_TIMESTAMP and POLY_NONCE
+are ASCII digits in range (the nonce is kept with the key, in a signed 64-bit column), else the headers are
+refused like any other bad header.
 """
 
 from __future__ import annotations
@@ -13,17 +15,19 @@ import hmac
 from starlette.requests import Request
 
 from openclob.api.errors import INVALID_L1_HEADERS, UNAUTHORIZED, ApiError
+from openclob.api.http import parse_uint
+from openclob.core.bounds import INT64_MAX, MAX_TIME_MS
 from openclob.crypto import InvalidSignature, clob_auth_digest, decode_signature, recover_address, verify_hmac
 from openclob.service import Service
 from openclob.store.records import ApiKeyRecord
 
+MAX_NONCE = INT64_MAX
+"""The largest L1 nonce: the key's nonce is stored in a signed 64-bit column."""
+
 
 def _fresh(timestamp: str, now_ms: int, skew_seconds: int) -> bool:
-    try:
-        seconds = int(timestamp)
-    except ValueError:
-        return False
-    return abs(now_ms // 1000 - seconds) <= skew_seconds
+    seconds = parse_uint(timestamp, MAX_TIME_MS // 1000)
+    return seconds is not None and abs(now_ms // 1000 - seconds) <= skew_seconds
 
 
 def l1_address(request: Request, service: Service) -> tuple[str, int]:
@@ -32,14 +36,13 @@ def l1_address(request: Request, service: Service) -> tuple[str, int]:
     address = headers.get("poly_address", "")
     signature = headers.get("poly_signature", "")
     timestamp = headers.get("poly_timestamp", "")
-    nonce_text = headers.get("poly_nonce", "0") or "0"
+    nonce = parse_uint(headers.get("poly_nonce", "0") or "0", MAX_NONCE)
     limits = service.settings.limits
-    if not (address and signature and timestamp) or not _fresh(
+    if not (address and signature and timestamp and nonce is not None) or not _fresh(
         timestamp, service.now_ms(), limits.auth_clock_skew_seconds
     ):
         raise ApiError(401, INVALID_L1_HEADERS)
     try:
-        nonce = int(nonce_text)
         digest = clob_auth_digest(address=address, timestamp=timestamp, nonce=nonce, chain_id=service.settings.chain_id)
         signer = recover_address(digest, decode_signature(signature))
     except (ValueError, InvalidSignature):

@@ -20,6 +20,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from openclob.api import cursor
+from openclob.api.account import trade_filters
 from openclob.api.errors import INVALID_TRADE_PARAMS, ApiError
 from openclob.api.http import ok, query
 from openclob.api.wire import decimal, outcome_of
@@ -35,7 +36,7 @@ INVALID_BUILDER_CODE = "Invalid builder code"
 
 
 def _builder_code(text: str | None) -> str:
-    if text is None or not BUILDER_CODE.match(text) or text.lower() == ZERO_CODE:
+    if text is None or not BUILDER_CODE.fullmatch(text) or text.lower() == ZERO_CODE:
         raise ApiError(400, INVALID_BUILDER_CODE)
     return text.lower()
 
@@ -89,15 +90,6 @@ def builder_trades(record: TradeRecord, market: Market, builder_code: str) -> li
     ]
 
 
-def _seconds_ms(request: Request, name: str) -> int | None:
-    value = query(request, name)
-    if value is None:
-        return None
-    if not value.isdigit():
-        raise ApiError(400, INVALID_TRADE_PARAMS)
-    return int(value) * 1000
-
-
 async def get_builder_trades(request: Request) -> Response:
     """GET /builder/trades?builder_code=&id=&maker_address=&market=&asset_id=&before=&after=&next_cursor=."""
     service: Service = request.app.state.service
@@ -109,19 +101,13 @@ async def get_builder_trades(request: Request) -> Response:
     position = cursor.decode(raw)
     if position is None:
         raise ApiError(400, INVALID_TRADE_PARAMS)
-    maker_address = query(request, "maker_address")
     records = await service.read(
         functools.partial(
             service.store.trades,
             BUILDER_OWNER_PREFIX + code,
             after_position=position,
             limit=limit,
-            trade_id=query(request, "id"),
-            condition_id=query(request, "market"),
-            token_id=query(request, "asset_id"),
-            maker_address=maker_address.lower() if maker_address else None,
-            before_ms=_seconds_ms(request, "before"),
-            after_ms=_seconds_ms(request, "after"),
+            **trade_filters(request),
         )
     )
     markets = service.exchange.markets

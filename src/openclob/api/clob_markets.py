@@ -68,7 +68,7 @@ async def get_clob_market(request: Request) -> Response:
     """GET /clob-markets/{condition_id}: compact `MarketDetails`."""
     service = _service(request)
     condition_id = request.path_params["condition_id"]
-    if not CONDITION_ID.match(condition_id):
+    if not CONDITION_ID.fullmatch(condition_id):
         raise ApiError(400, "Invalid market")
     market = service.exchange.markets.get(condition_id.lower())
     if market is None:

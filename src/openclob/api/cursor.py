@@ -8,8 +8,13 @@ from __future__ import annotations
 import base64
 import binascii
 
+from openclob.api.http import parse_uint
+from openclob.core.bounds import MAX_ROW_ID
+
 FIRST = "MA=="
 END = "LTE="
+MAX_CURSOR_CHARS = 4 * ((len(str(MAX_ROW_ID)) + 2) // 3)
+"""The base64 of the largest position: anything longer is refused before it is decoded."""
 
 
 def encode(position: int) -> str:
@@ -18,15 +23,19 @@ def encode(position: int) -> str:
 
 
 def decode(cursor: str | None) -> int | None:
-    """The position a cursor continues after (0 for the first page), or None for the end or a bad cursor."""
+    """The position a cursor continues after (0 for the first page), or None for the end or a bad cursor.
+
+    A position is ASCII digits up to `MAX_ROW_ID`, so that it can be compared in either store.
+    """
     if not cursor:
         return 0
-    try:
-        text = base64.b64decode(cursor, validate=True).decode()
-        position = int(text)
-    except (binascii.Error, ValueError, UnicodeDecodeError):
+    if len(cursor) > MAX_CURSOR_CHARS:
         return None
-    return position if position >= 0 else None
+    try:
+        text = base64.b64decode(cursor, validate=True).decode("ascii")
+    except (binascii.Error, ValueError):
+        return None
+    return parse_uint(text, MAX_ROW_ID)
 
 
 def page(data: list[object], positions: list[int], limit: int) -> dict[str, object]:

@@ -58,6 +58,8 @@ INVALID_TRADE_PARAMS = "Invalid trade params payload"
 INVALID_ASSET_TYPE = "Invalid asset type"
 INVALID_SIGNATURE_TYPE = "Invalid signature_type"
 INVALID_HEARTBEAT_ID = "Invalid Heartbeat ID"
+INVALID_NOTIFICATION_IDS = "Invalid notification ids"
+"""openclob's own words: the reference gives no error for DELETE /notifications."""
 
 # Market data
 INVALID_TOKEN_ID = "Invalid token id"

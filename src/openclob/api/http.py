@@ -1,7 +1,15 @@
-"""Small HTTP helpers shared by the route modules: JSON in, JSON out, query parameters."""
+"""Small HTTP helpers shared by the route modules: JSON in, JSON out, query parameters, wire integers.
+
+Everything that comes off the wire is refused with the route's 400 rather than raising: a body that is not
+the expected JSON (malformed, of the wrong shape, nested too deep, with an integer past msgspec's range),
+and an integer that is not plain ASCII digits or lies beyond what the exchange and its stores hold
+(`core.bounds`). `int()` is never given unchecked text: it takes other scripts' digits ("١٢"), signs,
+spaces and underscores, and raises past 4,300 digits.
+"""
 
 from __future__ import annotations
 
+import re
 from typing import Any, TypeVar
 
 import msgspec
@@ -9,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from openclob.api.errors import PAYLOAD_TOO_LARGE, ApiError
+from openclob.core.bounds import MAX_TIME_MS
 
 T = TypeVar("T")
 
@@ -56,11 +65,51 @@ def _too_large() -> ApiError:
     return ApiError(413, PAYLOAD_TOO_LARGE, headers={"Connection": "close"})
 
 
-def decode(body: bytes, kind: type[T], message: str) -> T:
-    """Decode JSON `body` as `kind`, or raise 400 with `message`."""
+DECODE_ERRORS = (msgspec.DecodeError, ValueError, OverflowError, RecursionError)
+"""What decoding untrusted JSON may raise: msgspec's errors (ValidationError is a DecodeError), and ValueError
+(UnicodeDecodeError among them), OverflowError and RecursionError from values and nesting msgspec hands on."""
+
+MAX_JSON_DEPTH = 16
+"""The deepest JSON anything may send (a batch of orders is 3 deep). msgspec recurses on the C stack and stops
+only at the interpreter's recursion limit, which a library may raise (py_ecc sets 100,000): 50,000 levels
+would then overflow the C stack and kill the process, so depth is checked before msgspec sees the text."""
+
+_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
+_ONE_KIND_OF_BRACKET = bytes.maketrans(b"{}", b"[]")
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+
+
+def too_deep(data: bytes, max_depth: int = MAX_JSON_DEPTH) -> bool:
+    """Whether JSON `data` nests deeper than `max_depth` (brackets that never balance count as too deep).
+
+    Cheap for ordinary bodies: fewer brackets than the limit cannot nest past it. Otherwise the strings are
+    dropped, then, of the brackets alone (as one kind: a mismatch is msgspec's to refuse), the innermost pairs,
+    one level per pass: at most `max_depth` passes, each a C-speed `bytes.replace`.
+    """
+    if data.count(b"[") + data.count(b"{") <= max_depth:
+        return False
+    if b'"' in data:
+        data = _JSON_STRING.sub(b"", data)
+    brackets = data.translate(_ONE_KIND_OF_BRACKET, _NOT_BRACKETS)
+    run = b"[" * (max_depth + 1)  # that many openers in a row nest too deep, whatever follows
+    for _ in range(max_depth):
+        if not brackets:
+            return False
+        if run in brackets:
+            return True
+        brackets = brackets.replace(b"[]", b"")
+    return bool(brackets)
+
+
+def decode(body: bytes | msgspec.Raw, kind: type[T], message: str, *, explain: bool = False) -> T:
+    """Decode JSON `body` as `kind`, or raise 400 with `message` (followed by msgspec's reason if `explain`)."""
+    if too_deep(body if isinstance(body, bytes) else bytes(body)):
+        raise ApiError(400, message)
     try:
         return msgspec.json.decode(body, type=kind)
-    except (msgspec.DecodeError, msgspec.ValidationError):
+    except DECODE_ERRORS as error:
+        if explain and isinstance(error, msgspec.ValidationError):
+            raise ApiError(400, f"{message}: {error}") from None
         raise ApiError(400, message) from None
 
 
@@ -68,3 +117,33 @@ def query(request: Request, name: str) -> str | None:
     """A query parameter, with empty meaning absent."""
     value = request.query_params.get(name)
     return value or None
+
+
+def query_matching(request: Request, name: str, pattern: re.Pattern[str], message: str) -> str | None:
+    """A query parameter that must match `pattern` whole (None if absent); 400 with `message` if it does not.
+
+    Filters reach the stores' queries: a checked shape keeps out what PostgreSQL cannot compare (NUL).
+    """
+    text = query(request, name)
+    if text is not None and not pattern.fullmatch(text):
+        raise ApiError(400, message)
+    return text
+
+
+def parse_uint(text: str | None, max_value: int) -> int | None:
+    """`text` as an integer of ASCII digits from 0 to `max_value`, else None (`int()` sees bounded text only)."""
+    if text is None or not 0 < len(text) <= len(str(max_value)) or not (text.isascii() and text.isdigit()):
+        return None
+    value = int(text)
+    return value if value <= max_value else None
+
+
+def query_seconds_ms(request: Request, name: str, message: str) -> int | None:
+    """A query parameter in unix seconds, as milliseconds (None if absent); 400 with `message` if it is not one."""
+    text = query(request, name)
+    if text is None:
+        return None
+    seconds = parse_uint(text, MAX_TIME_MS // 1000)
+    if seconds is None:
+        raise ApiError(400, message)
+    return seconds * 1000

@@ -17,6 +17,7 @@ expect:
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import msgspec
@@ -48,6 +49,8 @@ from openclob.store.records import PricePointRecord, TradeRecord
 
 TOKEN_ID_MAX_DIGITS = 78
 """A token id is a decimal uint256."""
+TOKEN_ID = re.compile(rf"^[0-9]{{1,{TOKEN_ID_MAX_DIGITS}}}$")
+"""A token id: ASCII digits (`str.isdigit` also takes other scripts' digits, and "²")."""
 
 SIDES = ("BUY", "SELL")
 NO_TRADE = {"price": "0.5", "side": ""}
@@ -83,8 +86,8 @@ def _service(request: Request) -> Service:
 
 
 def is_token_id(text: str) -> bool:
-    """Whether `text` is a decimal uint256 string (ASCII digits only)."""
-    return 0 < len(text) <= TOKEN_ID_MAX_DIGITS and text.isascii() and text.isdigit()
+    """Whether `text` is a token id: 1 to 78 ASCII digits."""
+    return TOKEN_ID.fullmatch(text) is not None
 
 
 def _token_param(request: Request) -> str:

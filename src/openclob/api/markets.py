@@ -156,7 +156,7 @@ def _service(request: Request) -> Service:
 
 
 def _market(service: Service, condition_id: str) -> Market:
-    if not CONDITION_ID.match(condition_id):
+    if not CONDITION_ID.fullmatch(condition_id):
         raise ApiError(400, INVALID_MARKET)
     market = service.exchange.markets.get(condition_id.lower())
     if market is None:

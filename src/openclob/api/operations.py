@@ -33,7 +33,7 @@ from openclob.store.records import WalletLinkRecord
 
 Handler = Callable[[Request], Awaitable[Response]]
 
-TOKEN_ID_PATTERN = rf"^[0-9]{{1,{market_data.TOKEN_ID_MAX_DIGITS}}}$"
+TOKEN_ID_PATTERN = market_data.TOKEN_ID.pattern
 """A decimal uint256."""
 
 

@@ -4,8 +4,9 @@ A socket runs two tasks: a reader (subscribe and unsubscribe requests, the text 
 `PONG`, the idle timeout) and the hub's writer. Whichever ends first ends the socket; a close code and
 reason are sent when the server ends it.
 
-Choices where the reference is silent: a message that is not valid JSON of the expected shape, an
-unknown `type` or `operation`, or too many subscriptions closes the socket with 1008 and the reason;
+Choices where the reference is silent: a message that is not valid JSON of the expected shape (nested too
+deep included), an unknown `type` or `operation`, or too many subscriptions closes the socket with 1008 and
+the reason; a bug met while handling a message is logged and closes that socket alone with 1011;
 bad user credentials close it with 1008 "Unauthorized: ..."; an idle socket is closed with 1000 "idle
 timeout"; `asset_ids` is accepted as a spelling of `assets_ids`; unknown token ids are followed (they
 start flowing once listed) but get no snapshot.
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -22,11 +24,15 @@ import msgspec
 from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket
 
+from openclob.api.http import DECODE_ERRORS, MAX_JSON_DEPTH, too_deep
 from openclob.ws.hub import Close, Hub, Subscriber, SubscriptionError
+
+log = logging.getLogger("openclob.ws")
 
 CLOSE_NORMAL = 1000
 CLOSE_POLICY = 1008
 CLOSE_TOO_BIG = 1009
+CLOSE_INTERNAL = 1011
 UNAUTHORIZED = "Unauthorized: invalid apiKey, secret or passphrase"
 PING, PONG = "PING", "PONG"
 
@@ -116,9 +122,13 @@ async def _read(websocket: WebSocket, hub: Hub, subscriber: Subscriber, handle: 
         if text.strip().upper() == PING:
             await websocket.send_text(PONG)
             continue
+        data = text.encode()
+        if too_deep(data):
+            subscriber.stop((CLOSE_POLICY, f"invalid message: nested deeper than {MAX_JSON_DEPTH}"))
+            return
         try:
-            handle(hub, subscriber, _decode(text))
-        except msgspec.DecodeError as error:
+            handle(hub, subscriber, _decode(data))
+        except DECODE_ERRORS as error:
             subscriber.stop((CLOSE_POLICY, f"invalid message: {str(error)[:80]}"))
             return
         except SubscriptionError as error:
@@ -126,6 +136,10 @@ async def _read(websocket: WebSocket, hub: Hub, subscriber: Subscriber, handle: 
             return
         except _Refused as refused:
             subscriber.stop(refused.close)
+            return
+        except Exception:
+            log.exception("unexpected error on a %s message", handle.__name__)
+            subscriber.stop((CLOSE_INTERNAL, "internal error"))
             return
 
 

@@ -7,6 +7,7 @@ and stop the service themselves around each test.
 from __future__ import annotations
 
 import itertools
+import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -14,10 +15,13 @@ from typing import Any
 
 import httpx
 import pytest
+from py_clob_client.headers.headers import create_level_1_headers
+from py_clob_client.signer import Signer
 
 from openclob.api.app import build_app
 from openclob.config import Limits, Settings
 from openclob.core import UNIT, CreateMarket, Deposit, OrderPlaced, PlaceOrder, Rejected, Side, Split, Trade
+from openclob.crypto import build_hmac_signature
 from openclob.service import Service
 from openclob.store.base import Batch, Journalled
 from openclob.store.convert import trade_record
@@ -30,6 +34,9 @@ from openclob.store.records import (
     TradeRecord,
     WalletLinkRecord,
 )
+from tests.unit.store.conftest import StoreFactory, new_store
+
+__all__ = ["new_store"]  # the store fixture, on SQLite and PostgreSQL, for `stored`
 
 START_MS = 1_700_000_000_000
 CONDITION = "0x" + "c1" * 32
@@ -232,3 +239,90 @@ async def market_env(env: Env) -> Env:
     await env.fund(ALICE)
     await env.fund(BOB)
     return env
+
+
+# ---------------------------------------------------------------------------- on a real store
+
+ADMIN_TOKEN = "admin-token"
+ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+STORED_CONDITION = "0x" + "d1" * 32
+STORED_YES, STORED_NO = "5551", "5552"
+
+
+def l2_headers(creds: dict[str, str], address: str, method: str, path: str, body: bytes = b"") -> dict[str, str]:
+    """L2 headers signing exactly `body` (py-clob-client's helper signs a re-serialized body instead)."""
+    timestamp = str(int(time.time()))
+    return {
+        "POLY_ADDRESS": address,
+        "POLY_API_KEY": creds["apiKey"],
+        "POLY_PASSPHRASE": creds["passphrase"],
+        "POLY_TIMESTAMP": timestamp,
+        "POLY_SIGNATURE": build_hmac_signature(creds["secret"], timestamp, method, path, body),
+    }
+
+
+@dataclass
+class Stored:
+    """The app on a real store (wall clock), with a market listed and a wallet that has API credentials.
+
+    `keeps_working` is what every refusal of hostile input is followed by: a write succeeds, and the exchange
+    restarts on the same store with that write in it and takes writes again.
+    """
+
+    new_store: StoreFactory
+    service: Service
+    client: httpx.AsyncClient
+    signer: Signer
+    creds: dict[str, str]
+    condition_id: str = STORED_CONDITION
+    deposits: int = 0
+
+    @property
+    def address(self) -> str:
+        return self.signer.address().lower()
+
+    def l2(self, method: str, path: str, body: bytes = b"") -> dict[str, str]:
+        return l2_headers(self.creds, self.address, method, path, body)
+
+    async def deposit(self) -> None:
+        body = {"address": self.address, "asset": "COLLATERAL", "amount": "1"}
+        response = await self.client.post("/admin/balances", json=body, headers=ADMIN)
+        assert response.status_code == 200, response.text
+        self.deposits += 1
+        assert response.json()["balance"] == f"{self.deposits}"
+
+    async def keeps_working(self) -> None:
+        await self.deposit()
+        await self.restart()
+        await self.deposit()
+
+    async def restart(self) -> None:
+        await self.service.stop()
+        self.service = Service(self.new_store(), Settings())
+        await self.service.start()
+        app = build_app(self.service, master_secret=b"x" * 32, admin_token=ADMIN_TOKEN)
+        await self.client.aclose()
+        self.client = _client(app)
+
+
+def _client(app: Any) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver")
+
+
+@pytest.fixture
+async def stored(new_store: StoreFactory) -> AsyncIterator[Stored]:
+    """`Stored` on SQLite and on PostgreSQL."""
+    service = Service(new_store(), Settings())
+    await service.start()
+    client = _client(build_app(service, master_secret=b"x" * 32, admin_token=ADMIN_TOKEN))
+    market = {"question": "Will it snow?", "condition_id": STORED_CONDITION, "token_ids": [STORED_YES, STORED_NO]}
+    assert (await client.post("/admin/markets", json=market, headers=ADMIN)).status_code == 200
+    signer = Signer("0x" + "5e" * 32, 137)
+    response = await client.post("/auth/api-key", headers=create_level_1_headers(signer))
+    assert response.status_code == 200, response.text
+    harness = Stored(new_store, service, client, signer, response.json())
+    try:
+        yield harness
+    finally:
+        await harness.client.aclose()
+        await harness.service.stop()

@@ -649,3 +649,10 @@ async def test_live_activity_errors_and_empty_market(market_env: Env) -> None:
     assert await get(market_env, f"/live-activity/events/{CONDITION}") == (200, [])
     assert await get(market_env, "/live-activity/events/0xzz") == (400, {"error": "Invalid market"})
     assert await get(market_env, "/live-activity/events/0x" + "ab" * 32) == (404, {"error": "market not found"})
+
+
+@pytest.mark.parametrize("path", ["/books", "/prices", "/midpoints", "/spreads", "/last-trades-prices"])
+async def test_a_batch_nested_50000_deep_is_invalid_payload(env: Env, path: str) -> None:
+    body = b'[{"token_id": "1", "extra": ' + b"[" * 50_000 + b"]" * 50_000 + b"}]"
+    response = await env.client.post(path, content=body)
+    assert (response.status_code, response.json()) == (400, {"error": "Invalid payload"})
