@@ -21,9 +21,23 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
-from openclob.api import account, admin, builders, clob_markets, keys, market_data, markets, openapi, public, trading
+from openclob.api import (
+    account,
+    admin,
+    builders,
+    clob_markets,
+    keys,
+    market_data,
+    markets,
+    openapi,
+    public,
+    rate_limit_tiers,
+    rate_limits,
+    trading,
+)
 from openclob.api.errors import INTERNAL, ApiError
 from openclob.api.http import JSONResponse
+from openclob.api.throttle import Throttle
 from openclob.service import Service, ServiceUnavailable
 from openclob.ws import ROUTES as WS_ROUTES
 from openclob.ws import Hub
@@ -62,12 +76,22 @@ ERROR_HANDLERS: dict[type[Exception], ErrorHandler] = {
 
 
 class OpenClobApp(Starlette):
-    """Starlette, with the trading routes dispatched before its middleware and router (see the module)."""
+    """Starlette, with the trading routes dispatched before its middleware and router (see the module).
+
+    With rate limits on, `throttle` holds back every HTTP request over its IP's limits first, and the answers of
+    the trading routes carry their signer's rate-limit headers (api/throttle.py, api/rate_limits.py).
+    """
 
     hot_routes: dict[tuple[str, str], Endpoint]
+    throttle: Throttle | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
+            if self.throttle is not None:
+                refusal = await self.throttle.refusal(scope)
+                if refusal is not None:
+                    await refusal(scope, receive, send)
+                    return
             endpoint = self.hot_routes.get((scope["method"], scope["path"]))
             if endpoint is not None:
                 scope["app"] = self
@@ -76,6 +100,7 @@ class OpenClobApp(Starlette):
                     response = await endpoint(request)
                 except Exception as error:
                     response = await _handle(request, error)
+                rate_limits.add_headers(scope, response)
                 await response(scope, receive, send)
                 return
         await super().__call__(scope, receive, send)
@@ -89,6 +114,17 @@ async def _handle(request: Request, error: Exception) -> Response:
 
 def _hot_routes(routes: list[Route]) -> dict[tuple[str, str], Endpoint]:
     return {(method, route.path): route.endpoint for route in routes for method in route.methods or ()}
+
+
+def _rate_limits(app: OpenClobApp, service: Service) -> None:
+    """Turn Polymarket's rate limits on if the settings ask for them (`--rate-limits polymarket`)."""
+    on = service.settings.rate_limits == "polymarket"
+    app.throttle = Throttle(service.settings.limits) if on else None
+
+    def tier_of(address: str) -> rate_limits.Tier:
+        return rate_limits.tier_named(service.edge.rate_limit_tiers.get(address))
+
+    app.state.trading_limits = rate_limits.TradingLimits(tier_of, service.now_ms) if on else None
 
 
 def build_app(service: Service, master_secret: bytes, admin_token: str) -> Starlette:
@@ -110,6 +146,7 @@ def build_app(service: Service, master_secret: bytes, admin_token: str) -> Starl
             *keys.ROUTES,
             *account.ROUTES,
             *admin.ROUTES,
+            *rate_limit_tiers.ROUTES,
             *market_data.ROUTES,
             *markets.ROUTES,
             *clob_markets.ROUTES,
@@ -121,6 +158,7 @@ def build_app(service: Service, master_secret: bytes, admin_token: str) -> Starl
         lifespan=lifespan,
     )
     app.hot_routes = _hot_routes(trading.ROUTES)
+    _rate_limits(app, service)
     app.state.service = service
     app.state.master_secret = master_secret
     app.state.admin_token = admin_token

@@ -29,6 +29,7 @@ class ApiError(Exception):
 UNAUTHORIZED = "Unauthorized/Invalid api key"
 INVALID_L1_HEADERS = "Invalid L1 Request headers"
 INTERNAL = "Internal server error"
+TOO_MANY_REQUESTS = "Too Many Requests"
 NOT_FOUND = "not found"
 
 # Orders and cancels

@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from openclob.api import rate_limits
 from openclob.api.auth import l2_key
 from openclob.api.errors import (
     INVALID_ORDER_ID,
@@ -37,7 +38,9 @@ def _service(request: Request) -> Service:
 async def _authenticated(request: Request) -> tuple[Service, ApiKeyRecord, bytes]:
     service = _service(request)
     body = await read_body(request, service.settings.limits.max_body_bytes)
-    return service, l2_key(request, service, body), body
+    key = l2_key(request, service, body)
+    rate_limits.authenticated(request, key)
+    return service, key, body
 
 
 def _order_response(receipt: Receipt) -> dict[str, Any]:
@@ -75,6 +78,7 @@ async def post_order(request: Request) -> Response:
     """POST /order: one signed order."""
     service, key, body = await _authenticated(request)
     send = decode(body, SendOrder, INVALID_ORDER_PAYLOAD)
+    rate_limits.charge(request, 1)
     command = build_place_order(send, key, service)
     receipt = await service.submit(command)
     return ok(_order_response(receipt))
@@ -87,6 +91,7 @@ async def post_orders(request: Request) -> Response:
     limit = service.settings.limits.max_orders_per_post
     if len(sends) > limit:
         raise ApiError(400, TOO_MANY_ORDERS.format(count=len(sends), limit=limit))
+    rate_limits.charge(request, len(sends))
     responses: list[dict[str, Any] | None] = []
     commands: list[Command] = []
     for raw in sends:
@@ -130,6 +135,7 @@ async def cancel_order(request: Request) -> Response:
     order_id = decode(body, _CancelOne, INVALID_ORDER_PAYLOAD).orderID
     if not ORDER_ID.match(order_id):
         raise ApiError(400, INVALID_ORDER_ID)
+    rate_limits.charge(request, 1)
     return _cancel_response(await service.submit(CancelOrders(now_ms=0, owner=key.api_key, order_ids=(order_id,))))
 
 
@@ -142,13 +148,17 @@ async def cancel_orders(request: Request) -> Response:
         raise ApiError(400, TOO_MANY_CANCELS.format(limit=limit))
     if not all(ORDER_ID.match(i) for i in ids):
         raise ApiError(400, INVALID_ORDER_ID)
+    rate_limits.charge(request, len(ids))
     return _cancel_response(await service.submit(CancelOrders(now_ms=0, owner=key.api_key, order_ids=tuple(ids))))
 
 
 async def cancel_all(request: Request) -> Response:
     """DELETE /cancel-all."""
     service, key, _ = await _authenticated(request)
-    return _cancel_response(await service.submit(CancelAll(now_ms=0, owner=key.api_key)))
+    rate_limits.charge(request, 1, per_cancel=True)
+    receipt = await service.submit(CancelAll(now_ms=0, owner=key.api_key))
+    rate_limits.settle(request, receipt)
+    return _cancel_response(receipt)
 
 
 class _CancelMarket(msgspec.Struct):
@@ -163,7 +173,10 @@ async def cancel_market_orders(request: Request) -> Response:
     command = CancelMarketOrders(
         now_ms=0, owner=key.api_key, condition_id=params.market or None, token_id=params.asset_id or None
     )
-    return _cancel_response(await service.submit(command))
+    rate_limits.charge(request, 1, per_cancel=True)
+    receipt = await service.submit(command)
+    rate_limits.settle(request, receipt)
+    return _cancel_response(receipt)
 
 
 ROUTES = [
