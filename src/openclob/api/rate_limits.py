@@ -181,9 +181,9 @@ class TradingLimits:
 
 
 class Evaluation:
-    """One request's use of one bucket: what it was charged, whether it was refused, and its headers."""
+    """One request's use of one bucket: its charge, and the bucket's state right after it (for the headers)."""
 
-    __slots__ = ("bucket", "cost", "limits", "per_cancel", "refused", "tier")
+    __slots__ = ("bucket", "cost", "limits", "per_cancel", "refused", "remaining", "tier", "wait")
 
     def __init__(self, limits: TradingLimits, tier: Tier, bucket: TokenBucket) -> None:
         self.limits = limits
@@ -192,27 +192,36 @@ class Evaluation:
         self.cost = 0
         self.per_cancel = False
         self.refused = False
+        self._account(limits.clock())
+
+    def _account(self, now: int) -> None:
+        """Note the balance after accounting, and how long until the bucket holds this request's cost again."""
+        self.remaining = self.bucket.tokens(now)
+        self.wait = self.bucket.wait(max(self.cost, 1), now)
 
     def charge(self, cost: int, *, per_cancel: bool = False) -> None:
         """Take `cost` tokens, or raise 429 with nothing taken."""
         self.cost, self.per_cancel = cost, per_cancel
-        if cost and not self.bucket.take(cost, self.limits.clock()):
-            self.refused = True
+        now = self.limits.clock()
+        self.refused = bool(cost) and not self.bucket.take(cost, now)
+        self._account(now)
+        if self.refused:
             raise ApiError(429, TOO_MANY_REQUESTS)
 
     def settle(self, canceled: int) -> None:
         """After a cancel-all or a market cancel: one more token per order cancelled."""
         if self.per_cancel and canceled:
-            self.bucket.spend(canceled, self.limits.clock(), negative=self.tier.negative_balance)
+            now = self.limits.clock()
+            self.bucket.spend(canceled, now, negative=self.tier.negative_balance)
+            self._account(now)
 
     def headers(self) -> list[tuple[bytes, bytes]]:
-        """The rate-limit headers of the answer, as the bucket is now."""
-        bucket, now = self.bucket, self.limits.clock()
+        """The rate-limit headers of the answer."""
         headers = [
-            (b"poly-ratelimit-remaining", str(bucket.tokens(now)).encode()),
+            (b"poly-ratelimit-remaining", str(self.remaining).encode()),
             (b"poly-ratelimit-tier", self.tier.name.encode()),
         ]
-        wait = bucket.wait(max(self.cost, 1), now)
+        wait = self.wait
         if wait is not None:
             headers.append((b"poly-ratelimit-reset", str(self.limits.wall_seconds(wait)).encode()))
             if self.refused:  # whole seconds, rounded up: at least 1
