@@ -192,7 +192,9 @@ class Evaluation:
         self.cost = 0
         self.per_cancel = False
         self.refused = False
-        self._account(limits.clock())
+        self.remaining: int | None = None
+        """None until accounted: an answer before any charge shows the bucket as it is then."""
+        self.wait: int | None = None
 
     def _account(self, now: int) -> None:
         """Note the balance after accounting, and how long until the bucket holds this request's cost again."""
@@ -217,6 +219,8 @@ class Evaluation:
 
     def headers(self) -> list[tuple[bytes, bytes]]:
         """The rate-limit headers of the answer."""
+        if self.remaining is None:
+            self._account(self.limits.clock())
         headers = [
             (b"poly-ratelimit-remaining", str(self.remaining).encode()),
             (b"poly-ratelimit-tier", self.tier.name.encode()),

@@ -162,7 +162,9 @@ class _Client:
             count = counts.get(window.name)
             if count is None:
                 count = counts[window.name] = _Count()
-            longest = max(longest, count.wait(window, now))
+            wait = count.wait(window, now)
+            if wait > longest:
+                longest = wait
         return longest
 
     def admit(self, windows: tuple[Window, ...]) -> None:
@@ -170,6 +172,10 @@ class _Client:
         counts = self.counts
         for window in windows:
             counts[window.name].current += 1
+
+
+async def _refused(wait: float) -> float:
+    return wait
 
 
 class Throttle:
@@ -191,7 +197,10 @@ class Throttle:
     async def refusal(self, scope: Scope) -> Response | None:
         """Hold an HTTP request back until its IP's windows admit it: None then, or the 429 that refuses it."""
         peer = scope.get("client")
-        retry_after = await self.admit(peer[0] if peer else "", scope["method"], scope["path"])
+        held = self._arrive(peer[0] if peer else "", windows_for(scope["method"], scope["path"]))
+        if held is None:  # admitted at once: the common case costs no coroutine
+            return None
+        retry_after = await held
         if retry_after is None:
             return None
         seconds = max(1, math.ceil(retry_after))
@@ -199,7 +208,11 @@ class Throttle:
 
     async def admit(self, ip: str, method: str, path: str) -> float | None:
         """Wait until the request fits its windows and count it (None), or refuse it: the seconds to wait."""
-        windows = windows_for(method, path)
+        held = self._arrive(ip, windows_for(method, path))
+        return None if held is None else await held
+
+    def _arrive(self, ip: str, windows: tuple[Window, ...]) -> Awaitable[float | None] | None:
+        """Count the request and return None if it fits now; else what decides it (its wait, or its refusal)."""
         now = self._clock()
         if now - self._swept_at >= SWEEP_INTERVAL_S:
             self._sweep(now)
@@ -214,10 +227,10 @@ class Throttle:
             client.admit(windows)
             return None
         if wait > self._max_delay or client.waiting >= self._max_waiting:
-            return wait
+            return _refused(wait)
         if lock is None:
             lock = client.lines[line] = asyncio.Lock()
-        return await self._wait_in_line(client, lock, windows, now + self._max_delay)
+        return self._wait_in_line(client, lock, windows, now + self._max_delay)
 
     async def _wait_in_line(
         self, client: _Client, lock: asyncio.Lock, windows: tuple[Window, ...], deadline: float
