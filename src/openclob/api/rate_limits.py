@@ -9,8 +9,9 @@ a negative balance; the others stop at zero. A request whose cost is not in the 
 `{"error": "Too Many Requests"}` before anything is submitted (a batch is all or nothing), with `Retry-After`
 (whole seconds, rounded up) when waiting helps, and without when its cost is over the burst (it can never pass:
 split it). Every answer of an authenticated trading request, errors included, carries `Poly-RateLimit-Remaining`
-(whole tokens left, negative in debt), `Poly-RateLimit-Reset` and `Poly-RateLimit-Tier`. The operator sets an
-address's tier (api/rate_limit_tiers.py); a signer without one is Standard.
+(the whole tokens left right after the request's charge, negative in debt), `Poly-RateLimit-Reset` and
+`Poly-RateLimit-Tier`. The operator sets an address's tier (api/rate_limit_tiers.py); a signer without one is
+Standard.
 
 From Polymarket's documentation (api-reference/trading-rate-limits, account/get-rate-limit-tier): the tiers and
 their rates, bursts and negative-balance rule, the costs, continuous refill, all-or-nothing batches, the cancel
