@@ -118,6 +118,8 @@ def _hot_routes(routes: list[Route]) -> dict[tuple[str, str], Endpoint]:
 
 def _rate_limits(app: OpenClobApp, service: Service) -> None:
     """Turn Polymarket's rate limits on if the settings ask for them (`--rate-limits polymarket`)."""
+    if service.settings.rate_limits not in ("off", "polymarket"):
+        raise ValueError(f"rate_limits must be off or polymarket, not {service.settings.rate_limits!r}")
     on = service.settings.rate_limits == "polymarket"
     app.throttle = Throttle(service.settings.limits) if on else None
 

@@ -317,6 +317,11 @@ async def test_errors_after_authentication_carry_the_headers_and_cost_nothing(li
     assert unauthenticated.status_code == 401 and _headers(unauthenticated) == {}
 
 
+def test_an_unknown_rate_limits_setting_is_refused() -> None:
+    with pytest.raises(ValueError, match="rate_limits must be off or polymarket"):
+        build_app(Service(FakeStore(), Settings(rate_limits="cloudflare")), master_secret=b"x" * 32, admin_token="t")
+
+
 async def test_with_rate_limits_off_nothing_is_counted_and_no_header_is_added() -> None:
     async with started("off") as running:
         assert running.app.state.trading_limits is None
