@@ -79,11 +79,13 @@ class OpenClobApp(Starlette):
     """Starlette, with the trading routes dispatched before its middleware and router (see the module).
 
     With rate limits on, `throttle` holds back every HTTP request over its IP's limits first, and the answers of
-    the trading routes carry their signer's rate-limit headers (api/throttle.py, api/rate_limits.py).
+    the trading routes carry their signer's rate-limit headers from `trading_limits` (api/throttle.py,
+    api/rate_limits.py).
     """
 
     hot_routes: dict[tuple[str, str], Endpoint]
     throttle: Throttle | None = None
+    trading_limits: rate_limits.TradingLimits | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
@@ -126,7 +128,7 @@ def _rate_limits(app: OpenClobApp, service: Service) -> None:
     def tier_of(address: str) -> rate_limits.Tier:
         return rate_limits.tier_named(service.edge.rate_limit_tiers.get(address))
 
-    app.state.trading_limits = rate_limits.TradingLimits(tier_of, service.now_ms) if on else None
+    app.trading_limits = rate_limits.TradingLimits(tier_of, service.now_ms) if on else None
 
 
 def build_app(service: Service, master_secret: bytes, admin_token: str) -> Starlette:

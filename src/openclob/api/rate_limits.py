@@ -237,7 +237,7 @@ class Evaluation:
 def authenticated(request: Request, key: ApiKeyRecord) -> None:
     """Start evaluating a trading request of `key`'s signer (no-op with rate limits off): POST spends from the
     order bucket, DELETE from the cancel bucket."""
-    limits: TradingLimits | None = request.app.state.trading_limits
+    limits: TradingLimits | None = request.app.trading_limits
     if limits is not None:
         request.scope[SCOPE_KEY] = limits.evaluation(key.address, cancel=request.method == "DELETE")
 

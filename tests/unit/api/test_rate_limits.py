@@ -158,8 +158,8 @@ async def started(rate_limits: str) -> AsyncIterator[Limited]:
     service = Service(store, Settings(rate_limits=rate_limits), clock=clock)
     app = build_app(service, master_secret=b"x" * 32, admin_token="admin-token")
     assert isinstance(app, OpenClobApp)
-    if app.state.trading_limits is not None:
-        app.state.trading_limits.clock = monotonic
+    if app.trading_limits is not None:
+        app.trading_limits.clock = monotonic
     app.throttle = None  # the per-IP limits are tested in test_throttle.py
     await service.start()
     try:
@@ -324,7 +324,7 @@ def test_an_unknown_rate_limits_setting_is_refused() -> None:
 
 async def test_with_rate_limits_off_nothing_is_counted_and_no_header_is_added() -> None:
     async with started("off") as running:
-        assert running.app.state.trading_limits is None
+        assert running.app.trading_limits is None
         for _ in range(5):
             response = await running.send("POST", "/orders", running.a, _junk(15))
             assert response.status_code == 200 and _headers(response) == {}
