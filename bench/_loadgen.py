@@ -68,12 +68,12 @@ class Server:
             self.process.kill()
 
 
-def start_server(db: str | None = None) -> Server:
-    """Start a server on a fresh data directory (SQLite by default, or the given --db URL)."""
+def start_server(db: str | None = None, *extra: str) -> Server:
+    """Start a server on a fresh data directory (SQLite by default, or the given --db URL), with `extra` flags."""
     port = free_port()
     data_dir = Path(tempfile.mkdtemp(prefix="openclob-bench-"))
     command = [sys.executable, "-m", "openclob.cli", "serve", "--port", str(port), "--data-dir", str(data_dir)]
-    command += ["--admin-token", ADMIN_TOKEN]
+    command += ["--admin-token", ADMIN_TOKEN, *extra]
     if db:
         command += ["--db", db]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ})

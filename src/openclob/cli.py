@@ -99,6 +99,7 @@ def _run_server(args: argparse.Namespace) -> int:
             order_version=args.order_version,
             order_versions=args.order_versions,
             settlement_delay_ms=args.settlement_delay_ms,
+            rate_limits=args.rate_limits,
             limits=Limits(ws_flush_interval_ms=args.ws_flush_ms, stop_timeout_ms=round(args.stop_timeout * 1000)),
         )
         service = Service(store, settings)
@@ -237,6 +238,9 @@ def _admin_request(args: argparse.Namespace) -> tuple[str, str, Any]:
     if action == "link-wallet":
         body = {"signer": args.signer, "funder": args.funder, "signature_type": args.signature_type}
         return "POST", "/admin/wallets", body
+    if action == "rate-limit-tier":
+        path = f"/admin/rate-limit-tiers/{args.address}"
+        return ("PUT", path, {"tier": args.tier}) if args.tier else ("GET", path, None)
     raise SystemExit(f"unknown admin action {action}")
 
 
@@ -298,6 +302,13 @@ def _parser() -> argparse.ArgumentParser:
         default=Limits().stop_timeout_ms / 1000,
         help="seconds a stop waits for requests, then for queued batches (the process exits by 3x this)",
     )
+    serve.add_argument(
+        "--rate-limits",
+        choices=("off", "polymarket"),
+        default="off",
+        help="polymarket: per-signer order and cancel token buckets (429 when empty) and per-IP throttling, as"
+        " Polymarket's (default off)",
+    )
     serve.add_argument("--log-level", default="warning")
     serve.set_defaults(run=_serve)
 
@@ -339,6 +350,9 @@ def _parser() -> argparse.ArgumentParser:
     wallet.add_argument("signer")
     wallet.add_argument("funder")
     wallet.add_argument("signature_type", type=int, choices=(1, 2, 3))
+    tier = actions.add_parser("rate-limit-tier", help="show or set an address's trading rate-limit tier")
+    tier.add_argument("address")
+    tier.add_argument("tier", nargs="?", help="standard, copper, bronze, silver, gold, platinum, diamond or elite")
     admin.set_defaults(run=_admin)
     return parser
 

@@ -66,6 +66,10 @@ class Limits:
     """The largest message a client may send on a WebSocket."""
     ws_tracked_trades: int = 100_000
     """Trades remembered for their status changes (MINED, CONFIRMED) on the user channel."""
+    throttle_max_delay_ms: int = 10_000
+    """With rate limits on: the longest a request over a per-IP limit is held back; past it, a 429."""
+    throttle_max_waiting_per_ip: int = 1_000
+    """With rate limits on: requests of one IP held back at once; more get a 429 at once."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -89,4 +93,7 @@ class Settings:
     settlement_delay_ms: int = 0
     """How long a trade stays MATCHED before it is MINED, and MINED before CONFIRMED."""
     time_advance_interval_ms: int = 1_000
+    rate_limits: str = "off"
+    """"off", or "polymarket": per-signer order and cancel token buckets and per-IP throttling, as Polymarket
+    (api/rate_limits.py, api/throttle.py)."""
     limits: Limits = field(default_factory=Limits)

@@ -113,6 +113,8 @@ class EdgeState:
     wallet_links: dict[tuple[str, str], WalletLinkRecord] = field(default_factory=dict)
     """(signer, funder) -> link."""
     market_infos: dict[str, MarketInfoRecord] = field(default_factory=dict)
+    rate_limit_tiers: dict[str, str] = field(default_factory=dict)
+    """Signer address -> the trading rate-limit tier the operator set (api/rate_limits.py)."""
 
     def add_key(self, record: ApiKeyRecord) -> None:
         """Remember a key."""
@@ -514,6 +516,8 @@ class Service:
             edge.wallet_links[(link.signer, link.funder)] = link
         for info in store.market_infos():
             edge.market_infos[info.condition_id] = info
+        for tier in store.rate_limit_tiers():
+            edge.rate_limit_tiers[tier.address] = tier.tier
         self.exchange, self.edge, self._sequence, self._projected_sequence = exchange, edge, sequence, sequence
         if replayed >= self.settings.limits.snapshot_interval_commands:
             self._store_snapshot_now()
@@ -693,6 +697,7 @@ def _has_edge_rows(batch: Batch) -> bool:
         or batch.deleted_api_keys
         or batch.wallet_links
         or batch.market_infos
+        or batch.rate_limit_tiers
         or batch.deleted_notifications
         or batch.trade_statuses
         or batch.prune_notifications_before_ms

@@ -26,9 +26,23 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
-from openclob.api import account, admin, builders, clob_markets, keys, market_data, markets, openapi, public, trading
+from openclob.api import (
+    account,
+    admin,
+    builders,
+    clob_markets,
+    keys,
+    market_data,
+    markets,
+    openapi,
+    public,
+    rate_limit_tiers,
+    rate_limits,
+    trading,
+)
 from openclob.api.errors import INTERNAL, NOT_READY, OVERLOADED, ApiError
 from openclob.api.http import JSONResponse
+from openclob.api.throttle import Throttle
 from openclob.service import Overloaded, Recovering, Service, ServiceUnavailable, Status
 from openclob.ws import ROUTES as WS_ROUTES
 from openclob.ws import Hub
@@ -87,10 +101,17 @@ ALWAYS_SERVED = frozenset({"/", "/ok", "/ready", "/openapi.json"})
 
 
 class OpenClobApp(Starlette):
-    """Starlette, with the service's gate and the trading routes dispatched before its middleware and router."""
+    """Starlette, with the service's gate and the trading routes dispatched before its middleware and router.
+
+    With rate limits on, `throttle` holds back every HTTP request over its IP's limits first, and the answers of
+    the trading routes carry their signer's rate-limit headers from `trading_limits` (api/throttle.py,
+    api/rate_limits.py).
+    """
 
     hot_routes: dict[tuple[str, str], Endpoint]
     service: Service
+    throttle: Throttle | None = None
+    trading_limits: rate_limits.TradingLimits | None = None
     inflight = 0
     """HTTP requests being handled now."""
 
@@ -102,6 +123,11 @@ class OpenClobApp(Starlette):
                 scope["app"] = self
                 await _refuse(Request(scope, receive, send), service)(scope, receive, send)
                 return
+            if self.throttle is not None:
+                refusal = await self.throttle.refusal(scope)
+                if refusal is not None:
+                    await refusal(scope, receive, send)
+                    return
             if self.inflight >= service.settings.limits.max_inflight_requests:
                 scope["app"] = self
                 await _retry_later(Request(scope, receive, send), 503, OVERLOADED)(scope, receive, send)
@@ -118,6 +144,7 @@ class OpenClobApp(Starlette):
                     response = await endpoint(request)
                 except Exception as error:
                     response = await _handle(request, error)
+                rate_limits.add_headers(scope, response)
                 await response(scope, receive, send)
             finally:
                 self.inflight -= 1
@@ -154,6 +181,19 @@ async def _start(service: Service) -> None:
         service.on_fatal()
 
 
+def _rate_limits(app: OpenClobApp, service: Service) -> None:
+    """Turn Polymarket's rate limits on if the settings ask for them (`--rate-limits polymarket`)."""
+    if service.settings.rate_limits not in ("off", "polymarket"):
+        raise ValueError(f"rate_limits must be off or polymarket, not {service.settings.rate_limits!r}")
+    on = service.settings.rate_limits == "polymarket"
+    app.throttle = Throttle(service.settings.limits) if on else None
+
+    def tier_of(address: str) -> rate_limits.Tier:
+        return rate_limits.tier_named(service.edge.rate_limit_tiers.get(address))
+
+    app.trading_limits = rate_limits.TradingLimits(tier_of, service.now_ms) if on else None
+
+
 def build_app(service: Service, master_secret: bytes, admin_token: str) -> Starlette:
     """The Starlette app serving the Polymarket CLOB API on top of `service`."""
 
@@ -177,6 +217,7 @@ def build_app(service: Service, master_secret: bytes, admin_token: str) -> Starl
             *keys.ROUTES,
             *account.ROUTES,
             *admin.ROUTES,
+            *rate_limit_tiers.ROUTES,
             *market_data.ROUTES,
             *markets.ROUTES,
             *clob_markets.ROUTES,
@@ -189,6 +230,7 @@ def build_app(service: Service, master_secret: bytes, admin_token: str) -> Starl
     )
     app.hot_routes = _hot_routes(trading.ROUTES)
     app.service = service
+    _rate_limits(app, service)
     app.state.service = service
     app.state.master_secret = master_secret
     app.state.admin_token = admin_token

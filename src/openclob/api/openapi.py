@@ -78,6 +78,7 @@ ERROR_RESPONSES: dict[str, tuple[str, str]] = {
     "401": ("Unauthorized", "Missing or wrong credentials."),
     "404": ("NotFound", "No such market, token or order."),
     "413": ("PayloadTooLarge", "The body is over the server's limit."),
+    "429": ("TooManyRequests", "Over a rate limit (with --rate-limits polymarket): see Retry-After."),
     "503": ("TradingUnavailable", "The operator's trading mode refuses this now."),
     "default": ("UnexpectedError", "An unexpected error."),
 }

@@ -25,6 +25,7 @@ from openclob.api import (
     market_data,
     markets,
     public,
+    rate_limit_tiers,
     responses,
     trading,
 )
@@ -103,31 +104,31 @@ OPERATIONS: dict[Handler, Operation] = {
         auth=Auth.L2,
         body=SendOrder,
         response=responses.OrderResponse,
-        errors=(400, 404, 503),
+        errors=(400, 404, 429, 503),
     ),
     trading.post_orders: Operation(
         summary="Place a batch of signed orders; each one's refusal is inside the 200 array",
         auth=Auth.L2,
         body=list[SendOrder],
         response=list[responses.OrderResponse],
-        errors=(400,),
+        errors=(400, 429),
     ),
     trading.cancel_order: Operation(
         summary="Cancel one order",
         auth=Auth.L2,
         body=trading._CancelOne,
         response=responses.CancelResponse,
-        errors=(400, 503),
+        errors=(400, 429, 503),
     ),
     trading.cancel_orders: Operation(
         summary="Cancel orders by id (a JSON array of ids)",
         auth=Auth.L2,
         body=list[str],
         response=responses.CancelResponse,
-        errors=(400, 503),
+        errors=(400, 429, 503),
     ),
     trading.cancel_all: Operation(
-        summary="Cancel all the caller's orders", auth=Auth.L2, response=responses.CancelResponse, errors=(503,)
+        summary="Cancel all the caller's orders", auth=Auth.L2, response=responses.CancelResponse, errors=(429, 503)
     ),
     trading.cancel_market_orders: Operation(
         summary="Cancel the caller's orders in a market or token",
@@ -135,7 +136,7 @@ OPERATIONS: dict[Handler, Operation] = {
         body=trading._CancelMarket,
         body_required=False,
         response=responses.CancelResponse,
-        errors=(400, 503),
+        errors=(400, 429, 503),
     ),
     # public
     public.health: Operation(
@@ -308,6 +309,22 @@ OPERATIONS: dict[Handler, Operation] = {
         response=WalletLinkRecord,
         errors=(400,),
     ),
+    rate_limit_tiers.set_rate_limit_tier: Operation(
+        summary="Set an address's trading rate-limit tier",
+        auth=Auth.ADMIN,
+        body=rate_limit_tiers._TierChoice,
+        response=responses.AdminRateLimitTier,
+        errors=(400,),
+    ),
+    rate_limit_tiers.get_admin_rate_limit_tier: Operation(
+        summary="An address's trading rate-limit tier",
+        auth=Auth.ADMIN,
+        response=responses.AdminRateLimitTier,
+        errors=(400,),
+    ),
+    rate_limit_tiers.get_rate_limit_tier: Operation(
+        summary="The trading rate-limit tier of the caller's signer", auth=Auth.L2, response=responses.RateLimitTier
+    ),
     # market data (public)
     market_data.get_book: Operation(
         summary="A token's order book",
@@ -464,5 +481,6 @@ PATH_PARAMS: dict[str, tuple[str, str]] = {
     "condition_id": ("A market's condition id: 0x and 64 hex digits.", markets.CONDITION_ID.pattern),
     "token_id": ("A token id (decimal uint256).", TOKEN_ID_PATTERN),
     "builder_code": ("A builder code (bytes32).", builders.BUILDER_CODE.pattern),
+    "address": ("An address: 0x and 40 hex digits.", admin.ADDRESS.pattern),
 }
 """Description and pattern of each path parameter, by name."""

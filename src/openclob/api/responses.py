@@ -469,3 +469,31 @@ class AdminBalance(_Shape):
 
 class TradingModeState(_Shape):
     mode: TradingMode
+
+
+# ---------------------------------------------------------------------------- rate-limit tiers
+
+
+class TierDetails(_Shape):
+    """A tier's bucket refill rates (tokens a second), bursts, and whether the cancel bucket may go into debt."""
+
+    order_rate: int
+    order_burst: int
+    cancel_rate: int
+    cancel_burst: int
+    negative_balance: bool
+
+
+class RateLimitTier(_Shape):
+    """The caller's trading rate-limit tier; `period` is the volume window in days."""
+
+    tier: str
+    period: int
+    tier_details: TierDetails
+    usdc_volume: str | UnsetType = UNSET
+    next_tier_threshold: int | UnsetType = UNSET
+
+
+class AdminRateLimitTier(_Shape):
+    address: str
+    tier: str

@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from openclob.api import rate_limits
 from openclob.api.auth import l2_key
 from openclob.api.errors import (
     INVALID_ORDER_ID,
@@ -24,7 +25,7 @@ from openclob.api.errors import (
     ApiError,
     from_reject,
 )
-from openclob.api.http import ok, read_body
+from openclob.api.http import decode, ok, read_body
 from openclob.api.orders import SendOrder, build_place_order, parse_uint
 from openclob.api.wire import decimal
 from openclob.core import CancelAll, Canceled, CancelMarketOrders, CancelOrders, Command, OrderPlaced, Rejected
@@ -36,15 +37,9 @@ CONDITION_ID = re.compile(r"0x[0-9a-fA-F]{64}")
 T = TypeVar("T")
 
 
-def _decode(body: bytes, kind: type[T]) -> T:
-    """Decode JSON `body` as `kind`, or raise the routes' 400 `Invalid order payload`.
-
-    msgspec's errors are ValueErrors (UnicodeError is one too); deep nesting raises RecursionError.
-    """
-    try:
-        return msgspec.json.decode(body, type=kind)
-    except (ValueError, OverflowError, RecursionError):
-        raise ApiError(400, INVALID_ORDER_PAYLOAD) from None
+def _decode(body: bytes | msgspec.Raw, kind: type[T]) -> T:
+    """Decode JSON `body` as `kind`, or raise the routes' 400 `Invalid order payload` (see `http.decode`)."""
+    return decode(body, kind, INVALID_ORDER_PAYLOAD)
 
 
 def _service(request: Request) -> Service:
@@ -55,7 +50,9 @@ def _service(request: Request) -> Service:
 async def _authenticated(request: Request) -> tuple[Service, ApiKeyRecord, bytes]:
     service = _service(request)
     body = await read_body(request, service.settings.limits.max_body_bytes)
-    return service, l2_key(request, service, body), body
+    key = l2_key(request, service, body)
+    rate_limits.authenticated(request, key)
+    return service, key, body
 
 
 def _order_response(receipt: Receipt) -> dict[str, Any]:
@@ -92,7 +89,9 @@ def _failed(message: str, order_id: str = "") -> dict[str, Any]:
 async def post_order(request: Request) -> Response:
     """POST /order: one signed order."""
     service, key, body = await _authenticated(request)
-    command = build_place_order(_decode(body, SendOrder), key, service)
+    send = _decode(body, SendOrder)
+    rate_limits.charge(request, 1)
+    command = build_place_order(send, key, service)
     receipt = await service.submit(command)
     return ok(_order_response(receipt))
 
@@ -104,6 +103,7 @@ async def post_orders(request: Request) -> Response:
     limit = service.settings.limits.max_orders_per_post
     if len(sends) > limit:
         raise ApiError(400, TOO_MANY_ORDERS.format(count=len(sends), limit=limit))
+    rate_limits.charge(request, len(sends))
     responses: list[dict[str, Any] | None] = []
     commands: list[Command] = []
     for raw in sends:
@@ -147,6 +147,7 @@ async def cancel_order(request: Request) -> Response:
     order_id = _decode(body, _CancelOne).orderID
     if ORDER_ID.fullmatch(order_id) is None:
         raise ApiError(400, INVALID_ORDER_ID)
+    rate_limits.charge(request, 1)
     return _cancel_response(await service.submit(CancelOrders(now_ms=0, owner=key.api_key, order_ids=(order_id,))))
 
 
@@ -159,13 +160,17 @@ async def cancel_orders(request: Request) -> Response:
         raise ApiError(400, TOO_MANY_CANCELS.format(limit=limit))
     if not all(ORDER_ID.fullmatch(i) for i in ids):
         raise ApiError(400, INVALID_ORDER_ID)
+    rate_limits.charge(request, len(ids))
     return _cancel_response(await service.submit(CancelOrders(now_ms=0, owner=key.api_key, order_ids=tuple(ids))))
 
 
 async def cancel_all(request: Request) -> Response:
     """DELETE /cancel-all."""
     service, key, _ = await _authenticated(request)
-    return _cancel_response(await service.submit(CancelAll(now_ms=0, owner=key.api_key)))
+    rate_limits.charge(request, 1, per_cancel=True)
+    receipt = await service.submit(CancelAll(now_ms=0, owner=key.api_key))
+    rate_limits.settle(request, receipt)
+    return _cancel_response(receipt)
 
 
 class _CancelMarket(msgspec.Struct):
@@ -193,7 +198,10 @@ async def cancel_market_orders(request: Request) -> Response:
             raise ApiError(400, INVALID_ORDER_PAYLOAD)
         token_id = str(token)
     command = CancelMarketOrders(now_ms=0, owner=key.api_key, condition_id=condition_id, token_id=token_id)
-    return _cancel_response(await service.submit(command))
+    rate_limits.charge(request, 1, per_cancel=True)
+    receipt = await service.submit(command)
+    rate_limits.settle(request, receipt)
+    return _cancel_response(receipt)
 
 
 ROUTES = [

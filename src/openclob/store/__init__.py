@@ -12,6 +12,7 @@ from openclob.store.records import (
     NotificationRecord,
     OrderRecord,
     PricePointRecord,
+    RateLimitTierRecord,
     TradeRecord,
     WalletLinkRecord,
 )
@@ -71,6 +72,7 @@ __all__ = [
     "NotificationRecord",
     "OrderRecord",
     "PricePointRecord",
+    "RateLimitTierRecord",
     "SnapshotStore",
     "SqliteStore",
     "Store",

@@ -32,6 +32,7 @@ from openclob.store.records import (
     NotificationRecord,
     OrderRecord,
     PricePointRecord,
+    RateLimitTierRecord,
     TradeRecord,
     WalletLinkRecord,
 )
@@ -60,6 +61,7 @@ class Batch(msgspec.Struct, kw_only=True):
     deleted_api_keys: list[str] = msgspec.field(default_factory=list)
     wallet_links: list[WalletLinkRecord] = msgspec.field(default_factory=list)
     market_infos: list[MarketInfoRecord] = msgspec.field(default_factory=list)
+    rate_limit_tiers: list[RateLimitTierRecord] = msgspec.field(default_factory=list)
     killed_orders: list[PlaceOrder] = msgspec.field(default_factory=list)
     """FOK/FAK orders refused for want of liquidity: nothing is stored, but their owners' feeds report them."""
     deleted_notifications: list[tuple[str, list[int]]] = msgspec.field(default_factory=list)
@@ -129,6 +131,10 @@ class Store(Protocol):
 
     def market_infos(self) -> list[MarketInfoRecord]:
         """Every market's words."""
+        ...
+
+    def rate_limit_tiers(self) -> list[RateLimitTierRecord]:
+        """Every trading rate-limit tier the operator set."""
         ...
 
     # ---------------------------------------------------------------- queries

@@ -78,6 +78,7 @@ class Rows:
         "new_orders",
         "notifications",
         "price_points",
+        "rate_limit_tiers",
         "trade_parties",
         "trade_statuses",
         "trades",
@@ -103,6 +104,7 @@ class Rows:
         self.deleted_api_keys: list[Row] = []
         self.wallet_links: list[Row] = []
         self.market_infos: list[Row] = []
+        self.rate_limit_tiers: list[Row] = []
 
     def order_rows(self) -> list[Row]:
         """INSERT_ORDER parameters of the orders accepted in this batch, in acceptance order."""
@@ -131,7 +133,7 @@ def project_entries(batch: Batch) -> Rows:
 
 
 def project_edge(batch: Batch) -> Rows:
-    """The rows of the edge's own changes (keys, links, market words, settlement steps, deletions)."""
+    """The rows of the edge's own changes (keys, links, market words, tiers, settlement steps, deletions)."""
     rows = Rows()
     at_ms = batch.written_at_ms
     rows.trade_statuses += [(status, at_ms, trade_id) for trade_id, status in batch.trade_statuses]
@@ -139,6 +141,7 @@ def project_edge(batch: Batch) -> Rows:
     rows.deleted_api_keys += [(api_key,) for api_key in batch.deleted_api_keys]
     rows.wallet_links += [msgspec.structs.astuple(link) for link in batch.wallet_links]
     rows.market_infos += [msgspec.structs.astuple(info) for info in batch.market_infos]
+    rows.rate_limit_tiers += [msgspec.structs.astuple(tier) for tier in batch.rate_limit_tiers]
     rows.deleted_notifications += [(owner, i) for owner, ids in batch.deleted_notifications for i in ids]
     return rows
 

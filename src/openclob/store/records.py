@@ -109,6 +109,13 @@ class WalletLinkRecord(msgspec.Struct, kw_only=True):
     signature_type: int
 
 
+class RateLimitTierRecord(msgspec.Struct, kw_only=True):
+    """The operator's choice of trading rate-limit tier for a signer address (see api/rate_limits.py)."""
+
+    address: str
+    tier: str
+
+
 class MarketInfoRecord(msgspec.Struct, kw_only=True):
     """What the core does not keep about a market: its words and dates."""
 

@@ -14,7 +14,14 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from openclob.store.records import ApiKeyRecord, MarketInfoRecord, OrderRecord, TradeRecord, WalletLinkRecord
+from openclob.store.records import (
+    ApiKeyRecord,
+    MarketInfoRecord,
+    OrderRecord,
+    RateLimitTierRecord,
+    TradeRecord,
+    WalletLinkRecord,
+)
 
 SCHEMA_VERSION_TABLE = "CREATE TABLE IF NOT EXISTS schema_version (version {int} PRIMARY KEY)"
 
@@ -70,6 +77,7 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             last_sequence {int} NOT NULL PRIMARY KEY, first_sequence {int} NOT NULL)""",
     ),
     ("CREATE INDEX notifications_by_age ON notifications (created_at_ms)",),
+    ("CREATE TABLE rate_limit_tiers (address TEXT NOT NULL PRIMARY KEY, tier TEXT NOT NULL)",),
 )
 """Migration N (from 1) is MIGRATIONS[N - 1]; append new ones, never edit an applied one."""
 
@@ -132,6 +140,8 @@ WALLET_LINK_COLUMNS = WalletLinkRecord.__struct_fields__
 UPSERT_WALLET_LINK = _upsert("wallet_links", WALLET_LINK_COLUMNS, ("signer", "funder"))
 MARKET_INFO_COLUMNS = MarketInfoRecord.__struct_fields__
 UPSERT_MARKET_INFO = _upsert("market_infos", MARKET_INFO_COLUMNS, ("condition_id",))
+RATE_LIMIT_TIER_COLUMNS = RateLimitTierRecord.__struct_fields__
+UPSERT_RATE_LIMIT_TIER = _upsert("rate_limit_tiers", RATE_LIMIT_TIER_COLUMNS, ("address",))
 DELETE_NOTIFICATION = "DELETE FROM notifications WHERE owner = ? AND notification_id = ?"
 PRUNE_NOTIFICATIONS_ROWS = 10_000
 """At most this many expired notifications are deleted per prune, so that one write stays short."""

@@ -32,6 +32,7 @@ from openclob.store.records import (
     NotificationRecord,
     OrderRecord,
     PricePointRecord,
+    RateLimitTierRecord,
     TradeRecord,
     WalletLinkRecord,
 )
@@ -182,6 +183,7 @@ class SqlStore(abc.ABC, Generic[C]):
             (schema.DELETE_API_KEY, rows.deleted_api_keys),
             (schema.UPSERT_WALLET_LINK, rows.wallet_links),
             (schema.UPSERT_MARKET_INFO, rows.market_infos),
+            (schema.UPSERT_RATE_LIMIT_TIER, rows.rate_limit_tiers),
         ):
             if params:
                 self._execute_many(conn, statement, params)
@@ -308,6 +310,11 @@ class SqlStore(abc.ABC, Generic[C]):
         columns = schema.MARKET_INFO_COLUMNS
         rows = self._read(f"SELECT {', '.join(columns)} FROM market_infos ORDER BY condition_id")
         return [MarketInfoRecord(**dict(zip(columns, row, strict=True))) for row in rows]
+
+    def rate_limit_tiers(self) -> list[RateLimitTierRecord]:
+        """Every trading rate-limit tier the operator set."""
+        rows = self._read("SELECT address, tier FROM rate_limit_tiers ORDER BY address")
+        return [RateLimitTierRecord(address=a, tier=t) for a, t in rows]
 
     # ------------------------------------------------------------------ queries
 

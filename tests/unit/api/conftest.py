@@ -31,6 +31,7 @@ from openclob.store.records import (
     NotificationRecord,
     OrderRecord,
     PricePointRecord,
+    RateLimitTierRecord,
     TradeRecord,
     WalletLinkRecord,
 )
@@ -89,6 +90,9 @@ class FakeStore:
         return []
 
     def market_infos(self) -> list[MarketInfoRecord]:
+        return []
+
+    def rate_limit_tiers(self) -> list[RateLimitTierRecord]:
         return []
 
     def order(self, order_id: str) -> OrderRecord | None:

@@ -28,6 +28,7 @@ PATH_VALUES = {
     "condition_id": CONDITION,
     "token_id": YES,
     "builder_code": "0x" + "12" * 32,
+    "address": "0x" + "ad" * 20,
 }
 """A well-formed value of each path parameter."""
 

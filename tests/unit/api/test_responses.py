@@ -195,6 +195,11 @@ async def test_every_operation_answers_in_its_documented_shape(env: Env) -> None
     await call("GET", "/admin/trading-mode", admin=True)
     wallet_link = {"signer": a.address, "funder": "0x" + "f0" * 20, "signature_type": 1}
     await call("POST", "/admin/wallets", body=wallet_link, admin=True)
+    await call("GET", "/v1/user/rate-limit-tier", l2=b)
+    address = {"address": a.address}
+    await call("PUT", "/admin/rate-limit-tiers/{address}", path=address, body={"tier": "gold"}, admin=True)
+    await call("GET", "/admin/rate-limit-tiers/{address}", path=address, admin=True)
+    assert (await call("GET", "/v1/user/rate-limit-tier", l2=a))["tier"] == "gold"
 
     # trading: A bids 20 at 0.5; B sells 10 into it (with a builder code) and offers 5 at 0.6
     bid = await call("POST", "/order", body=signed_order(a, yes, "BUY", "0.5", "20"), l2=a)

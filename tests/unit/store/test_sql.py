@@ -9,7 +9,7 @@ import psycopg
 import pytest
 
 from openclob.core import UNIT, Exchange, Side
-from openclob.store import ApiKeyRecord, Batch, MarketInfoRecord, StoreError, WalletLinkRecord
+from openclob.store import ApiKeyRecord, Batch, MarketInfoRecord, RateLimitTierRecord, StoreError, WalletLinkRecord
 from openclob.store.postgres import PostgresStore
 from openclob.store.records import TradeRecord
 from openclob.store.schema import MIGRATIONS
@@ -62,7 +62,7 @@ def _snapshot(store: Store) -> dict[str, object]:
         "trades": [store.trades(u.owner, after_position=0, limit=100) for u in users],
         "notifications": [store.notifications(u.owner) for u in users],
         "prices": [store.price_history(t, 0, 10**12) for t in (YES, NO)],
-        "edge": (store.api_keys(), store.wallet_links(), store.market_infos()),
+        "edge": (store.api_keys(), store.wallet_links(), store.market_infos(), store.rate_limit_tiers()),
     }
 
 
@@ -337,6 +337,22 @@ def test_api_keys_wallet_links_and_market_infos_are_upserted_and_deleted(store: 
     assert store.api_keys() == [_api_key("k1", passphrase="new")]
     assert store.wallet_links() == [relinked]
     assert store.market_infos() == [renamed]
+
+
+def test_rate_limit_tiers_are_upserted_by_address(store: Store) -> None:
+    store.write(
+        Batch(
+            rate_limit_tiers=[
+                RateLimitTierRecord(address=BOB.address, tier="gold"),
+                RateLimitTierRecord(address=ALICE.address, tier="silver"),
+            ]
+        )
+    )
+    store.write(Batch(rate_limit_tiers=[RateLimitTierRecord(address=BOB.address, tier="standard")]))
+    assert store.rate_limit_tiers() == [
+        RateLimitTierRecord(address=ALICE.address, tier="silver"),
+        RateLimitTierRecord(address=BOB.address, tier="standard"),
+    ]
 
 
 # ---------------------------------------------------------------------- failures, reopening, migrations
