@@ -13,6 +13,7 @@ from operator import attrgetter
 
 from openclob.core.amounts import LOT_UNITS, TICK_UNITS, format_units
 from openclob.core.book import Book
+from openclob.core.bounds import MAX_UNITS
 from openclob.core.cancels import Cancels
 from openclob.core.commands import CreateMarket, ResolveMarket, SetTradingMode, UpdateMarket
 from openclob.core.events import MarketListed, MarketResolved, MarketUpdated, TickSizeChanged, TradingModeChanged
@@ -66,8 +67,8 @@ class Admin(Cancels):
             return rejected(Reject.MARKET_NOT_FOUND)
         if cmd.tick_units is not None and cmd.tick_units not in TICK_UNITS:
             return rejected(Reject.INVALID_TICK_SIZE, tick=format_units(cmd.tick_units))
-        if cmd.min_size_units is not None and (cmd.min_size_units <= 0 or cmd.min_size_units % LOT_UNITS):
-            return rejected(Reject.INVALID_MARKET_DEFINITION, why="minimum order size must be whole lots of 0.01")
+        if cmd.min_size_units is not None and not _whole_lots_in_bounds(cmd.min_size_units):
+            return rejected(Reject.INVALID_MARKET_DEFINITION, why=MIN_SIZE_RULE)
         if cmd.accepting_orders is not None:
             market.accepting_orders = cmd.accepting_orders
         if cmd.min_size_units is not None:
@@ -147,10 +148,17 @@ def _market_definition_problem(cmd: CreateMarket, listed_tokens: dict[str, Marke
         return "a token id is already listed"
     if cmd.tick_units not in TICK_UNITS:
         return "tick size must be one of 0.1, 0.01, 0.001, 0.0001"
-    if cmd.min_size_units <= 0 or cmd.min_size_units % LOT_UNITS:
-        return "minimum order size must be whole lots of 0.01"
+    if not _whole_lots_in_bounds(cmd.min_size_units):
+        return MIN_SIZE_RULE
     if not 0 <= cmd.fee_rate_bps <= MAX_FEE_RATE_BPS:
         return f"fee rate must be between 0 and {MAX_FEE_RATE_BPS} bps"
     if not 1 <= cmd.fee_exponent <= MAX_FEE_EXPONENT:
         return f"fee exponent must be between 1 and {MAX_FEE_EXPONENT}"
     return None
+
+
+MIN_SIZE_RULE = f"minimum order size must be whole lots of 0.01, at most {format_units(MAX_UNITS)}"
+
+
+def _whole_lots_in_bounds(size_units: int) -> bool:
+    return 0 < size_units <= MAX_UNITS and size_units % LOT_UNITS == 0

@@ -173,6 +173,16 @@ def test_market_definitions_are_checked() -> None:
     assert refused(exchange.apply(again)).reject is Reject.MARKET_EXISTS
 
 
+def test_a_minimum_order_size_past_the_bounds_is_refused_at_listing_and_at_update(exchange: Exchange) -> None:
+    too_big = MAX_UNITS + 10_000  # whole lots, past what the stores hold
+    listing = CreateMarket(now_ms=0, condition_id="0x" + "ab" * 32, token_ids=("7", "8"), min_size_units=too_big)
+    assert refused(exchange.apply(listing)).reject is Reject.INVALID_MARKET_DEFINITION
+    before = exchange.state_hash()
+    update = UpdateMarket(now_ms=1, condition_id=CONDITION, min_size_units=too_big)
+    assert refused(exchange.apply(update)).reject is Reject.INVALID_MARKET_DEFINITION
+    assert exchange.state_hash() == before
+
+
 def test_a_tick_size_polymarket_does_not_use_is_refused_in_exact_decimals(exchange: Exchange) -> None:
     for tick_units, written in ((5_000, "0.005"), (10, "0.00001")):
         result = refused(exchange.apply(UpdateMarket(now_ms=1, condition_id=CONDITION, tick_units=tick_units)))
