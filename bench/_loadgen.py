@@ -242,6 +242,13 @@ def create_funded_market(
 def mixed_orders(port: int, wallets: list[Wallet], token: str, start: int, count: int, salt_base: int) -> list[bytes]:
     """Signed POST /order requests number `start` to `start + count`, round robin over the wallets: 90% rest on
     either side of 0.50, 10% buy at 0.60 and cross the asks resting from 0.55."""
+    return [request for _, request in mixed_orders_with_ids(port, wallets, token, start, count, salt_base)]
+
+
+def mixed_orders_with_ids(
+    port: int, wallets: list[Wallet], token: str, start: int, count: int, salt_base: int
+) -> list[tuple[str, bytes]]:
+    """`mixed_orders`, each request with the id of its order."""
     requests = []
     for i in range(start, start + count):
         wallet = wallets[i % len(wallets)]
@@ -251,21 +258,22 @@ def mixed_orders(port: int, wallets: list[Wallet], token: str, start: int, count
             side, price = "BUY", 10_000 * (1 + i % 45)
         else:
             side, price = "SELL", 10_000 * (55 + i % 45)
-        body = wallet.order_body(token, side, price, 5 * UNIT, salt_base + i)
-        requests.append(raw_request("POST", "/order", port, wallet.l2_headers("POST", "/order", body), body))
+        order, body = wallet.signed_order(token, side, price, 5 * UNIT, salt_base + i)
+        headers = wallet.l2_headers("POST", "/order", body)
+        requests.append((order, raw_request("POST", "/order", port, headers, body)))
     return requests
 
 
 def _mixed_orders_elsewhere(
     port: int, copies: list[tuple[int, str, str, str]], token: str, start: int, count: int, salt_base: int
-) -> list[bytes]:
-    return mixed_orders(port, [Wallet.rebuild(c) for c in copies], token, start, count, salt_base)
+) -> list[tuple[str, bytes]]:
+    return mixed_orders_with_ids(port, [Wallet.rebuild(c) for c in copies], token, start, count, salt_base)
 
 
 def mixed_orders_parallel(
     port: int, wallets: list[Wallet], token: str, count: int, salt_base: int, processes: int
-) -> list[bytes]:
-    """`mixed_orders(port, wallets, token, 0, count, salt_base)`, signed in `processes` processes."""
+) -> list[tuple[str, bytes]]:
+    """`mixed_orders_with_ids(port, wallets, token, 0, count, salt_base)`, signed in `processes` processes."""
     copies = [wallet.copy() for wallet in wallets]
     chunk = 20_000
     context = multiprocessing.get_context("fork")

@@ -105,10 +105,8 @@ class _Connection(asyncio.Protocol):
         end = buffer.find(b"\r\n\r\n")
         if end < 0:
             return
-        length = 0
-        for line in bytes(buffer[:end]).lower().split(b"\r\n"):
-            if line.startswith(b"content-length:"):
-                length = int(line[15:])
+        at = buffer.find(b"content-length:", 0, end)  # uvicorn writes Starlette's lowercase header names
+        length = int(buffer[at + 15 : buffer.find(b"\r\n", at)]) if at >= 0 else 0
         if len(buffer) < end + 4 + length:
             return
         status = int(buffer[9:12])
@@ -147,8 +145,8 @@ class OpenLoop:
         self.outcome = array("i", bytes(4 * count))
         self.sent_at = array("d", bytes(8 * count))
         self.done_at = array("d", bytes(8 * count))
-        self.acked: list[tuple[int, str]] = []
-        """(request index, order id) of every order answered 200 with success."""
+        self.acked: list[int] = []
+        """The index of every request answered 200 with success."""
         self.samples: dict[int, bytes] = {}
         """The first body of each non-200 status."""
         self.waiting: deque[int] = deque()
@@ -208,7 +206,7 @@ class OpenLoop:
         if status == 200:
             answer = msgspec.json.decode(body)
             if answer.get("success"):
-                self.acked.append((index, answer["orderID"]))
+                self.acked.append(index)
         elif status not in self.samples:
             self.samples[status] = body[:300]
 
@@ -319,7 +317,7 @@ def _closed_loop(server: Server, requests: list[bytes], connections: int) -> tup
 
 def _capacity(server: Server, wallets: list[Wallet], token: str, orders: int, connections: int) -> float:
     """Orders/s sustained closed loop, as `http_orders` measures it; every answer must be 200."""
-    requests = mixed_orders_parallel(server.port, wallets, token, orders, salt_base=1, processes=2)
+    requests = [request for _, request in mixed_orders_parallel(server.port, wallets, token, orders, 1, 2)]
     rate, statuses, cpu = _closed_loop(server, requests, connections)
     if set(statuses) != {200}:
         raise RuntimeError(f"the capacity run got {dict(statuses)}")
@@ -379,18 +377,15 @@ def _report(engine: OpenLoop, seconds: float) -> Counter[int]:
     return outcomes
 
 
-def _check_acked(server: Server, wallets: list[Wallet], engine: OpenLoop) -> int:
-    """Read back every order answered 200; return how many are missing."""
+def _read_back(server: Server, wallets: list[Wallet], orders: list[str], indices: list[int]) -> int:
+    """Read the orders of these requests (GET /data/order/{id}, the owner's key); return how many are there."""
     requests = []
-    for index, order in engine.acked:
+    for index in indices:
         wallet = wallets[index % len(wallets)]
-        path = f"/data/order/{order}"
+        path = f"/data/order/{orders[index]}"
         requests.append(raw_request("GET", path, server.port, wallet.l2_headers("GET", path, b""), b""))
     answers = uvloop.run(fetch_all(server.port, requests, 32))
-    missing = [order for (_, order), (status, _) in zip(engine.acked, answers, strict=True) if status != 200]
-    for order in missing[:10]:
-        print(f"  missing: {order}")
-    return len(missing)
+    return sum(status == 200 for status, _ in answers)
 
 
 def _wait_until_serving(server: Server, limit_s: float) -> float:
@@ -435,7 +430,9 @@ def main() -> None:
         _refusal_ceiling(server, 30_000, 128, rate)
         count = int(rate * args.seconds)
         started = time.perf_counter()
-        requests = mixed_orders_parallel(server.port, wallets, token, count, salt_base=100_000_000, processes=2)
+        signed = mixed_orders_parallel(server.port, wallets, token, count, salt_base=100_000_000, processes=2)
+        orders, requests = [order for order, _ in signed], [request for _, request in signed]
+        del signed
         print(f"signed {count:,} orders in {time.perf_counter() - started:.0f} s")
 
         engine = OpenLoop(server.port, requests, rate=rate, connections=args.connections, timeout_s=args.timeout)
@@ -446,7 +443,10 @@ def main() -> None:
         with Cpu(pid) as cpu:
             uvloop.run(engine.run(pid))
         gc.enable()
-        print(f"overload run: {cpu}")
+        sent = sum(second.sent for second in engine.seconds)
+        print(
+            f"overload run: {cpu}; the generator's CPU: {cpu.generator_s / max(sent, 1) * 1e6:.0f} µs per request sent"
+        )
         outcomes = _report(engine, args.seconds)
         drained_s = _wait_until_serving(server, 300)
         rss_after_kb, hwm_kb = _rss_kb(pid), _rss_kb(pid, "VmHWM")
@@ -457,8 +457,13 @@ def main() -> None:
             f"{hwm_kb / 1024:,.0f} MB VmHWM, {rss_after_kb / 1024:,.0f} MB after; answering again {drained_s:.1f} s "
             f"after the last client gave up"
         )
-        missing = _check_acked(server, wallets, engine)
+        missing = len(engine.acked) - _read_back(server, wallets, orders, engine.acked)
         print(f"acknowledged orders present afterwards: {len(engine.acked) - missing:,} of {len(engine.acked):,}")
+        given_up = [i for i, outcome in enumerate(engine.outcome) if outcome in (ON_THE_WIRE, CONNECTION_ERROR)]
+        print(
+            f"orders placed though their caller had given up: {_read_back(server, wallets, orders, given_up):,} "
+            f"of the {len(given_up):,} sent and not answered in time"
+        )
     finally:
         server.stop()
 
