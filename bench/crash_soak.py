@@ -16,6 +16,7 @@ checked before the next round:
 After the last round every acknowledged order and trade is read once more.
 
     ./run bench crash_soak [--kills 100] [--store sqlite|postgres|both] [--seed 1] [--duration-per-round 2]
+                           [--clients 64]
 
 One line per round, then per store `crash_soak <store>: ...` with the kills, acknowledged orders checked, lost,
 restart time (spawn to the first answer, recovery included) p50/p99 and failures. Exits 1 if anything
@@ -392,7 +393,7 @@ def _setup(server: Server, clients_count: int, seed: int) -> Exchange:
 def _soak(store: str, db: str | None, args: argparse.Namespace, data_dir: Path) -> Outcome:
     """All the rounds on one store; print a line per round and the summary."""
     outcome = Outcome()
-    rng = random.Random(args.seed)
+    kills_rng, samples_rng = random.Random(args.seed), random.Random(args.seed + 1)  # same kills, run after run
     server = start_server(db, data_dir)
     exchange = _setup(server, args.clients, args.seed)
     expected = exchange.expected
@@ -400,7 +401,7 @@ def _soak(store: str, db: str | None, args: argparse.Namespace, data_dir: Path) 
     kills = 0
     try:
         for round_number in range(1, args.kills + 1):
-            kill_after_s = rng.uniform(0.05, 1.0) * args.duration_per_round
+            kill_after_s = kills_rng.uniform(0.05, 1.0) * args.duration_per_round
             expected.start_round()
             for client in exchange.clients:
                 client.prepare(server.port, int(kill_after_s * ORDERS_PER_CLIENT_SECOND) + 20)
@@ -417,7 +418,7 @@ def _soak(store: str, db: str | None, args: argparse.Namespace, data_dir: Path) 
             restarts.append(time.perf_counter() - started)
             lost_before, failed_before = len(outcome.lost), len(outcome.failures)
             try:
-                read_orders, read_trades = uvloop.run(_check_round(server.port, exchange, rng, outcome))
+                read_orders, read_trades = uvloop.run(_check_round(server.port, exchange, samples_rng, outcome))
             except (OSError, RuntimeError, asyncio.IncompleteReadError) as error:
                 outcome.failures.append(f"round {round_number}: checking failed: {error!r}")
                 print(f"{store} round {round_number}: CHECKS FAILED: {error!r}\n{server.log_tail()}", flush=True)

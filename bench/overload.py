@@ -30,6 +30,7 @@ import argparse
 import asyncio
 import gc
 import os
+import shutil
 import time
 from array import array
 from collections import Counter, deque
@@ -466,6 +467,7 @@ def main() -> None:
         )
     finally:
         server.stop()
+        shutil.rmtree(server.data_dir)
 
     bad = sum(n for outcome, n in outcomes.items() if outcome > 0 and outcome not in GOOD)
     timeouts = outcomes[WAITING] + outcomes[ON_THE_WIRE]
