@@ -28,25 +28,9 @@ from typing import Any
 
 import httpx
 
-from _loadgen import Server, Wallet, percentile, raw_request, read_response, start_server
+from _loadgen import Server, Wallet, create_funded_market, mixed_orders, percentile, read_response, start_server
 
 UNIT = 1_000_000
-
-
-def _prepare(server: Server, wallets: list[Wallet], token: str, count: int, salt_base: int) -> list[bytes]:
-    """Signed order requests, round robin over the wallets: 90% rest on either side, 10% cross."""
-    requests = []
-    for i in range(count):
-        wallet = wallets[i % len(wallets)]
-        if i % 10 == 9:
-            side, price = "BUY", 600_000  # crosses the asks resting from 0.55
-        elif i % 2:
-            side, price = "BUY", 10_000 * (1 + i % 45)
-        else:
-            side, price = "SELL", 10_000 * (55 + i % 45)
-        body = wallet.order_body(token, side, price, 5 * UNIT, salt_base + i)
-        requests.append(raw_request("POST", "/order", server.port, wallet.l2_headers("POST", "/order", body), body))
-    return requests
 
 
 def _source(connection: int, spread: bool) -> tuple[str, int] | None:
@@ -152,27 +136,20 @@ def main() -> None:
 
     server = start_server(args.db, "--rate-limits", args.rate_limits)
     try:
-        market = server.admin("POST", "/admin/markets", {"question": "benchmark", "dynamic_tick": False})
-        condition_id, token = market["condition_id"], market["tokens"][0]["token_id"]
         wallets = [Wallet(i) for i in range(args.wallets)]
-        for wallet in wallets:
-            wallet.create_api_key(server)
-            server.admin(
-                "POST", "/admin/balances", {"address": wallet.address, "asset": "COLLATERAL", "amount": "1000000"}
-            )
-            server.admin(
-                "POST", "/admin/split", {"address": wallet.address, "condition_id": condition_id, "amount": "100000"}
-            )
-            if limited:
+        market = create_funded_market(server, wallets, collateral="1000000", split="100000")
+        token = market["tokens"][0]["token_id"]
+        if limited:
+            for wallet in wallets:
                 server.admin("PUT", f"/admin/rate-limit-tiers/{wallet.address}", {"tier": "elite"})
 
-        fixed = _prepare(server, wallets, token, int(args.rate * args.seconds), salt_base=1)
+        fixed = mixed_orders(server.port, wallets, token, 0, int(args.rate * args.seconds), salt_base=1)
         latencies, statuses = _in_process(_open_loop, server.port, fixed, args.rate, 64, limited)
         print(f"offered {args.rate:.0f} orders/s for {args.seconds:.0f} s: statuses {dict(statuses)}")
         print(f"http_orders_p50_ms: {percentile(latencies, 0.50) * 1000:.2f} ms")
         print(f"http_orders_p99_ms: {percentile(latencies, 0.99) * 1000:.2f} ms")
 
-        sustained = _prepare(server, wallets, token, args.orders, salt_base=10_000_000)
+        sustained = mixed_orders(server.port, wallets, token, 0, args.orders, salt_base=10_000_000)
         elapsed, statuses = _in_process(_closed_loop, server.port, sustained, args.connections, limited)
         print(
             f"sustained: {args.orders} orders in {elapsed:.2f} s over {args.connections} connections: {dict(statuses)}"
