@@ -100,7 +100,11 @@ def _run_server(args: argparse.Namespace) -> int:
             order_versions=args.order_versions,
             settlement_delay_ms=args.settlement_delay_ms,
             rate_limits=args.rate_limits,
-            limits=Limits(ws_flush_interval_ms=args.ws_flush_ms, stop_timeout_ms=round(args.stop_timeout * 1000)),
+            limits=Limits(
+                ws_flush_interval_ms=args.ws_flush_ms,
+                stop_timeout_ms=round(args.stop_timeout * 1000),
+                max_inflight_requests=args.max_inflight,
+            ),
         )
         service = Service(store, settings)
         app = build_app(service, secret, token)
@@ -109,7 +113,7 @@ def _run_server(args: argparse.Namespace) -> int:
 
             service.on_ready.append(lambda: add_demo_markets(service))
         service.on_ready.append(lambda: _announce(url, db_shown, token))
-        server = Server(uvicorn_config(app, settings.limits, args.log_level), settings.limits)
+        server = Server(uvicorn_config(app, settings.limits, app.load, args.log_level), settings.limits)
         service.on_fatal = server.request_stop
         with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises Ctrl-C after a clean shutdown
             server.run(sockets=[sock])
@@ -257,6 +261,12 @@ def _port(text: str) -> int:
     return int(text)
 
 
+def _positive(text: str) -> int:
+    if not (text.isascii() and text.isdigit() and 0 < len(text) <= 9 and int(text) > 0):
+        raise argparse.ArgumentTypeError(f"expected a whole number from 1 (got {text!r})")
+    return int(text)
+
+
 def _seconds(text: str) -> float:
     try:
         value = float(text)
@@ -301,6 +311,12 @@ def _parser() -> argparse.ArgumentParser:
         type=_seconds,
         default=Limits().stop_timeout_ms / 1000,
         help="seconds a stop waits for requests, then for queued batches (the process exits by 3x this)",
+    )
+    serve.add_argument(
+        "--max-inflight",
+        type=_positive,
+        default=Limits().max_inflight_requests,
+        help="HTTP requests in hand past which new ones are answered 503 at once (default %(default)s)",
     )
     serve.add_argument(
         "--rate-limits",

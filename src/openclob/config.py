@@ -21,9 +21,10 @@ class Limits:
     max_queued_commands: int = 10_000
     """Submissions waiting for the sequencer before new ones are refused with 503 and Retry-After (about two
     seconds of work at full speed: a client's wait stays well under its timeout)."""
-    max_inflight_requests: int = 2_048
-    """HTTP requests being handled at once before new ones are refused with 503 and Retry-After, before any work
-    is spent on them (WebSocket connections are not counted)."""
+    max_inflight_requests: int = 512
+    """HTTP requests handed to the app and not yet answered, past which new ones are answered 503 with Retry-After
+    by the HTTP protocol itself, before any work is spent on them (WebSocket connections are not counted): it
+    bounds how long an admitted request waits for the CPU under overload."""
     overload_retry_after_seconds: int = 1
     """The Retry-After of a 503 for load or a 425 while recovering."""
     max_request_line_bytes: int = 8_192

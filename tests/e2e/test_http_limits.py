@@ -8,14 +8,19 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
+import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import httpx
+import psycopg
 import pytest
 import websockets
 
+from openclob.api.errors import OVERLOADED
 from openclob.config import Limits
-from tests.e2e.conftest import Server, start_server
+from tests.e2e.conftest import ADMIN_TOKEN, Server, fresh_postgres_database, start_server
 
 LIMITS = Limits()
 
@@ -101,3 +106,40 @@ def test_json_nested_deeply_is_refused_not_a_crash(server: Server) -> None:
     response = httpx.post(server.url + "/books", content=deep, timeout=10)
     assert 400 <= response.status_code < 500
     _still_serving(server)
+
+
+async def _market_socket_answers_ping(server: Server) -> bool:
+    async with websockets.connect(server.url.replace("http", "ws") + "/ws/market") as socket_:
+        await socket_.send("PING")
+        return await asyncio.wait_for(socket_.recv(), 10) == "PONG"
+
+
+def test_past_the_inflight_bound_the_server_answers_503_at_once_and_recovers(tmp_path: Path) -> None:
+    with fresh_postgres_database() as url:
+        server = start_server(tmp_path / "data", "--db", url, "--max-inflight", "2")
+        blocker = psycopg.connect(url)
+        try:
+            deposit = {"address": "0x" + "3" * 40, "asset": "COLLATERAL", "amount": "1"}
+            headers = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+            blocker.execute("LOCK TABLE journal IN ACCESS EXCLUSIVE MODE")  # the next writes wait
+            with ThreadPoolExecutor(2) as pool:
+                held = [
+                    pool.submit(httpx.post, server.url + "/admin/balances", json=deposit, headers=headers, timeout=30)
+                    for _ in range(2)
+                ]
+                deadline = time.monotonic() + 10
+                while httpx.get(server.url + "/ready", timeout=5).status_code == 200:  # until both are in hand
+                    assert time.monotonic() < deadline, "the two deposits never got in flight"
+                    time.sleep(0.02)
+                shed = httpx.post(server.url + "/admin/balances", json=deposit, headers=headers, timeout=5)
+                assert shed.status_code == 503
+                assert shed.json() == {"error": OVERLOADED}
+                assert shed.headers["retry-after"] == "1"
+                assert asyncio.run(_market_socket_answers_ping(server))  # WebSockets are not shed
+                blocker.rollback()  # the lock goes: the two held deposits are written and answered
+                assert [future.result().status_code for future in held] == [200, 200]
+            balances = server.admin("GET", "/admin/balances?address=" + deposit["address"])
+            assert balances[0]["balance"] == "2"  # the shed one was never applied
+        finally:
+            blocker.close()
+            server.stop()

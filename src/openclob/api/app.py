@@ -3,8 +3,9 @@
 The server listens at once; the service recovers its state from the store in the background (started by the
 lifespan), and until it is ready every request but the health checks (and /openapi.json) gets 425, as
 Polymarket's restarting engine answers, and WebSockets are refused. A service that halted answers 503 to
-everything. Past `max_inflight_requests` requests in hand, a new one gets 503 with Retry-After before any work
-is spent on it.
+everything. A request whose client left before the app took it up is dropped unanswered and undone (under
+overload it may have waited long enough for its client to give up). Past `max_inflight_requests` requests in
+hand, the server's protocol itself answers 503 (server.py).
 
 The trading routes (placing and cancelling orders) are the hot path: `OpenClobApp` hands them to their
 endpoints straight from the (method, path) of the request, before Starlette's middleware and router,
@@ -43,6 +44,7 @@ from openclob.api import (
 from openclob.api.errors import INTERNAL, NOT_READY, OVERLOADED, ApiError
 from openclob.api.http import JSONResponse
 from openclob.api.throttle import Throttle
+from openclob.load import Load
 from openclob.service import Overloaded, Recovering, Service, ServiceUnavailable, Status
 from openclob.ws import ROUTES as WS_ROUTES
 from openclob.ws import Hub
@@ -112,8 +114,8 @@ class OpenClobApp(Starlette):
     service: Service
     throttle: Throttle | None = None
     trading_limits: rate_limits.TradingLimits | None = None
-    inflight = 0
-    """HTTP requests being handled now."""
+    load: Load
+    """What the HTTP server has in hand (its protocol counts it and sheds load past the bound: server.py)."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
@@ -128,31 +130,32 @@ class OpenClobApp(Starlette):
                 if refusal is not None:
                     await refusal(scope, receive, send)
                     return
-            if self.inflight >= service.settings.limits.max_inflight_requests:
-                scope["app"] = self
-                await _retry_later(Request(scope, receive, send), 503, OVERLOADED)(scope, receive, send)
+            if _client_gone(receive):
+                return  # it waited so long its client left: no one would hear the answer, so nothing is done
+            endpoint = self.hot_routes.get((scope["method"], scope["path"]))
+            if endpoint is None:
+                await super().__call__(scope, receive, send)
                 return
-            self.inflight += 1
+            scope["app"] = self
+            request = Request(scope, receive, send)
             try:
-                endpoint = self.hot_routes.get((scope["method"], scope["path"]))
-                if endpoint is None:
-                    await super().__call__(scope, receive, send)
-                    return
-                scope["app"] = self
-                request = Request(scope, receive, send)
-                try:
-                    response = await endpoint(request)
-                except Exception as error:
-                    response = await _handle(request, error)
-                rate_limits.add_headers(scope, response)
-                await response(scope, receive, send)
-            finally:
-                self.inflight -= 1
+                response = await endpoint(request)
+            except Exception as error:
+                response = await _handle(request, error)
+            rate_limits.add_headers(scope, response)
+            await response(scope, receive, send)
             return
         if kind == "websocket" and not self.service.ready:
             await send({"type": "websocket.close", "code": 1013, "reason": "the exchange is not ready"})
             return
         await super().__call__(scope, receive, send)
+
+
+def _client_gone(receive: Receive) -> bool:
+    """Whether the request's connection closed before the app took it up (uvicorn's cycle says so; an in-process
+    transport has no such cycle)."""
+    cycle = getattr(receive, "__self__", None)
+    return bool(getattr(cycle, "disconnected", False))
 
 
 def _refuse(request: Request, service: Service) -> Response:
@@ -194,7 +197,7 @@ def _rate_limits(app: OpenClobApp, service: Service) -> None:
     app.trading_limits = rate_limits.TradingLimits(tier_of, service.now_ms) if on else None
 
 
-def build_app(service: Service, master_secret: bytes, admin_token: str) -> Starlette:
+def build_app(service: Service, master_secret: bytes, admin_token: str) -> OpenClobApp:
     """The Starlette app serving the Polymarket CLOB API on top of `service`."""
 
     @asynccontextmanager
@@ -230,6 +233,7 @@ def build_app(service: Service, master_secret: bytes, admin_token: str) -> Starl
     )
     app.hot_routes = _hot_routes(trading.ROUTES)
     app.service = service
+    app.load = Load()
     _rate_limits(app, service)
     app.state.service = service
     app.state.master_secret = master_secret

@@ -46,7 +46,7 @@ async def readiness(request: Request) -> Response:
             "status": service.status.value,
             "sequence": service.sequence,
             "queued_commands": service.queued_commands,
-            "inflight_requests": request.app.inflight,
+            "inflight_requests": request.app.load.inflight,
         }
     )
 

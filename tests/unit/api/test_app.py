@@ -1,4 +1,4 @@
-"""api/app.py: the service's gate (425 while recovering, 503 when halted or past the in-flight bound), and the
+"""api/app.py: the service's gate (425 while recovering, 503 when halted), requests whose client left, and the
 trading routes, which skip Starlette's middleware and router and answer as they would through it."""
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from starlette.responses import Response
 
 from openclob.api import trading
 from openclob.api.app import OpenClobApp, build_app
-from openclob.api.errors import INTERNAL, NOT_READY, OVERLOADED, UNAUTHORIZED
-from openclob.config import Limits, Settings
+from openclob.api.errors import INTERNAL, NOT_READY, UNAUTHORIZED
+from openclob.config import Settings
 from openclob.service import Service, ServiceUnavailable, Status
 from tests.unit.api.conftest import FakeStore
 
@@ -91,13 +91,28 @@ async def test_health_says_503_when_the_sequencer_task_is_not_running(app: OpenC
     assert response.json()["status"] == "ready"
 
 
-async def test_past_the_inflight_bound_a_request_gets_503_before_any_work() -> None:
-    app = _app(Settings(limits=Limits(max_inflight_requests=2)))
-    app.service.status = Status.READY
-    app.inflight = 2
-    response = await _request(app, "POST", "/order")
-    assert (response.status_code, response.json()) == (503, {"error": OVERLOADED})
-    assert response.headers["retry-after"] == "1"
-    app.inflight = 1
-    assert (await _request(app, "POST", "/order")).status_code == 401  # under the bound it is handled
-    assert app.inflight == 1  # and the count returns to what it was
+class _GoneCycle:
+    """Stands for uvicorn's request cycle of a connection that closed before the app took the request up."""
+
+    disconnected = True
+
+    async def receive(self) -> dict[str, object]:
+        return {"type": "http.disconnect"}
+
+
+async def test_a_request_whose_client_left_before_the_app_took_it_up_is_dropped_unanswered(app: OpenClobApp) -> None:
+    handled: list[bool] = []
+
+    async def endpoint(request: Request) -> Response:
+        handled.append(True)
+        return Response("done")
+
+    app.hot_routes[("POST", "/order")] = endpoint
+    sent: list[object] = []
+
+    async def send(message: object) -> None:
+        sent.append(message)
+
+    scope = {"type": "http", "method": "POST", "path": "/order", "headers": [], "query_string": b""}
+    await app(scope, _GoneCycle().receive, send)
+    assert (handled, sent) == ([], [])
