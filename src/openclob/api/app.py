@@ -9,6 +9,9 @@ is spent on it.
 The trading routes (placing and cancelling orders) are the hot path: `OpenClobApp` hands them to their
 endpoints straight from the (method, path) of the request, before Starlette's middleware and router,
 with the same error handlers. Every other route goes through Starlette as usual.
+
+The operator's fault rules of the HTTP kinds act on a request of a ready service before anything else (the
+throttle included): with no rule set, that costs one attribute test (api/faults.py, openclob/faults.py).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
@@ -31,6 +35,7 @@ from openclob.api import (
     admin,
     builders,
     clob_markets,
+    faults,
     keys,
     market_data,
     markets,
@@ -43,9 +48,10 @@ from openclob.api import (
 from openclob.api.errors import INTERNAL, NOT_READY, OVERLOADED, ApiError
 from openclob.api.http import JSONResponse
 from openclob.api.throttle import Throttle
+from openclob.faults import Faults
 from openclob.service import Overloaded, Recovering, Service, ServiceUnavailable, Status
 from openclob.ws import ROUTES as WS_ROUTES
-from openclob.ws import Hub
+from openclob.ws import Hub, SocketFaults
 
 log = logging.getLogger("openclob.api")
 
@@ -112,6 +118,8 @@ class OpenClobApp(Starlette):
     service: Service
     throttle: Throttle | None = None
     trading_limits: rate_limits.TradingLimits | None = None
+    faults: Faults
+    """The operator's fault rules (openclob/faults.py): the HTTP kinds act here, before the throttle."""
     inflight = 0
     """HTTP requests being handled now."""
 
@@ -123,36 +131,46 @@ class OpenClobApp(Starlette):
                 scope["app"] = self
                 await _refuse(Request(scope, receive, send), service)(scope, receive, send)
                 return
-            if self.throttle is not None:
-                refusal = await self.throttle.refusal(scope)
-                if refusal is not None:
-                    await refusal(scope, receive, send)
+            if self.faults.http_rules:
+                rule = faults.fired(self.faults, scope)
+                if rule is not None:
+                    retry_after = service.settings.limits.overload_retry_after_seconds
+                    await faults.act(rule, scope, receive, send, self._serve_http, retry_after)
                     return
-            if self.inflight >= service.settings.limits.max_inflight_requests:
-                scope["app"] = self
-                await _retry_later(Request(scope, receive, send), 503, OVERLOADED)(scope, receive, send)
-                return
-            self.inflight += 1
-            try:
-                endpoint = self.hot_routes.get((scope["method"], scope["path"]))
-                if endpoint is None:
-                    await super().__call__(scope, receive, send)
-                    return
-                scope["app"] = self
-                request = Request(scope, receive, send)
-                try:
-                    response = await endpoint(request)
-                except Exception as error:
-                    response = await _handle(request, error)
-                rate_limits.add_headers(scope, response)
-                await response(scope, receive, send)
-            finally:
-                self.inflight -= 1
+            await self._serve_http(scope, receive, send)
             return
         if kind == "websocket" and not self.service.ready:
             await send({"type": "websocket.close", "code": 1013, "reason": "the exchange is not ready"})
             return
         await super().__call__(scope, receive, send)
+
+    async def _serve_http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """An HTTP request of a ready service: the throttle, the in-flight bound, then its route."""
+        if self.throttle is not None:
+            refusal = await self.throttle.refusal(scope)
+            if refusal is not None:
+                await refusal(scope, receive, send)
+                return
+        if self.inflight >= self.service.settings.limits.max_inflight_requests:
+            scope["app"] = self
+            await _retry_later(Request(scope, receive, send), 503, OVERLOADED)(scope, receive, send)
+            return
+        self.inflight += 1
+        try:
+            endpoint = self.hot_routes.get((scope["method"], scope["path"]))
+            if endpoint is None:
+                await super().__call__(scope, receive, send)
+                return
+            scope["app"] = self
+            request = Request(scope, receive, send)
+            try:
+                response = await endpoint(request)
+            except Exception as error:
+                response = await _handle(request, error)
+            rate_limits.add_headers(scope, response)
+            await response(scope, receive, send)
+        finally:
+            self.inflight -= 1
 
 
 def _refuse(request: Request, service: Service) -> Response:
@@ -194,12 +212,14 @@ def _rate_limits(app: OpenClobApp, service: Service) -> None:
     app.trading_limits = rate_limits.TradingLimits(tier_of, service.now_ms) if on else None
 
 
-def build_app(service: Service, master_secret: bytes, admin_token: str) -> Starlette:
-    """The Starlette app serving the Polymarket CLOB API on top of `service`."""
+def build_app(service: Service, master_secret: bytes, admin_token: str, fault_rules: Faults | None = None) -> Starlette:
+    """The Starlette app serving the Polymarket CLOB API on top of `service`, with `fault_rules` in force
+    (default: none, with a random seed)."""
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         recovery = asyncio.create_task(_start(service), name="openclob-recovery")
+        socket_faults.start()
         try:
             yield
         finally:
@@ -217,6 +237,7 @@ def build_app(service: Service, master_secret: bytes, admin_token: str) -> Starl
             *keys.ROUTES,
             *account.ROUTES,
             *admin.ROUTES,
+            *faults.ROUTES,
             *rate_limit_tiers.ROUTES,
             *market_data.ROUTES,
             *markets.ROUTES,
@@ -235,7 +256,12 @@ def build_app(service: Service, master_secret: bytes, admin_token: str) -> Starl
     app.state.master_secret = master_secret
     app.state.admin_token = admin_token
     app.state.heartbeat_ids = {}
+    if fault_rules is None:
+        fault_rules = Faults(secrets.randbits(32), service.settings.limits.max_fault_rules)
+    app.faults = fault_rules
     hub = Hub(service)
     hub.attach()
     app.state.hub = hub
+    socket_faults = SocketFaults(hub, app.faults)
+    app.state.socket_faults = socket_faults
     return app
