@@ -10,8 +10,8 @@ The trading routes (placing and cancelling orders) are the hot path: `OpenClobAp
 endpoints straight from the (method, path) of the request, before Starlette's middleware and router,
 with the same error handlers. Every other route goes through Starlette as usual.
 
-The operator's fault rules of the HTTP kinds act on a request of a ready service before anything else (the
-throttle included): with no rule set, that costs one attribute test (api/faults.py, openclob/faults.py).
+The operator's fault rules of the HTTP kinds act on a request before anything else (the gate and the throttle
+included): with no rule set, that costs one attribute test (api/faults.py, openclob/faults.py).
 """
 
 from __future__ import annotations
@@ -119,11 +119,21 @@ class OpenClobApp(Starlette):
     throttle: Throttle | None = None
     trading_limits: rate_limits.TradingLimits | None = None
     faults: Faults
-    """The operator's fault rules (openclob/faults.py): the HTTP kinds act here, before the throttle."""
+    """The operator's fault rules (openclob/faults.py): the HTTP kinds act in `__call__`, before anything else."""
     inflight = 0
     """HTTP requests being handled now."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.faults.http_rules and scope["type"] == "http":
+            rule = faults.fired(self.faults, scope)
+            if rule is not None:
+                retry_after = self.service.settings.limits.overload_retry_after_seconds
+                await faults.act(rule, scope, receive, send, self._dispatch, retry_after)
+                return
+        await self._dispatch(scope, receive, send)
+
+    async def _dispatch(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The service's gate, the throttle and the in-flight bound, then the request's route."""
         kind = scope["type"]
         if kind == "http":
             service = self.service
@@ -131,46 +141,36 @@ class OpenClobApp(Starlette):
                 scope["app"] = self
                 await _refuse(Request(scope, receive, send), service)(scope, receive, send)
                 return
-            if self.faults.http_rules:
-                rule = faults.fired(self.faults, scope)
-                if rule is not None:
-                    retry_after = service.settings.limits.overload_retry_after_seconds
-                    await faults.act(rule, scope, receive, send, self._serve_http, retry_after)
+            if self.throttle is not None:
+                refusal = await self.throttle.refusal(scope)
+                if refusal is not None:
+                    await refusal(scope, receive, send)
                     return
-            await self._serve_http(scope, receive, send)
+            if self.inflight >= service.settings.limits.max_inflight_requests:
+                scope["app"] = self
+                await _retry_later(Request(scope, receive, send), 503, OVERLOADED)(scope, receive, send)
+                return
+            self.inflight += 1
+            try:
+                endpoint = self.hot_routes.get((scope["method"], scope["path"]))
+                if endpoint is None:
+                    await super().__call__(scope, receive, send)
+                    return
+                scope["app"] = self
+                request = Request(scope, receive, send)
+                try:
+                    response = await endpoint(request)
+                except Exception as error:
+                    response = await _handle(request, error)
+                rate_limits.add_headers(scope, response)
+                await response(scope, receive, send)
+            finally:
+                self.inflight -= 1
             return
         if kind == "websocket" and not self.service.ready:
             await send({"type": "websocket.close", "code": 1013, "reason": "the exchange is not ready"})
             return
         await super().__call__(scope, receive, send)
-
-    async def _serve_http(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """An HTTP request of a ready service: the throttle, the in-flight bound, then its route."""
-        if self.throttle is not None:
-            refusal = await self.throttle.refusal(scope)
-            if refusal is not None:
-                await refusal(scope, receive, send)
-                return
-        if self.inflight >= self.service.settings.limits.max_inflight_requests:
-            scope["app"] = self
-            await _retry_later(Request(scope, receive, send), 503, OVERLOADED)(scope, receive, send)
-            return
-        self.inflight += 1
-        try:
-            endpoint = self.hot_routes.get((scope["method"], scope["path"]))
-            if endpoint is None:
-                await super().__call__(scope, receive, send)
-                return
-            scope["app"] = self
-            request = Request(scope, receive, send)
-            try:
-                response = await endpoint(request)
-            except Exception as error:
-                response = await _handle(request, error)
-            rate_limits.add_headers(scope, response)
-            await response(scope, receive, send)
-        finally:
-            self.inflight -= 1
 
 
 def _refuse(request: Request, service: Service) -> Response:
