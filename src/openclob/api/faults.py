@@ -5,7 +5,7 @@ the usual handling when a rule fires on a request (api/app.py):
 
 - `status`: the status with its body (default: Polymarket's) and nothing else; the request is not processed.
 - `delay`: the request is processed normally, `delay_ms` later.
-- `drop`: the connection is closed without an answer and the request is not processed.
+- `drop`: the request is read, not processed, and the connection is closed without an answer.
 - `timeout_after_apply`: the request is processed and its answer thrown away once it is ready, which is only
   after its effects are durable (an order is placed, and may have matched); then, `delay_ms` later when given,
   the connection is closed without an answer.
@@ -107,6 +107,7 @@ async def act(rule: Rule, scope: Scope, receive: Receive, send: Send, serve: ASG
         await asyncio.sleep((rule.delay_ms or 0) / 1000)
         await serve(scope, receive, send)
     elif kind == "drop":
+        await _drain(receive)
         _close(receive)
     else:  # timeout_after_apply
 
@@ -117,6 +118,15 @@ async def act(rule: Rule, scope: Scope, receive: Receive, send: Send, serve: ASG
         if rule.delay_ms:
             await asyncio.sleep(rule.delay_ms / 1000)
         _close(receive)
+
+
+async def _drain(receive: Receive) -> None:
+    """Read the rest of the request, unkept: a connection closed while its client still sends is reset (the
+    client then reads a reset rather than the end of the stream, depending on timing)."""
+    while True:
+        message = await receive()
+        if message["type"] != "http.request" or not message.get("more_body", False):
+            return
 
 
 def _close(receive: Receive) -> None:
