@@ -6,10 +6,10 @@ every socket it acts on is one firing.
 
 - `ws_disconnect`: the socket is closed at once, without a close frame (its client sees the connection drop).
 - `ws_stall`: an episode of `duration_ms` from when the rule is added (from a `--faults` file: when the server
-  starts), after which the rule ends. Until then the
-  sockets it acts on get no events (their queues are emptied; what is published meanwhile is lost to them, the
-  snapshot of a new subscription included) while they stay open and still answer PING. A client resynchronises
-  from REST. Removing the rule ends the episode at once.
+  starts), after which the rule ends. Until then the sockets it acts on get no events (their queues are emptied;
+  what is published meanwhile is lost to them, the snapshot of a new subscription included) while they stay open
+  and still answer PING: a client resynchronises from REST. Removing the rule ends the episode at once; a rule
+  whose `count` is used up is gone from the list, but the sockets it stalled stay stalled to the episode's end.
 """
 
 from __future__ import annotations
