@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 from openclob.config import Limits, Settings
 from openclob.core.amounts import UNIT
+from openclob.faults import Faults, InvalidRule, Rule, load_rules
 
 if TYPE_CHECKING:
     from openclob.locks import Lock
@@ -63,6 +64,7 @@ def _run_server(args: argparse.Namespace) -> int:
         raise StartupError(
             f"--order-version {args.order_version} must be one of --order-versions {args.order_versions}"
         )
+    fault_rules = _fault_rules(args.faults)
     data_dir = Path(args.data_dir)
     db_shown = redact_url(args.db) if args.db else str(data_dir / "openclob.db")
     try:
@@ -107,12 +109,15 @@ def _run_server(args: argparse.Namespace) -> int:
             ),
         )
         service = Service(store, settings)
-        app = build_app(service, secret, token)
+        faults = Faults(args.seed, settings.limits.max_fault_rules)
+        for rule in fault_rules:
+            faults.add(rule, service.now_ms())
+        app = build_app(service, secret, token, faults)
         if args.demo:
             from openclob.demo import add_demo_markets
 
             service.on_ready.append(lambda: add_demo_markets(service))
-        service.on_ready.append(lambda: _announce(url, db_shown, token))
+        service.on_ready.append(lambda: _announce(url, db_shown, token, faults))
         server = Server(uvicorn_config(app, settings.limits, app.load, args.log_level), settings.limits)
         service.on_fatal = server.request_stop
         with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises Ctrl-C after a clean shutdown
@@ -162,10 +167,28 @@ def _one_line(error: BaseException, secret_source: str | None) -> str:
     return text
 
 
-async def _announce(url: str, database: str, token: str) -> None:
+async def _announce(url: str, database: str, token: str, faults: Faults) -> None:
     print(f"openclob serving on {url}", flush=True)
     print(f"database: {database}", flush=True)
     print(f"admin token: {token}", flush=True)
+    rules = len(faults.rules())
+    print(f"fault rules: {rules}, seed {faults.seed} (--seed {faults.seed} repeats the draws)", flush=True)
+
+
+def _fault_rules(path: str | None) -> list[Rule]:
+    """The rules of a `--faults` file, or a StartupError in one line."""
+    if path is None:
+        return []
+    try:
+        rules = load_rules(Path(path).read_bytes())
+    except OSError as error:
+        raise StartupError(f"cannot read the fault rules {path}: {error.strerror or error}") from None
+    except InvalidRule as error:
+        raise StartupError(f"invalid fault rules in {path}: {error}") from None
+    limit = Limits().max_fault_rules
+    if len(rules) > limit:
+        raise StartupError(f"invalid fault rules in {path}: {len(rules)} rules, at most {limit}")
+    return rules
 
 
 def _admin(args: argparse.Namespace) -> int:
@@ -245,7 +268,33 @@ def _admin_request(args: argparse.Namespace) -> tuple[str, str, Any]:
     if action == "rate-limit-tier":
         path = f"/admin/rate-limit-tiers/{args.address}"
         return ("PUT", path, {"tier": args.tier}) if args.tier else ("GET", path, None)
+    if action == "faults":
+        return _faults_request(args)
     raise SystemExit(f"unknown admin action {action}")
+
+
+FAULT_FIELDS = (
+    "kind", "method", "path", "address", "count", "probability", "status", "body", "delay_ms", "channel", "duration_ms",
+)  # fmt: skip
+"""The rule fields `admin faults add` takes as flags (--delay-ms for delay_ms)."""
+
+
+def _faults_request(args: argparse.Namespace) -> tuple[str, str, Any]:
+    if args.faults_action == "add":
+        rule = {name: getattr(args, name) for name in FAULT_FIELDS if getattr(args, name) is not None}
+        return "POST", "/admin/faults", rule
+    if args.faults_action == "list":
+        return "GET", "/admin/faults", None
+    if args.faults_action == "remove":
+        return "DELETE", f"/admin/faults/{args.id}", None
+    return "DELETE", "/admin/faults", None
+
+
+def _json(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f'expected JSON, e.g. \'{{"error": "..."}}\' (got {text!r})') from None
 
 
 class _Parser(argparse.ArgumentParser):
@@ -275,6 +324,36 @@ def _seconds(text: str) -> float:
     if not 0 < value <= 3_600:
         raise argparse.ArgumentTypeError(f"expected seconds between 0 and 3600 (got {text!r})")
     return value
+
+
+def _seed(text: str) -> int:
+    if not (text.isascii() and text.isdigit() and len(text) <= 19):
+        raise argparse.ArgumentTypeError(f"a seed is a whole number from 0 (got {text!r})")
+    return int(text)
+
+
+def _fault_parser(faults: argparse.ArgumentParser) -> None:
+    actions = faults.add_subparsers(dest="faults_action", required=True)
+    add = actions.add_parser("add", help="put a rule in force")
+    add.add_argument(
+        "--kind",
+        required=True,
+        choices=("status", "delay", "timeout_after_apply", "drop", "ws_stall", "ws_disconnect", "new_key_delay"),
+    )
+    add.add_argument("--method", default=None, help="match this HTTP method")
+    add.add_argument("--path", default=None, help="match this path, or a prefix ending in *")
+    add.add_argument("--address", default=None, help="match this POLY_ADDRESS (or user channel owner)")
+    add.add_argument("--count", type=int, default=None, help="fire at most this many times")
+    add.add_argument("--probability", type=float, default=None, help="fire with this probability (default 1)")
+    add.add_argument("--status", type=int, default=None, help="status: the status answered")
+    add.add_argument("--body", type=_json, default=None, help="status: the JSON body answered")
+    add.add_argument("--delay-ms", type=int, default=None)
+    add.add_argument("--channel", choices=("market", "user"), default=None)
+    add.add_argument("--duration-ms", type=int, default=None, help="ws_stall: how long")
+    actions.add_parser("list", help="the rules in force, with what each has left")
+    remove = actions.add_parser("remove", help="take one rule out of force")
+    remove.add_argument("id")
+    actions.add_parser("clear", help="take every rule out of force")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -325,6 +404,13 @@ def _parser() -> argparse.ArgumentParser:
         help="polymarket: per-signer order and cancel token buckets (429 when empty) and per-IP throttling, as"
         " Polymarket's (default off)",
     )
+    serve.add_argument("--faults", metavar="FILE", default=None, help="fault rules in force from the start (JSON list)")
+    serve.add_argument(
+        "--seed",
+        type=_seed,
+        default=None,
+        help="seeds the fault rules' probability draws, so that a run can be repeated (default: random, printed)",
+    )
     serve.add_argument("--log-level", default="warning")
     serve.set_defaults(run=_serve)
 
@@ -369,6 +455,7 @@ def _parser() -> argparse.ArgumentParser:
     tier = actions.add_parser("rate-limit-tier", help="show or set an address's trading rate-limit tier")
     tier.add_argument("address")
     tier.add_argument("tier", nargs="?", help="standard, copper, bronze, silver, gold, platinum, diamond or elite")
+    _fault_parser(actions.add_parser("faults", help="set, list and remove fault rules (README: Faults)"))
     admin.set_defaults(run=_admin)
     return parser
 

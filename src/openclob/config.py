@@ -67,6 +67,8 @@ class Limits:
     """The largest message a client may send on a WebSocket."""
     ws_tracked_trades: int = 100_000
     """Trades remembered for their status changes (MINED, CONFIRMED) on the user channel."""
+    max_fault_rules: int = 1_000
+    """Fault rules in force at once (the operator's, for tests: openclob/faults.py)."""
     throttle_max_delay_ms: int = 10_000
     """With rate limits on: the longest a request over a per-IP limit is held back; past it, a 429."""
     throttle_max_waiting_per_ip: int = 1_000

@@ -1,10 +1,12 @@
-"""cli.py: `openclob admin rate-limit-tier` calls the admin API, and `serve --rate-limits` reaches the settings."""
+"""cli.py: `openclob admin rate-limit-tier` and `admin faults` call the admin API; `serve` flags reach the server."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from openclob.cli import _admin_request, _parser
+from openclob.cli import _admin_request, _parser, main
 
 ADDRESS = "0x" + "ab" * 20
 
@@ -21,3 +23,64 @@ def test_serve_takes_rate_limits_off_by_default_or_polymarket() -> None:
     assert _parser().parse_args(["serve", "--rate-limits", "polymarket"]).rate_limits == "polymarket"
     with pytest.raises(SystemExit):
         _parser().parse_args(["serve", "--rate-limits", "cloudflare"])
+
+
+def test_admin_faults_add_sends_the_given_flags_as_the_rule() -> None:
+    flags = ["--kind", "status", "--status", "425", "--path", "/order", "--count", "1", "--probability", "0.5"]
+    args = _parser().parse_args(["admin", "faults", "add", *flags, "--body", '{"error": "later"}', "--method", "POST"])
+    rule = {"kind": "status", "method": "POST", "path": "/order", "count": 1, "probability": 0.5}
+    assert _admin_request(args) == ("POST", "/admin/faults", rule | {"status": 425, "body": {"error": "later"}})
+    stall = _parser().parse_args(
+        ["admin", "faults", "add", "--kind", "ws_stall", "--channel", "user", "--duration-ms", "500"]
+    )
+    assert _admin_request(stall) == (
+        "POST",
+        "/admin/faults",
+        {"kind": "ws_stall", "channel": "user", "duration_ms": 500},
+    )
+    delay = _parser().parse_args(["admin", "faults", "add", "--kind", "new_key_delay", "--delay-ms", "2000"])
+    assert _admin_request(delay)[2] == {"kind": "new_key_delay", "delay_ms": 2000}
+
+
+def test_admin_faults_list_remove_and_clear() -> None:
+    assert _admin_request(_parser().parse_args(["admin", "faults", "list"])) == ("GET", "/admin/faults", None)
+    assert _admin_request(_parser().parse_args(["admin", "faults", "remove", "3"])) == (
+        "DELETE",
+        "/admin/faults/3",
+        None,
+    )
+    assert _admin_request(_parser().parse_args(["admin", "faults", "clear"])) == ("DELETE", "/admin/faults", None)
+
+
+def test_admin_faults_add_refuses_a_body_that_is_not_json_and_an_unknown_kind() -> None:
+    for flags in (["--kind", "status", "--body", "{oops"], ["--kind", "explode"]):
+        with pytest.raises(SystemExit):
+            _parser().parse_args(["admin", "faults", "add", *flags])
+
+
+def test_serve_takes_a_seed_and_a_rules_file() -> None:
+    args = _parser().parse_args(["serve", "--seed", "42", "--faults", "rules.json"])
+    assert (args.seed, args.faults) == (42, "rules.json")
+    assert _parser().parse_args(["serve"]).seed is None
+    with pytest.raises(SystemExit):
+        _parser().parse_args(["serve", "--seed", "-1"])
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (None, "cannot read the fault rules"),
+        ('[{"kind": "status"}]', "invalid fault rules in"),
+        ("{", "expected a JSON list of rules"),
+    ],
+)
+def test_a_bad_rules_file_stops_serve_with_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], content: str | None, message: str
+) -> None:
+    rules = tmp_path / "rules.json"
+    if content is not None:
+        rules.write_text(content)
+    assert main(["serve", "--port", "0", "--data-dir", str(tmp_path / "data"), "--faults", str(rules)]) == 1
+    error = capsys.readouterr().err
+    assert error.startswith("openclob: ") and message in error and error.count("\n") == 1
+    assert not (tmp_path / "data").exists()  # refused before anything was opened

@@ -10,6 +10,9 @@ hand, the server's protocol itself answers 503 (server.py).
 The trading routes (placing and cancelling orders) are the hot path: `OpenClobApp` hands them to their
 endpoints straight from the (method, path) of the request, before Starlette's middleware and router,
 with the same error handlers. Every other route goes through Starlette as usual.
+
+The operator's fault rules of the HTTP kinds act on a request before anything else (the gate and the throttle
+included): with no rule set, that costs one attribute test (api/faults.py, openclob/faults.py).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
@@ -32,6 +36,7 @@ from openclob.api import (
     admin,
     builders,
     clob_markets,
+    faults,
     keys,
     market_data,
     markets,
@@ -44,10 +49,11 @@ from openclob.api import (
 from openclob.api.errors import INTERNAL, NOT_READY, OVERLOADED, ApiError
 from openclob.api.http import JSONResponse
 from openclob.api.throttle import Throttle
+from openclob.faults import Faults
 from openclob.load import Load
 from openclob.service import Overloaded, Recovering, Service, ServiceUnavailable, Status
 from openclob.ws import ROUTES as WS_ROUTES
-from openclob.ws import Hub
+from openclob.ws import Hub, SocketFaults
 
 log = logging.getLogger("openclob.api")
 
@@ -116,8 +122,20 @@ class OpenClobApp(Starlette):
     trading_limits: rate_limits.TradingLimits | None = None
     load: Load
     """What the HTTP server has in hand (its protocol counts it and sheds load past the bound: server.py)."""
+    faults: Faults
+    """The operator's fault rules (openclob/faults.py): the HTTP kinds act in `__call__`, before anything else."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.faults.http_rules and scope["type"] == "http":
+            rule = faults.fired(self.faults, scope)
+            if rule is not None:
+                retry_after = self.service.settings.limits.overload_retry_after_seconds
+                await faults.act(rule, scope, receive, send, self._dispatch, retry_after)
+                return
+        await self._dispatch(scope, receive, send)
+
+    async def _dispatch(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The service's gate, the throttle and a request whose client left, then the request's route."""
         kind = scope["type"]
         if kind == "http":
             service = self.service
@@ -197,12 +215,16 @@ def _rate_limits(app: OpenClobApp, service: Service) -> None:
     app.trading_limits = rate_limits.TradingLimits(tier_of, service.now_ms) if on else None
 
 
-def build_app(service: Service, master_secret: bytes, admin_token: str) -> OpenClobApp:
-    """The Starlette app serving the Polymarket CLOB API on top of `service`."""
+def build_app(
+    service: Service, master_secret: bytes, admin_token: str, fault_rules: Faults | None = None
+) -> OpenClobApp:
+    """The Starlette app serving the Polymarket CLOB API on top of `service`, with `fault_rules` in force
+    (default: none, with a random seed)."""
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         recovery = asyncio.create_task(_start(service), name="openclob-recovery")
+        socket_faults.start()
         try:
             yield
         finally:
@@ -220,6 +242,7 @@ def build_app(service: Service, master_secret: bytes, admin_token: str) -> OpenC
             *keys.ROUTES,
             *account.ROUTES,
             *admin.ROUTES,
+            *faults.ROUTES,
             *rate_limit_tiers.ROUTES,
             *market_data.ROUTES,
             *markets.ROUTES,
@@ -239,7 +262,12 @@ def build_app(service: Service, master_secret: bytes, admin_token: str) -> OpenC
     app.state.master_secret = master_secret
     app.state.admin_token = admin_token
     app.state.heartbeat_ids = {}
+    if fault_rules is None:
+        fault_rules = Faults(secrets.randbits(32), service.settings.limits.max_fault_rules)
+    app.faults = fault_rules
     hub = Hub(service)
     hub.attach()
     app.state.hub = hub
+    socket_faults = SocketFaults(hub, app.faults)
+    app.state.socket_faults = socket_faults
     return app

@@ -18,6 +18,7 @@ from openclob.api.errors import INVALID_L1_HEADERS, UNAUTHORIZED, ApiError
 from openclob.api.http import parse_uint
 from openclob.core.bounds import INT64_MAX, MAX_TIME_MS
 from openclob.crypto import InvalidSignature, clob_auth_digest, decode_signature, recover_address, verify_hmac
+from openclob.faults import Faults
 from openclob.service import Service
 from openclob.store.records import ApiKeyRecord
 
@@ -69,7 +70,17 @@ def l2_key(request: Request, service: Service, body: bytes) -> ApiKeyRecord:
         raise ApiError(401, UNAUTHORIZED)
     if not verify_hmac(record.secret, timestamp, request.method, request.url.path, body, signature):
         raise ApiError(401, UNAUTHORIZED)
+    faults: Faults = request.app.faults
+    if faults.key_rules and _not_propagated(request, service, faults, record):
+        raise ApiError(401, UNAUTHORIZED)
     return record
+
+
+def _not_propagated(request: Request, service: Service, faults: Faults, record: ApiKeyRecord) -> bool:
+    """Whether a `new_key_delay` fault rule refuses this young key (its age on the exchange's clock)."""
+    path: str = request.scope["path"]
+    rule = faults.key_refused(request.method, path, record.address, record.created_at_ms, service.now_ms())
+    return rule is not None
 
 
 def reader_keys(request: Request, service: Service, body: bytes) -> list[str]:

@@ -21,6 +21,7 @@ from openclob.api import (
     admin,
     builders,
     clob_markets,
+    faults,
     keys,
     market_data,
     markets,
@@ -30,6 +31,7 @@ from openclob.api import (
     trading,
 )
 from openclob.api.orders import SendOrder
+from openclob.faults import Rule
 from openclob.store.records import WalletLinkRecord
 
 Handler = Callable[[Request], Awaitable[Response]]
@@ -322,6 +324,24 @@ OPERATIONS: dict[Handler, Operation] = {
         response=responses.AdminRateLimitTier,
         errors=(400,),
     ),
+    faults.add_fault: Operation(
+        summary="Put a fault rule in force (the WebSocket kinds act on the open sockets at once)",
+        auth=Auth.ADMIN,
+        body=Rule,
+        response=faults.FaultRuleState,
+        errors=(400,),
+    ),
+    faults.list_faults: Operation(
+        summary="The fault rules in force, in the order they act, with what each has left",
+        auth=Auth.ADMIN,
+        response=list[faults.FaultRuleState],
+    ),
+    faults.remove_fault: Operation(
+        summary="Take a fault rule out of force", auth=Auth.ADMIN, response=faults.FaultRuleState, errors=(404,)
+    ),
+    faults.clear_faults: Operation(
+        summary="Take every fault rule out of force", auth=Auth.ADMIN, response=list[faults.FaultRuleState]
+    ),
     rate_limit_tiers.get_rate_limit_tier: Operation(
         summary="The trading rate-limit tier of the caller's signer", auth=Auth.L2, response=responses.RateLimitTier
     ),
@@ -482,5 +502,6 @@ PATH_PARAMS: dict[str, tuple[str, str]] = {
     "token_id": ("A token id (decimal uint256).", TOKEN_ID_PATTERN),
     "builder_code": ("A builder code (bytes32).", builders.BUILDER_CODE.pattern),
     "address": ("An address: 0x and 40 hex digits.", admin.ADDRESS.pattern),
+    "id": ("A fault rule's id.", r"^[0-9]{1,18}$"),
 }
 """Description and pattern of each path parameter, by name."""

@@ -55,16 +55,19 @@ class Subscriber:
         "_queued_bytes",
         "_sending",
         "_waiter",
+        "abort",
         "assets",
+        "channel",
         "custom",
         "direct",
         "excluded_markets",
         "markets",
         "owner",
+        "stalls",
         "stopped",
     )
 
-    def __init__(self, limits: Limits) -> None:
+    def __init__(self, limits: Limits, channel: str = "market") -> None:
         self._max_events = limits.ws_queue_max_events
         self._max_bytes = limits.ws_queue_max_bytes
         self._frame_max_events = limits.ws_frame_max_events
@@ -77,6 +80,12 @@ class Subscriber:
         self._sending = False
         self.direct: Callable[[bytes], bool] | None = None
         """Writes a ready-made frame to the connection now, if it can take it without buffering (else False)."""
+        self.abort: Callable[[], None] | None = None
+        """Closes the connection at once, without a close frame (None: the server offers no way)."""
+        self.channel = channel
+        """"market" or "user"."""
+        self.stalls = 0
+        """Fault rules stalling this socket now (ws/faults.py): while any does, events are dropped, not sent."""
         self.stopped: asyncio.Future[Close] = asyncio.get_running_loop().create_future()
         """Set once, when the socket must end."""
         self.assets: dict[str, None] = {}
@@ -97,7 +106,7 @@ class Subscriber:
 
     def push(self, count: int, text: str, as_array: bool = False) -> None:
         """Queue `count` events (`text`: JSON objects joined by commas); close the socket if it overflows."""
-        if self.stopped.done():
+        if self.stopped.done() or self.stalls:
             return
         self._queued += count
         self._queued_bytes += len(text)
@@ -115,10 +124,22 @@ class Subscriber:
 
     def deliver(self, count: int, text: str, frame: Callable[[], bytes]) -> None:
         """Send `count` events now as the shared encoded `frame` when the socket is idle, else queue `text`."""
+        if self.stalls:
+            return
         direct = self.direct
         if direct is not None and not self._items and not self._sending and not self.stopped.done() and direct(frame()):
             return
         self.push(count, text)
+
+    def stall(self) -> None:
+        """Drop events, those waiting included, until as many `unstall` calls (the connection stays open)."""
+        self.stalls += 1
+        self._items.clear()
+        self._queued = self._queued_bytes = 0
+
+    def unstall(self) -> None:
+        """End one stall."""
+        self.stalls = max(0, self.stalls - 1)
 
     def stop(self, close: Close) -> None:
         """End the socket (the first reason wins)."""
@@ -186,6 +207,11 @@ class Hub:
         self._pending: dict[str, list[MarketMessage]] = {}
         self._pending_announcements: list[str] = []
         self._flush_handle: asyncio.TimerHandle | None = None
+        self.sockets: dict[Subscriber, None] = {}
+        """Every open socket, oldest first."""
+        self.on_open: Callable[[Subscriber], None] | None = None
+        """Called when a socket is ready for the fault rules: a market socket at once, a user socket once
+        authenticated (ws/faults.py)."""
         self.deliveries = 0
         """Events queued to sockets since start (a delivery is one event to one socket)."""
 
@@ -205,13 +231,21 @@ class Hub:
 
     # ---------------------------------------------------------------- sockets
 
-    def connect(self) -> Subscriber:
-        """A new socket with nothing followed yet."""
-        return Subscriber(self.limits)
+    def connect(self, channel: str = "market") -> Subscriber:
+        """A new socket of `channel` with nothing followed yet."""
+        subscriber = Subscriber(self.limits, channel)
+        self.sockets[subscriber] = None
+        return subscriber
+
+    def opened(self, subscriber: Subscriber) -> None:
+        """The socket is ready for the fault rules (see `on_open`)."""
+        if self.on_open is not None:
+            self.on_open(subscriber)
 
     def disconnect(self, subscriber: Subscriber) -> None:
         """Forget a socket and everything it followed."""
         subscriber.stop(None)
+        self.sockets.pop(subscriber, None)
         self.unsubscribe_assets(subscriber, list(subscriber.assets))
         self._custom_subscribers.pop(subscriber, None)
         if subscriber.owner is not None:

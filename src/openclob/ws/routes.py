@@ -91,6 +91,7 @@ def _user_request(hub: Hub, subscriber: Subscriber, request: _Request) -> None:
         if owner is None:
             raise _Refused(CLOSE_POLICY, UNAUTHORIZED)
         hub.subscribe_user(subscriber, owner, request.markets)
+        hub.opened(subscriber)
     elif operation in ("", "subscribe"):
         hub.subscribe_user(subscriber, subscriber.owner, request.markets)
     elif operation == "unsubscribe":
@@ -172,11 +173,23 @@ def _direct_writer(websocket: WebSocket) -> Callable[[bytes], bool] | None:
     return write
 
 
-async def _serve(websocket: WebSocket, handle: Handler) -> None:
+def _aborter(websocket: WebSocket) -> Callable[[], None] | None:
+    """A way to close the connection at once, without a close frame (a fault rule's), when the server is
+    uvicorn's: its websockets protocol object (the `receive` callable's owner) has the transport to abort."""
+    protocol: Any = getattr(websocket._receive, "__self__", None)
+    transport: Any = getattr(protocol, "transport", None)
+    abort = getattr(transport, "abort", None)
+    return abort if callable(abort) else None
+
+
+async def _serve(websocket: WebSocket, channel: str, handle: Handler) -> None:
     hub: Hub = websocket.app.state.hub
     await websocket.accept()
-    subscriber = hub.connect()
+    subscriber = hub.connect(channel)
     subscriber.direct = _direct_writer(websocket)
+    subscriber.abort = _aborter(websocket)
+    if channel == "market":
+        hub.opened(subscriber)
     writer = asyncio.create_task(subscriber.write(websocket.send_text))
     reader = asyncio.create_task(_read(websocket, hub, subscriber, handle))
     for task in (writer, reader):
@@ -195,12 +208,12 @@ async def _serve(websocket: WebSocket, handle: Handler) -> None:
 
 async def market_socket(websocket: WebSocket) -> None:
     """/ws/market: public book, price and trade events of the tokens a client follows."""
-    await _serve(websocket, _market_request)
+    await _serve(websocket, "market", _market_request)
 
 
 async def user_socket(websocket: WebSocket) -> None:
     """/ws/user: the authenticated user's own order and trade events."""
-    await _serve(websocket, _user_request)
+    await _serve(websocket, "user", _user_request)
 
 
 ROUTES = [

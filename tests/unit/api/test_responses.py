@@ -200,6 +200,12 @@ async def test_every_operation_answers_in_its_documented_shape(env: Env) -> None
     await call("PUT", "/admin/rate-limit-tiers/{address}", path=address, body={"tier": "gold"}, admin=True)
     await call("GET", "/admin/rate-limit-tiers/{address}", path=address, admin=True)
     assert (await call("GET", "/v1/user/rate-limit-tier", l2=a))["tier"] == "gold"
+    fault = {"kind": "status", "status": 425, "path": "/nothing-here*", "count": 2, "body": {"error": "later"}}
+    rule_id = {"id": str((await call("POST", "/admin/faults", body=fault, admin=True))["id"])}
+    await call("POST", "/admin/faults", body={"kind": "ws_stall", "channel": "user", "duration_ms": 60_000}, admin=True)
+    assert len(await call("GET", "/admin/faults", admin=True)) == 2
+    await call("DELETE", "/admin/faults/{id}", path=rule_id, admin=True)
+    assert len(await call("DELETE", "/admin/faults", admin=True)) == 1
 
     # trading: A bids 20 at 0.5; B sells 10 into it (with a builder code) and offers 5 at 0.6
     bid = await call("POST", "/order", body=signed_order(a, yes, "BUY", "0.5", "20"), l2=a)
