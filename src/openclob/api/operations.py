@@ -21,6 +21,7 @@ from openclob.api import (
     admin,
     builders,
     clob_markets,
+    clock,
     keys,
     market_data,
     markets,
@@ -320,6 +321,18 @@ OPERATIONS: dict[Handler, Operation] = {
         summary="An address's trading rate-limit tier",
         auth=Auth.ADMIN,
         response=responses.AdminRateLimitTier,
+        errors=(400,),
+    ),
+    clock.get_clock: Operation(
+        summary="The exchange clock: its time and whether it is frozen",
+        auth=Auth.ADMIN,
+        response=responses.ExchangeClock,
+    ),
+    clock.move_clock: Operation(
+        summary="Move the exchange clock forward (applying what falls due on the way) and/or freeze it",
+        auth=Auth.ADMIN,
+        body=clock.ClockChange,
+        response=responses.ExchangeClock,
         errors=(400,),
     ),
     rate_limit_tiers.get_rate_limit_tier: Operation(

@@ -497,3 +497,10 @@ class RateLimitTier(_Shape):
 class AdminRateLimitTier(_Shape):
     address: str
     tier: str
+
+
+class ExchangeClock(_Shape):
+    """The exchange's time in unix milliseconds, and whether it stands still."""
+
+    now_ms: int
+    frozen: bool
