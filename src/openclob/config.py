@@ -72,6 +72,10 @@ class Limits:
     """With rate limits on: requests of one IP held back at once; more get a 429 at once."""
 
 
+CLOCK_MODES = ("wall", "frozen")
+"""The exchange clock's modes at start (`openclob serve --clock`)."""
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Settings:
     """How the server runs."""

@@ -18,9 +18,6 @@ from collections.abc import Callable
 
 from openclob.store.records import ClockRecord
 
-CLOCK_MODES = ("wall", "frozen")
-"""What `openclob serve --clock` takes (absent: as the exchange last had it)."""
-
 
 def wall_clock_ms() -> int:
     """The real time in unix milliseconds."""

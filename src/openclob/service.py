@@ -50,7 +50,7 @@ from typing import Any, TypeVar
 
 import msgspec
 
-from openclob.config import Settings
+from openclob.config import CLOCK_MODES, Settings
 from openclob.core import (
     AdvanceTime,
     Applied,
@@ -66,7 +66,7 @@ from openclob.core import (
 from openclob.core.bounds import MAX_SETTLEMENT_DELAY_MS, MAX_TIME_MS
 from openclob.core.snapshot import SNAPSHOT_FORMAT, SnapshotMismatch, decode_state, export_state, restore
 from openclob.crypto import keccak256
-from openclob.exchange_clock import CLOCK_MODES, ExchangeClock, wall_clock_ms
+from openclob.exchange_clock import ExchangeClock, wall_clock_ms
 from openclob.store.base import Batch, Journalled, SnapshotStore, Store, StoredSnapshot, StoreError
 from openclob.store.records import ApiKeyRecord, ClockRecord, MarketInfoRecord, WalletLinkRecord
 
