@@ -54,8 +54,8 @@ class ExchangeClock:
         return now
 
     def set(self, now_ms: int, *, frozen: bool) -> None:
-        """Read `now_ms` from now on, frozen there or running from there (never earlier than it reads now)."""
-        now_ms = max(now_ms, self.now_ms())
+        """Read `now_ms` from now on, frozen there or running from there (never earlier than it ever read)."""
+        now_ms = max(now_ms, self.last_ms)
         if frozen:
             self.frozen_at_ms = now_ms
         else:
@@ -75,7 +75,12 @@ class ExchangeClock:
         return ClockRecord(offset_ms=self.offset_ms, frozen_at_ms=self.frozen_at_ms)
 
     def restore(self, record: ClockRecord | None) -> None:
-        """Take up the stored state (None: running at wall time); `last_ms` stays as it is."""
-        record = record or ClockRecord()
+        """Take up the stored state (None: never stored, running at wall time) and what it reads now."""
+        if record is None:
+            self.offset_ms, self.frozen_at_ms = 0, None
+            return
         self.offset_ms = record.offset_ms
         self.frozen_at_ms = None if record.frozen_at_ms is None else max(record.frozen_at_ms, self.last_ms)
+        # what a stored clock reads now may have been read before the restart: never read less again
+        reading = self.frozen_at_ms if self.frozen_at_ms is not None else self._wall() + self.offset_ms
+        self.last_ms = max(self.last_ms, reading)

@@ -510,17 +510,16 @@ class Service:
     def _configure_clock(self) -> ClockRecord | None:
         """Apply `clock_mode` and `start_time_ms` to the recovered clock; its new record if that changed it.
 
-        The start time is taken only if the exchange is not past it already (time never goes back)."""
+        The start time is taken unless the exchange already used a later time (time never goes back)."""
         clock, settings = self.clock, self.settings
         before = clock.record()
-        now = clock.now_ms()
         start = settings.start_time_ms
-        if start is not None and start < now:
-            log.warning("the exchange clock reads %d, past --start-time-ms %d: it goes on from there", now, start)
-        target = now if start is None else max(start, now)
+        if start is not None and start < clock.last_ms:
+            log.warning("the exchange's time is already %d, past --start-time-ms %d: it goes on", clock.last_ms, start)
+            start = None
         frozen = clock.frozen if settings.clock_mode is None else settings.clock_mode == "frozen"
-        if target != now or frozen != clock.frozen:
-            clock.set(target, frozen=frozen)
+        if start is not None or frozen != clock.frozen:
+            clock.set(clock.now_ms() if start is None else start, frozen=frozen)
         after = clock.record()
         return None if after == before else after
 
@@ -767,7 +766,8 @@ def _check_time_settings(settings: Settings) -> None:
         raise ValueError(f"start_time_ms must be between 0 and {MAX_TIME_MS}")
     if not 0 <= settings.settlement_delay_ms <= MAX_SETTLEMENT_DELAY_MS:
         raise ValueError(f"settlement_delay_ms must be between 0 and {MAX_SETTLEMENT_DELAY_MS}")
-    ProceedsAvailableAt(settings.proceeds_available_at)  # (a ValueError names the value)
+    if settings.proceeds_available_at not in {p.value for p in ProceedsAvailableAt}:
+        raise ValueError(f"proceeds_available_at must be matched or mined, not {settings.proceeds_available_at!r}")
 
 
 def _ignore_failure(future: asyncio.Future[Any]) -> None:

@@ -9,6 +9,9 @@ tokens, orders and wallets while the coverage and fuzzing phases explore the res
 
 A 503 is Polymarket's answer while the operator's trading mode refuses orders (the only 5xx the document
 declares): the test puts the mode back to normal after each request that changes it, so any 5xx fails.
+POST /admin/clock is fuzzed with the rest: an advance cannot be undone (time never goes back), and needs
+not be, since requests authenticate against the wall clock and nothing else depends on the exchange's time
+staying near it; the test lets a frozen clock run again after each call, so the run goes on as it started.
 """
 
 from __future__ import annotations
@@ -143,6 +146,8 @@ FIELD_EXAMPLES: dict[str, list[Any]] = {
     "tick_size": ["0.001"],
     "signature_type": [2],
     "mode": ["normal", "cancel-only", "disabled", "post-only"],
+    "advance_ms": [60_000],
+    "freeze": [True],
 }
 """Body fields by name (POST /admin/markets gets the listed `condition_id` too, and is refused: listed already)."""
 DOCUMENT = _served_document()
@@ -184,6 +189,8 @@ def test_no_operation_answers_5xx(case: Case, state: tuple[Server, _Signer]) -> 
     key = (case.method.upper(), case.path)
     if key == ("PUT", "/admin/trading-mode"):
         server.admin("PUT", "/admin/trading-mode", {"mode": "normal"})
+    if key == ("POST", "/admin/clock"):
+        server.admin("POST", "/admin/clock", {"freeze": False})
     assert response.status_code < 500, (case.method, case.path, response.status_code, response.text[:300])
 
 
