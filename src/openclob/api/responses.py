@@ -458,13 +458,15 @@ class BuilderFees(_Shape):
 
 
 class AdminBalance(_Shape):
-    """An address's holding of one asset, in whole units: `balance` = `free` + `reserved` (open orders)."""
+    """An address's holding of one asset, in whole units: `balance` = `free` + `reserved` (open orders); `pending`
+    is what trades not yet MINED will add, with `--proceeds-available-at mined`."""
 
     address: str
     asset: str
     balance: str
     free: str
     reserved: str
+    pending: str
 
 
 class TradingModeState(_Shape):

@@ -288,6 +288,9 @@ async def test_with_the_lag_selling_what_was_just_bought_fails_until_the_trade_i
     # BOB paid at once; his 10 YES are not his to spend yet, nor ALICE's 6 collateral hers
     assert (await _balance(stack, bob), await _balance(stack, bob, YES)) == (894 * UNIT, 100 * UNIT)
     assert await _balance(stack, alice) == 900 * UNIT
+    held = (await stack.client.get("/admin/balances", params={"address": bob.address}, headers=ADMIN)).json()
+    yes = next(row for row in held if row["asset"] == str(YES))
+    assert (yes["balance"], yes["free"], yes["pending"]) == ("100", "100", "10")
     resell = await stack.call(bob, "POST", "/order", _order(bob, "SELL", 70, 110))
     assert (resell.status_code, resell.json()) == (400, NOT_ENOUGH)
     await _clock(stack, advance_ms=DELAY_MS - 1)
