@@ -237,9 +237,9 @@ class Service:
             await self._enqueue_internal(None, _store_clock(clock_change))
         await self._configure_settlement()
         await self._renew_heartbeats()
-        self._arm_settlement_timer()
         if self.status is Status.RECOVERING:
             self.status = Status.READY
+        self._arm_settlement_timer()
         for hook in self.on_ready:
             await hook()
 
@@ -430,7 +430,7 @@ class Service:
             # A failure here is the batch's, though it is durable and answered: recovery writes the projection.
             await loop.run_in_executor(self._writer, self.store.write_projection, batch)
             self._projected(batch.entries[-1].sequence)
-            self._arm_settlement_timer()
+        self._arm_settlement_timer()  # (a trade matched, or the clock was moved or let run)
         if self._sequence - self._snapshot_sequence >= self.settings.limits.snapshot_interval_commands:
             self._snapshot_between_batches()
 

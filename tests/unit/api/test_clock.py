@@ -123,6 +123,7 @@ async def test_the_clock_reads_wall_time_until_it_is_moved(clocked: tuple[Stack,
     stack.clock.now_ms += 1
     assert await _clock(stack) == {"now_ms": START_MS + YEAR_MS + 1, "frozen": False}
     assert (await stack.client.get("/time")).json() == (START_MS + YEAR_MS + 1) // 1000
+    await stack.create_key(Trader("0x" + "c9" * 32))  # L1 headers signed with the wall clock, a year behind
 
 
 async def test_a_gtd_order_expires_when_the_clock_passes_its_expiry_and_not_before(
