@@ -290,7 +290,7 @@ def _bounded(name: str, maximum: int) -> Callable[[str], int]:
 
 
 def _parser() -> argparse.ArgumentParser:
-    from openclob.core.bounds import MAX_SETTLEMENT_DELAY_MS, MAX_TIME_MS
+    from openclob.core.bounds import MAX_CLOCK_MS, MAX_SETTLEMENT_DELAY_MS
 
     parser = _Parser(prog="openclob", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -334,7 +334,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument(
         "--start-time-ms",
-        type=_bounded("a time", MAX_TIME_MS),
+        type=_bounded("a time", MAX_CLOCK_MS),
         default=None,
         help="start the exchange clock at this unix time in ms (unless the exchange is past it already)",
     )
@@ -399,7 +399,7 @@ def _parser() -> argparse.ArgumentParser:
     wallet.add_argument("funder")
     wallet.add_argument("signature_type", type=int, choices=(1, 2, 3))
     clock = actions.add_parser("clock", help="show, move forward or freeze the exchange clock")
-    clock.add_argument("--advance-ms", type=_bounded("--advance-ms", MAX_TIME_MS), default=None)
+    clock.add_argument("--advance-ms", type=_bounded("--advance-ms", MAX_CLOCK_MS), default=None)
     clock.add_argument("--freeze", choices=("true", "false"), default=None)
     tier = actions.add_parser("rate-limit-tier", help="show or set an address's trading rate-limit tier")
     tier.add_argument("address")

@@ -1,6 +1,7 @@
 """The exchange clock: the time the sequencer stamps on every command, which the operator may move or freeze.
 
-It runs at the host's wall time plus an offset, or stands frozen at one instant, and never goes backwards.
+It runs at the host's wall time plus an offset, or stands frozen at one instant, and never goes backwards (nor
+past `MAX_CLOCK_MS`, the end of the year 9999).
 Moving it forward (`set`) only changes what it reads; the service applies what falls due on the way
 (service.py, `move_clock`) and stores the new state with the batch that moved it, so that it survives a
 restart: a running clock keeps its offset (wall time passes while the server is down, and so does the
@@ -16,6 +17,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+from openclob.core.bounds import MAX_CLOCK_MS
 from openclob.store.records import ClockRecord
 
 
@@ -48,8 +50,10 @@ class ExchangeClock:
         if frozen is not None:
             return frozen
         now = self._wall() + self.offset_ms
-        if now < self.last_ms:  # (the host's clock stepped back)
+        if now <= self.last_ms:  # (the host's clock stepped back, or it reads the same millisecond)
             return self.last_ms
+        if now > MAX_CLOCK_MS:  # moved close to the end of time, it stops there
+            now = MAX_CLOCK_MS
         self.last_ms = now
         return now
 

@@ -63,7 +63,7 @@ from openclob.core import (
     Reject,
     Rejected,
 )
-from openclob.core.bounds import MAX_SETTLEMENT_DELAY_MS, MAX_TIME_MS
+from openclob.core.bounds import MAX_CLOCK_MS, MAX_SETTLEMENT_DELAY_MS
 from openclob.core.snapshot import SNAPSHOT_FORMAT, SnapshotMismatch, decode_state, export_state, restore
 from openclob.crypto import keccak256
 from openclob.exchange_clock import ExchangeClock, wall_clock_ms
@@ -297,7 +297,7 @@ class Service:
         """Move the exchange clock `advance_ms` forward and/or freeze or unfreeze it; return (now, frozen).
 
         Everything that falls due on the way is applied first, in due order, each at its own time; the answer
-        comes once that and the clock's new state are durable. Raises `ClockRefused` past `MAX_TIME_MS`.
+        comes once that and the clock's new state are durable. Raises `ClockRefused` past `MAX_CLOCK_MS`.
         """
         result: tuple[int, bool] = await self.run_edge(lambda batch: self._move_clock(batch, advance_ms, freeze))
         return result
@@ -495,8 +495,8 @@ class Service:
         clock, exchange = self.clock, self.exchange
         now = clock.now_ms()
         target = now + advance_ms
-        if target > MAX_TIME_MS:
-            raise ClockRefused(f"the clock cannot pass {MAX_TIME_MS} ms (it reads {now})")
+        if target > MAX_CLOCK_MS:
+            raise ClockRefused(f"the clock cannot pass {MAX_CLOCK_MS} ms, the end of the year 9999 (it reads {now})")
         due = exchange.next_due_ms()
         while due is not None and due <= target:
             step = AdvanceTime(now_ms=max(due, now))
@@ -762,8 +762,8 @@ def _check_time_settings(settings: Settings) -> None:
     """Refuse settings the exchange clock or settlement cannot take (ValueError)."""
     if settings.clock_mode is not None and settings.clock_mode not in CLOCK_MODES:
         raise ValueError(f"clock_mode must be one of {', '.join(CLOCK_MODES)}, not {settings.clock_mode!r}")
-    if settings.start_time_ms is not None and not 0 <= settings.start_time_ms <= MAX_TIME_MS:
-        raise ValueError(f"start_time_ms must be between 0 and {MAX_TIME_MS}")
+    if settings.start_time_ms is not None and not 0 <= settings.start_time_ms <= MAX_CLOCK_MS:
+        raise ValueError(f"start_time_ms must be between 0 and {MAX_CLOCK_MS}")
     if not 0 <= settings.settlement_delay_ms <= MAX_SETTLEMENT_DELAY_MS:
         raise ValueError(f"settlement_delay_ms must be between 0 and {MAX_SETTLEMENT_DELAY_MS}")
     if settings.proceeds_available_at not in {p.value for p in ProceedsAvailableAt}:

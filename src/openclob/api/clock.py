@@ -17,7 +17,7 @@ from starlette.routing import Route
 from openclob.api.admin import _authorized
 from openclob.api.errors import ApiError
 from openclob.api.http import decode, ok
-from openclob.core.bounds import MAX_TIME_MS
+from openclob.core.bounds import MAX_CLOCK_MS
 from openclob.service import ClockRefused, Service
 
 CLOCK_CHANGE_EXPECTED = "invalid clock change: expected {advance_ms?, freeze?}"
@@ -26,7 +26,7 @@ CLOCK_CHANGE_EXPECTED = "invalid clock change: expected {advance_ms?, freeze?}"
 class ClockChange(msgspec.Struct, forbid_unknown_fields=True):
     """The body of POST /admin/clock: at least one of the two."""
 
-    advance_ms: Annotated[int, msgspec.Meta(ge=0, le=MAX_TIME_MS)] | None = None
+    advance_ms: Annotated[int, msgspec.Meta(ge=0, le=MAX_CLOCK_MS)] | None = None
     """How far to move the clock forward, in milliseconds."""
     freeze: bool | None = None
     """True stops the clock where it is (after the advance); false lets it run on from there."""

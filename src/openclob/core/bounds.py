@@ -51,6 +51,11 @@ token supply and every trade, and the ledger's own counters."""
 MAX_TIME_MS = 2**62
 """The latest time, in unix milliseconds, that anything may name (about 146 million years)."""
 
+MAX_CLOCK_MS = 253_402_300_799_999
+"""The latest time the exchange clock may read (the last millisecond of the year 9999): the exchange's own
+times are also written as dates (a market's `accepting_order_timestamp`, a builder trade's `timestamp`), and a
+date cannot name a later year."""
+
 MAX_EXPIRATION_SECONDS = MAX_TIME_MS // 1000
 """The latest order expiration, in unix seconds (the core turns it into milliseconds)."""
 

@@ -15,7 +15,7 @@ import pytest
 
 from openclob.config import Limits, Settings
 from openclob.core import UNIT, Deposit, Split
-from openclob.core.bounds import MAX_TIME_MS
+from openclob.core.bounds import MAX_CLOCK_MS
 from openclob.crypto import build_hmac_signature
 from openclob.store.records import TradeRecord
 from tests.stack import START_MS, STORE_KINDS, Stack, Trader, fresh_database, order_body
@@ -239,6 +239,17 @@ async def test_start_flags_set_the_mode_and_a_start_time_only_ahead(clocked: tup
     assert await _clock(stack) == {"now_ms": START_MS + YEAR_MS, "frozen": False}
 
 
+async def test_the_clock_may_reach_the_end_of_the_year_9999_and_stops_there(
+    clocked: tuple[Stack, Trader, Trader],
+) -> None:
+    stack, _, _ = clocked
+    assert await _clock(stack, advance_ms=MAX_CLOCK_MS - 1 - START_MS) == {"now_ms": MAX_CLOCK_MS - 1, "frozen": False}
+    stack.clock.now_ms += 60_000
+    assert await _clock(stack) == {"now_ms": MAX_CLOCK_MS, "frozen": False}
+    listed = await stack.client.post("/admin/markets", json={"question": "The last one?"}, headers=ADMIN)
+    assert listed.status_code == 200 and listed.json()["accepting_order_timestamp"] == "9999-12-31T23:59:59Z"
+
+
 @pytest.mark.parametrize(
     ("body", "message"),
     [
@@ -246,7 +257,7 @@ async def test_start_flags_set_the_mode_and_a_start_time_only_ahead(clocked: tup
         ({"advance_ms": -1}, "invalid clock change: expected {advance_ms?, freeze?}"),
         ({"advance_ms": "5"}, "invalid clock change: expected {advance_ms?, freeze?}"),
         ({"rewind_ms": 5}, "invalid clock change: expected {advance_ms?, freeze?}"),
-        ({"advance_ms": MAX_TIME_MS}, f"invalid clock change: the clock cannot pass {MAX_TIME_MS} ms"),
+        ({"advance_ms": MAX_CLOCK_MS}, f"invalid clock change: the clock cannot pass {MAX_CLOCK_MS} ms"),
     ],
 )
 async def test_a_bad_clock_change_is_refused_and_changes_nothing(
