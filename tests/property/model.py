@@ -190,8 +190,9 @@ class Model:
                 del self.heartbeat_deadlines[owner]
                 for order in self.open_orders(owner):
                     self._cancel(order)
-        # Settlement: MINED a delay after the match (releasing what the lag held back), CONFIRMED a delay later.
-        for trade in list(self.unsettled):
+        # Settlement, on time advances only: MINED a delay after the match (releasing what the lag held back),
+        # CONFIRMED a delay later.
+        for trade in list(self.unsettled) if isinstance(cmd, AdvanceTime) else []:
             if trade.status is TradeStatus.MATCHED and trade.matched_at_ms + trade.delay_ms <= cmd.now_ms:
                 trade.status = TradeStatus.MINED
                 for (address, asset), amount in (trade.pending or {}).items():

@@ -1,14 +1,16 @@
 """Time: the commands that carry the clock forward, and the expiries, heartbeats and settlements it brings due.
 
-The core reads no clock: every command carries `now_ms`, and before a command is applied every GTD
-expiry, heartbeat deadline and settlement step (settlement.py) at or before that time is handled, earliest
-first (`Exchange.apply` checks the heads of the three heaps, and calls `_expire_due` only when one is due;
-at equal times expiries come first, then heartbeats, then settlements). Their events carry the command's
-time: the service sends a time advance at each settlement's due time, and steps through every due time
-when its clock is moved (service.py), so they are late only by the sequencer's own delay. An
-`AdvanceTime` command does nothing else. A heartbeat sets its owner's deadline; a later heartbeat moves
-it, so a deadline popped from the heap counts only if it is still the owner's latest, and then all the
-owner's orders are cancelled.
+The core reads no clock: every command carries `now_ms`. Before a command is applied, every GTD expiry and
+heartbeat deadline at or before that time is handled (`Exchange.apply` checks the heads of the two heaps, and
+calls `_expire_due` only when one is due). Settlement steps (settlement.py) are taken only by a time advance:
+an `AdvanceTime` handles everything due by its time, expiries, heartbeats and settlement steps together,
+earliest first (at equal times expiries, then heartbeats, then settlements). Keeping settlement off the
+other commands keeps their path free of a clock read; the service sends a time advance at each settlement's
+due time, and steps through every due time when its clock is moved (service.py), so a trade is MINED, and its
+held-back proceeds spendable, as soon as the sequencer gets there. The events of what falls due carry the
+time of the command they run in. A heartbeat sets its owner's deadline; a later heartbeat moves it, so a
+deadline popped from the heap counts only if it is still the owner's latest, and then all the owner's orders
+are cancelled.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import heapq
 
 from openclob.core.cancels import Cancels
 from openclob.core.commands import AdvanceTime, Heartbeat
+from openclob.core.modes import TradeStatus
 from openclob.core.orders import CancelReason
 from openclob.core.results import Done, Result
 from openclob.core.settlement import Settlement
@@ -29,7 +32,14 @@ class Clock(Cancels, Settlement):
     """Time advances, order expiries, heartbeat deadlines and settlement steps."""
 
     def _advance_time(self, cmd: AdvanceTime) -> Result:
-        return Done()  # what fell due by cmd.now_ms already happened in apply()
+        now_ms, settlements = cmd.now_ms, self._settlements
+        if (
+            (settlements and settlements[0][0] <= now_ms)
+            or (self._expiries and self._expiries[0][0] <= now_ms)
+            or (self._heartbeat_queue and self._heartbeat_queue[0][0] <= now_ms)
+        ):
+            self._expire_due(now_ms, settlements)
+        return Done()
 
     def _heartbeat(self, cmd: Heartbeat) -> Result:
         deadline = cmd.now_ms + cmd.timeout_ms
@@ -37,9 +47,10 @@ class Clock(Cancels, Settlement):
         heapq.heappush(self._heartbeat_queue, (deadline, cmd.owner))
         return Done()
 
-    def _expire_due(self, now_ms: int) -> None:
-        """Handle, earliest first, every expiry, heartbeat deadline and settlement step at or before `now_ms`."""
-        expiries, heartbeats, settlements = self._expiries, self._heartbeat_queue, self._settlements
+    def _expire_due(self, now_ms: int, settlements: list[tuple[int, int, str, int, TradeStatus]]) -> None:
+        """Handle, earliest first, every expiry, heartbeat deadline and step of `settlements` (the exchange's, or
+        none) at or before `now_ms`."""
+        expiries, heartbeats = self._expiries, self._heartbeat_queue
         while True:
             due_ms, which = now_ms + 1, _NOTHING
             if expiries and expiries[0][0] < due_ms:

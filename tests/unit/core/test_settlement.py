@@ -70,11 +70,26 @@ def test_a_late_time_advance_takes_every_step_due_in_time_order() -> None:
     ]
 
 
-def test_without_a_delay_the_next_command_mines_and_confirms_the_trade() -> None:
+def test_without_a_delay_the_next_time_advance_mines_and_confirms_the_trade() -> None:
     exchange = new_exchange()
     trade_id = _trade(exchange)
     assert exchange.next_settlement_ms() == T
     assert _statuses(exchange, T) == [(trade_id, TradeStatus.MINED), (trade_id, TradeStatus.CONFIRMED)]
+
+
+def test_only_a_time_advance_takes_settlement_steps_while_expiries_run_before_any_command() -> None:
+    exchange = _configured(DELAY)
+    trade_id = _trade(exchange)
+    gtd = limit_order(ALICE, YES, Side.BUY, "0.40", "10", now_ms=T, order_type=OrderType.GTD, expiration=T // 1000 + 62)
+    placed(exchange.apply(gtd))  # expires at T + 2 s, between the trade's match and its MINED
+    later = placed(exchange.apply(limit_order(BOB, YES, Side.BUY, "0.30", "10", now_ms=T + 10 * DELAY)))
+    assert later.status.value == "LIVE" and exchange.unsettled_trades() == [(trade_id, TradeStatus.MATCHED)]
+    assert exchange.order(gtd.order_id) is None  # (expiries still run before any command)
+    events = exchange.apply(AdvanceTime(now_ms=T + 10 * DELAY)).events
+    assert [(e.trade_id, e.status) for e in events if isinstance(e, TradeStatusChanged)] == [
+        (trade_id, TradeStatus.MINED),
+        (trade_id, TradeStatus.CONFIRMED),
+    ]
 
 
 def test_a_new_delay_applies_to_trades_matched_after_it() -> None:
