@@ -19,10 +19,10 @@ import heapq
 
 from openclob.core.cancels import Cancels
 from openclob.core.commands import AdvanceTime, Heartbeat
-from openclob.core.modes import TradeStatus
 from openclob.core.orders import CancelReason
 from openclob.core.results import Done, Result
 from openclob.core.settlement import Settlement
+from openclob.core.state import SettlementStep
 
 _NOTHING, _EXPIRY, _HEARTBEAT, _SETTLEMENT = range(4)
 """Which heap's head falls due first."""
@@ -47,7 +47,7 @@ class Clock(Cancels, Settlement):
         heapq.heappush(self._heartbeat_queue, (deadline, cmd.owner))
         return Done()
 
-    def _expire_due(self, now_ms: int, settlements: list[tuple[int, int, str, int, TradeStatus]]) -> None:
+    def _expire_due(self, now_ms: int, settlements: list[SettlementStep]) -> None:
         """Handle, earliest first, every expiry, heartbeat deadline and step of `settlements` (the exchange's, or
         none) at or before `now_ms`."""
         expiries, heartbeats = self._expiries, self._heartbeat_queue

@@ -60,7 +60,7 @@ from openclob.core.funds import Funds
 from openclob.core.ledger import FEE_ACCOUNT, Ledger
 from openclob.core.markets import Market
 from openclob.core.matching import MatchPlan, fee_units, plan_match, v2_fee_units, v2_fee_weight
-from openclob.core.modes import LIVE, MATCHED, NORMAL, TradeStatus
+from openclob.core.modes import LIVE, MATCHED, NORMAL
 from openclob.core.orders import (
     ASK,
     BID,
@@ -73,11 +73,11 @@ from openclob.core.orders import (
 )
 from openclob.core.rejects import Reject, Rejected, rejected
 from openclob.core.results import Applied, OrderPlaced, Result
+from openclob.core.state import SettlementStep
 from openclob.core.validation import price_order
 
 _NO_MATCH = MatchPlan([], 0, False)
-_MINED = TradeStatus.MINED
-_NO_SETTLEMENTS: list[tuple[int, int, str, int, TradeStatus]] = []
+_NO_SETTLEMENTS: list[SettlementStep] = []
 """What `apply` hands `_expire_due` for settlements: none (it stays empty)."""
 
 
@@ -316,7 +316,7 @@ class Exchange(Clock, Admin, Funds):
         ledger = self.ledger
         ledger_fill: Callable[[str, str, int, str, int], None] = ledger.fill
         delay_ms = self._settlement_delay_ms
-        heapq.heappush(self._settlements, (now_ms + delay_ms, trade_count, trade_id, delay_ms, _MINED))
+        heapq.heappush(self._settlements, (now_ms + delay_ms, trade_count, trade_id, delay_ms, True))
         pending = None
         if self._proceeds_at_mined:  # what the fills deliver waits for the trade to be MINED (settlement.py)
             pending = self._pending_proceeds[trade_id] = {}

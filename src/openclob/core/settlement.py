@@ -2,11 +2,11 @@
 lag on, what its fills delivered becomes spendable only once it is MINED.
 
 A trade matched at t with the settlement delay d is due MINED at t + d and CONFIRMED at t + 2d. `_execute`
-(exchange.py) pushes one entry per trade on the `_settlements` heap, (due ms, trade sequence, trade id, d,
-status due); the clock (clock.py) pops the entries due before each command, in time order with the expiries
-and heartbeat deadlines, and `_settle_due` reports the step and pushes the next one. The delay and the
-proceeds policy are the exchange's own settings (`ConfigureSettlement`, journalled like any command), so
-replay gives every trade the settlement it had; a change applies to the trades matched after it.
+(exchange.py) pushes one entry per trade on the `_settlements` heap (a `state.SettlementStep`); a time advance
+(clock.py) pops the entries due by its time, in time order with the expiries and heartbeat deadlines, and
+`_settle_due` reports the step and pushes the next one. The delay and the proceeds policy are the exchange's
+own settings (`ConfigureSettlement`, journalled like any command), so replay gives every trade the settlement
+it had; a change applies to the trades matched after it.
 
 With proceeds available at MINED, a fill still takes what it spends at once (out of the order's
 reservation), but what it delivers (the tokens a BUY gets, the collateral of a SELL, net of fees) goes to
@@ -44,9 +44,9 @@ class Settlement(State):
 
     def _settle_due(self) -> None:
         """Take the first settlement step off the heap (the caller saw it is due) and apply it."""
-        due_ms, sequence, trade_id, delay_ms, status = heapq.heappop(self._settlements)
+        due_ms, sequence, trade_id, delay_ms, mining = heapq.heappop(self._settlements)
         events = self._events
-        if status is MINED:
+        if mining:
             credits = self._pending_proceeds.pop(trade_id, None)
             if credits:
                 credit = self.ledger.credit
@@ -55,7 +55,7 @@ class Settlement(State):
                         credit(address, asset, amount)
             events.append(TradeStatusChanged(trade_id, MINED))
             if delay_ms:
-                heapq.heappush(self._settlements, (due_ms + delay_ms, sequence, trade_id, delay_ms, CONFIRMED))
+                heapq.heappush(self._settlements, (due_ms + delay_ms, sequence, trade_id, delay_ms, False))
                 return
         events.append(TradeStatusChanged(trade_id, CONFIRMED))  # (no delay: due now, as MINED was)
 

@@ -25,8 +25,9 @@ import msgspec
 from openclob.core.book import Book
 from openclob.core.exchange import Exchange
 from openclob.core.markets import Market
-from openclob.core.modes import TradeStatus, TradingMode
+from openclob.core.modes import TradingMode
 from openclob.core.orders import Order
+from openclob.core.state import SettlementStep
 
 SNAPSHOT_FORMAT = 2
 """Bump on any change to what a snapshot holds or means; a stored snapshot of another format is not used."""
@@ -85,7 +86,7 @@ class ExchangeState(msgspec.Struct, array_like=True, gc=False):
     """How many orders the exchange had accepted: `restore` checks the caller's registry against it."""
     settlement_delay_ms: int
     proceeds_at_mined: bool
-    settlements: list[tuple[int, int, str, int, TradeStatus]]
+    settlements: list[SettlementStep]
     """The settlement heap as it is."""
     pending_proceeds: list[tuple[str, str, str, int]]
     """(trade id, address, asset, amount) held back until the trade is MINED, in the order they were added."""

@@ -20,6 +20,11 @@ from openclob.core.markets import Market
 from openclob.core.modes import LIVE, TradeStatus, TradingMode
 from openclob.core.orders import BUY, COLLATERAL, Order
 
+SettlementStep = tuple[int, int, str, int, bool]
+"""A trade's next settlement step: (due ms, trade sequence, trade id, its delay, whether the step is MINED, not
+CONFIRMED). Only ints, a str and a bool: the garbage collector stops tracking such tuples, which a heap of
+thousands of unsettled trades would otherwise cost it on every collection."""
+
 
 class InvariantViolation(Exception):
     """The exchange's state broke one of its own rules: a bug, never a user error."""
@@ -47,8 +52,8 @@ class State:
         self._settlement_delay_ms = 0
         self._proceeds_at_mined = False
         """Whether a fill's proceeds wait for its trade to be MINED (ProceedsAvailableAt.MINED)."""
-        self._settlements: list[tuple[int, int, str, int, TradeStatus]] = []
-        """Unsettled trades as a heap of (due ms, trade sequence, trade id, its delay, the status due then)."""
+        self._settlements: list[SettlementStep] = []
+        """Every unsettled trade's next step, a heap."""
         self._pending_proceeds: dict[str, dict[tuple[str, str], int]] = {}
         """Trade id -> (address, asset) -> what its fills delivered, spendable once it is MINED (lag on only)."""
         self._events: list[Event] = []
@@ -109,8 +114,7 @@ class State:
         """(trade id, current status) of every trade not yet CONFIRMED, in trade order."""
         entries = sorted(self._settlements, key=lambda entry: entry[1])
         return [
-            (trade_id, TradeStatus.MATCHED if due is TradeStatus.MINED else TradeStatus.MINED)
-            for _, _, trade_id, _, due in entries
+            (trade_id, TradeStatus.MATCHED if mining else TradeStatus.MINED) for _, _, trade_id, _, mining in entries
         ]
 
     def next_due_ms(self) -> int | None:
@@ -146,9 +150,7 @@ class State:
             "expiries": sorted(self._expiries),
             "heartbeats": sorted(self._heartbeat_deadlines.items()),
             "settlement": self.settlement(),
-            "settlements": sorted(
-                (due, seq, trade_id, delay, status.value) for due, seq, trade_id, delay, status in self._settlements
-            ),
+            "settlements": sorted(self._settlements),
             "pending": sorted(
                 (trade_id, address, asset, amount)
                 for trade_id, credits in self._pending_proceeds.items()
