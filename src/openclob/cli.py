@@ -10,10 +10,11 @@ import os
 import re
 import sys
 import urllib.parse
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from openclob.config import Limits, Settings
+from openclob.config import CLOCK_MODES, Limits, Settings
 from openclob.core.amounts import UNIT
 from openclob.faults import Faults, InvalidRule, Rule, load_rules
 
@@ -101,6 +102,9 @@ def _run_server(args: argparse.Namespace) -> int:
             order_version=args.order_version,
             order_versions=args.order_versions,
             settlement_delay_ms=args.settlement_delay_ms,
+            proceeds_available_at=args.proceeds_available_at,
+            clock_mode=args.clock,
+            start_time_ms=args.start_time_ms,
             rate_limits=args.rate_limits,
             limits=Limits(
                 ws_flush_interval_ms=args.ws_flush_ms,
@@ -265,6 +269,13 @@ def _admin_request(args: argparse.Namespace) -> tuple[str, str, Any]:
     if action == "link-wallet":
         body = {"signer": args.signer, "funder": args.funder, "signature_type": args.signature_type}
         return "POST", "/admin/wallets", body
+    if action == "clock":
+        moves: dict[str, Any] = {}
+        if args.advance_ms is not None:
+            moves["advance_ms"] = args.advance_ms
+        if args.freeze is not None:
+            moves["freeze"] = args.freeze == "true"
+        return ("POST", "/admin/clock", moves) if moves else ("GET", "/admin/clock", None)
     if action == "rate-limit-tier":
         path = f"/admin/rate-limit-tiers/{args.address}"
         return ("PUT", path, {"tier": args.tier}) if args.tier else ("GET", path, None)
@@ -356,7 +367,20 @@ def _fault_parser(faults: argparse.ArgumentParser) -> None:
     actions.add_parser("clear", help="take every rule out of force")
 
 
+def _bounded(name: str, maximum: int) -> Callable[[str], int]:
+    """An argparse type: a whole number from 0 to `maximum`."""
+
+    def parse(text: str) -> int:
+        if not (text.isascii() and text.isdigit() and int(text) <= maximum):
+            raise argparse.ArgumentTypeError(f"{name} is a whole number from 0 to {maximum} (got {text!r})")
+        return int(text)
+
+    return parse
+
+
 def _parser() -> argparse.ArgumentParser:
+    from openclob.core.bounds import MAX_CLOCK_MS, MAX_SETTLEMENT_DELAY_MS
+
     parser = _Parser(prog="openclob", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
 
@@ -378,7 +402,31 @@ def _parser() -> argparse.ArgumentParser:
         default=(1, 2),
         help='order versions accepted, e.g. "2" or "1,2,3" (default "1,2"; 3 is the V3 exchange domain)',
     )
-    serve.add_argument("--settlement-delay-ms", type=int, default=0, help="MATCHED -> MINED -> CONFIRMED delay")
+    serve.add_argument(
+        "--settlement-delay-ms",
+        type=_bounded("a delay", MAX_SETTLEMENT_DELAY_MS),
+        default=0,
+        help="MATCHED -> MINED -> CONFIRMED delay",
+    )
+    serve.add_argument(
+        "--proceeds-available-at",
+        choices=("matched", "mined"),
+        default="matched",
+        help="when tokens bought and collateral from a sale can be spent: at once (matched, the default) or once"
+        " the trade is MINED",
+    )
+    serve.add_argument(
+        "--clock",
+        choices=CLOCK_MODES,
+        default=None,
+        help="the exchange clock at start: wall (running) or frozen (default: as the exchange last had it)",
+    )
+    serve.add_argument(
+        "--start-time-ms",
+        type=_bounded("a time", MAX_CLOCK_MS),
+        default=None,
+        help="start the exchange clock at this unix time in ms (unless the exchange is past it already)",
+    )
     serve.add_argument(
         "--ws-flush-ms",
         type=int,
@@ -452,6 +500,9 @@ def _parser() -> argparse.ArgumentParser:
     wallet.add_argument("signer")
     wallet.add_argument("funder")
     wallet.add_argument("signature_type", type=int, choices=(1, 2, 3))
+    clock = actions.add_parser("clock", help="show, move forward or freeze the exchange clock")
+    clock.add_argument("--advance-ms", type=_bounded("--advance-ms", MAX_CLOCK_MS), default=None)
+    clock.add_argument("--freeze", choices=("true", "false"), default=None)
     tier = actions.add_parser("rate-limit-tier", help="show or set an address's trading rate-limit tier")
     tier.add_argument("address")
     tier.add_argument("tier", nargs="?", help="standard, copper, bronze, silver, gold, platinum, diamond or elite")

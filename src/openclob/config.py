@@ -75,6 +75,10 @@ class Limits:
     """With rate limits on: requests of one IP held back at once; more get a 429 at once."""
 
 
+CLOCK_MODES = ("wall", "frozen")
+"""The exchange clock's modes at start (`openclob serve --clock`)."""
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Settings:
     """How the server runs."""
@@ -95,6 +99,12 @@ class Settings:
     "3", the V3 exchange). An order of another version gets a 400 containing `order_version_mismatch`."""
     settlement_delay_ms: int = 0
     """How long a trade stays MATCHED before it is MINED, and MINED before CONFIRMED."""
+    proceeds_available_at: str = "matched"
+    """"matched": what a fill delivers is spendable at once; "mined": once its trade is MINED (core/settlement.py)."""
+    clock_mode: str | None = None
+    """The exchange clock at start: "wall" (running), "frozen", or None (as the exchange last had it)."""
+    start_time_ms: int | None = None
+    """Where the exchange clock starts, if the exchange is not past it already (None: where it is)."""
     time_advance_interval_ms: int = 1_000
     rate_limits: str = "off"
     """"off", or "polymarket": per-signer order and cancel token buckets and per-IP throttling, as Polymarket

@@ -19,6 +19,13 @@ clean stop.
 Edge operations that need the same ordering and durability (API keys, wallet links, market words) are
 submitted as functions run inside the sequencer; they see a consistent state and add rows to the batch.
 
+Time is the exchange clock's (exchange_clock.py). A clock task sends a time advance every second (expiries and
+heartbeats fall due on it) and a timer sends one when the next trade settlement step is due (core/settlement.py).
+Moving the clock (`move_clock`, POST /admin/clock) happens inside the sequencer: it applies a time advance at
+each due time on the way, in order, so every expiry, lapsed heartbeat and settlement step gets its own time and
+its events, then sets the clock, and answers once all of it is durable. At start the server's settlement flags
+are journalled (`ConfigureSettlement`) when they differ from the exchange's, so replay never depends on flags.
+
 The sequencer cannot die silently. Any exception while a batch is applied, journalled or projected fails that
 batch's callers (500), is logged, and the exchange is rebuilt from the store, so memory always equals what is
 durable; a snapshot that cannot be taken or stored is only logged. If the sequencer task ends for any other
@@ -36,7 +43,6 @@ import enum
 import logging
 import os
 import signal
-import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -44,12 +50,25 @@ from typing import Any, TypeVar
 
 import msgspec
 
-from openclob.config import Settings
-from openclob.core import AdvanceTime, Applied, Command, Exchange, Heartbeat, PlaceOrder, Reject, Rejected, Trade
+from openclob.config import CLOCK_MODES, Settings
+from openclob.core import (
+    AdvanceTime,
+    Applied,
+    Command,
+    ConfigureSettlement,
+    Exchange,
+    Heartbeat,
+    PlaceOrder,
+    ProceedsAvailableAt,
+    Reject,
+    Rejected,
+)
+from openclob.core.bounds import MAX_CLOCK_MS, MAX_SETTLEMENT_DELAY_MS
 from openclob.core.snapshot import SNAPSHOT_FORMAT, SnapshotMismatch, decode_state, export_state, restore
 from openclob.crypto import keccak256
+from openclob.exchange_clock import ExchangeClock, wall_clock_ms
 from openclob.store.base import Batch, Journalled, SnapshotStore, Store, StoredSnapshot, StoreError
-from openclob.store.records import ApiKeyRecord, MarketInfoRecord, WalletLinkRecord
+from openclob.store.records import ApiKeyRecord, ClockRecord, MarketInfoRecord, WalletLinkRecord
 
 log = logging.getLogger("openclob.service")
 KILLED_REJECTS = frozenset({Reject.FOK_NOT_FILLED, Reject.FAK_NO_MATCH})
@@ -79,6 +98,10 @@ class Overloaded(Exception):
     """The sequencer's queue is full; the request was not applied (503 with Retry-After)."""
 
 
+class ClockRefused(Exception):
+    """The exchange clock cannot be moved as asked (past the latest time the exchange holds); nothing changed."""
+
+
 class Recovering(Exception):
     """The service is still recovering its state from the store; the request was not applied (425)."""
 
@@ -92,11 +115,6 @@ class Status(enum.Enum):
     HALTED = "halted"
     """Stopped for good on a failure it could not recover from (the store is unreadable, the sequencer died)."""
     STOPPING = "stopping"
-
-
-def wall_clock_ms() -> int:
-    """The real time in unix milliseconds."""
-    return time.time_ns() // 1_000_000
 
 
 def terminate_process() -> None:
@@ -140,6 +158,7 @@ class Service:
     """Owns the exchange, the store and the listeners; serializes every change."""
 
     def __init__(self, store: Store, settings: Settings, clock: Callable[[], int] = wall_clock_ms) -> None:
+        _check_time_settings(settings)
         self.store = store
         self.settings = settings
         self.exchange = Exchange()
@@ -147,8 +166,8 @@ class Service:
         self.listeners: list[Listener] = []
         self.on_ready: list[Callable[[], Awaitable[None]]] = []
         """Run once after recovery, in order, as the service starts to serve."""
-        self._clock = clock
-        self._last_ms = 0
+        self.clock = ExchangeClock(clock)
+        """The exchange's time; `clock` is the host's wall clock under it."""
         self._sequence = 0
         self._queue: asyncio.Queue[_Submission | None] = asyncio.Queue()
         """Submissions in order; None asks the sequencer to stop once what came before it is done."""
@@ -156,6 +175,9 @@ class Service:
         self._readers = ThreadPoolExecutor(max_workers=2, thread_name_prefix="openclob-reader")
         self._sequencer: asyncio.Task[None] | None = None
         self._clock_task: asyncio.Task[None] | None = None
+        self._settlement_timer: asyncio.TimerHandle | None = None
+        self._settlement_timer_ms = 0
+        """When the armed settlement timer is due (exchange time)."""
         self.status = Status.RECOVERING
         self.failure: str | None = None
         """Why the service halted, in one line (None while it has not)."""
@@ -207,12 +229,17 @@ class Service:
         except Exception as error:
             self._halt(f"recovering the exchange from the store failed: {_one_line(error)}", stop_process=False)
             raise
+        clock_change = self._configure_clock()
         self._sequencer = asyncio.create_task(self._run(), name="openclob-sequencer")
         self._sequencer.add_done_callback(self._sequencer_ended)
         self._clock_task = asyncio.create_task(self._advance_time(), name="openclob-clock")
+        if clock_change is not None:
+            await self._enqueue_internal(None, _store_clock(clock_change))
+        await self._configure_settlement()
         await self._renew_heartbeats()
         if self.status is Status.RECOVERING:
             self.status = Status.READY
+        self._arm_settlement_timer()
         for hook in self.on_ready:
             await hook()
 
@@ -231,6 +258,8 @@ class Service:
         tasks = [task for task in (self._sequencer, self._clock_task) if task is not None]
         if self._clock_task is not None:
             self._clock_task.cancel()
+        if self._settlement_timer is not None:
+            self._settlement_timer.cancel()
         if self._sequencer is not None and not self._sequencer.done():
             self._queue.put_nowait(None)  # a batch is finished, projection included, before the sequencer stops
             with contextlib.suppress(TimeoutError):
@@ -257,10 +286,21 @@ class Service:
             )
 
     def now_ms(self) -> int:
-        """The sequencer's time: the clock, never going backwards."""
-        now = max(self._clock(), self._last_ms)
-        self._last_ms = now
-        return now
+        """The exchange's time (the sequencer stamps it on every command), never going backwards."""
+        return self.clock.now_ms()
+
+    def wall_ms(self) -> int:
+        """The host's wall time, whatever the exchange clock reads: for what must follow the real world."""
+        return self.clock.wall_ms()
+
+    async def move_clock(self, advance_ms: int = 0, freeze: bool | None = None) -> tuple[int, bool]:
+        """Move the exchange clock `advance_ms` forward and/or freeze or unfreeze it; return (now, frozen).
+
+        Everything that falls due on the way is applied first, in due order, each at its own time; the answer
+        comes once that and the clock's new state are durable. Raises `ClockRefused` past `MAX_CLOCK_MS`.
+        """
+        result: tuple[int, bool] = await self.run_edge(lambda batch: self._move_clock(batch, advance_ms, freeze))
+        return result
 
     # ---------------------------------------------------------------- submissions
 
@@ -383,13 +423,14 @@ class Service:
             await loop.run_in_executor(self._writer, self.store.write, batch)
         for submission, outcome in zip(submissions, outcomes, strict=True):
             _settle_future(submission.future, outcome)
-        if batch.entries or batch.trade_statuses or batch.market_infos or batch.killed_orders:
+        if batch.entries or batch.market_infos or batch.killed_orders:
             self._publish(batch)
         if batch.entries:
             await asyncio.sleep(0)  # the answered handlers send their responses before the projection starts
             # A failure here is the batch's, though it is durable and answered: recovery writes the projection.
             await loop.run_in_executor(self._writer, self.store.write_projection, batch)
             self._projected(batch.entries[-1].sequence)
+        self._arm_settlement_timer()  # (a trade matched, or the clock was moved or let run)
         if self._sequence - self._snapshot_sequence >= self.settings.limits.snapshot_interval_commands:
             self._snapshot_between_batches()
 
@@ -418,6 +459,7 @@ class Service:
                     outcomes.append(submission.operation(batch))
                 except Exception as error:  # the operation's own refusal, handed to its caller
                     outcomes.append(_Raised(error))
+                now = self.now_ms()  # (it may have moved the clock)
         if batch.entries:
             batch.settlement_reference = settlement_reference(batch.entries[0].sequence, batch.entries[-1].sequence)
         receipts = [
@@ -445,32 +487,73 @@ class Service:
                 listener(batch.entries, batch)
             except Exception:
                 log.exception("a listener failed")
-        trade_ids = [e.trade_id for entry in batch.entries for e in entry.events if isinstance(e, Trade)]
-        if trade_ids:
-            self._schedule_settlement(trade_ids)
 
-    def _schedule_settlement(self, trade_ids: list[str]) -> None:
-        loop = asyncio.get_running_loop()
-        delay = self.settings.settlement_delay_ms / 1000
+    # ---------------------------------------------------------------- the exchange clock and settlement
 
-        def advance(status: str) -> EdgeOperation:
-            def operation(batch: Batch) -> None:
-                batch.trade_statuses.extend((trade_id, status) for trade_id in trade_ids)
+    def _move_clock(self, batch: Batch, advance_ms: int, freeze: bool | None) -> tuple[int, bool]:
+        """Inside the sequencer: step through every due time up to the new time, then set the clock there."""
+        clock, exchange = self.clock, self.exchange
+        now = clock.now_ms()
+        target = now + advance_ms
+        if target > MAX_CLOCK_MS:
+            raise ClockRefused(f"the clock cannot pass {MAX_CLOCK_MS} ms, the end of the year 9999 (it reads {now})")
+        due = exchange.next_due_ms()
+        while due is not None and due <= target:
+            step = AdvanceTime(now_ms=max(due, now))
+            self._journal(batch, step, exchange.apply(step))
+            due = exchange.next_due_ms()
+        frozen = clock.frozen if freeze is None else freeze
+        clock.set(target, frozen=frozen)
+        batch.exchange_clock = clock.record()
+        return target, frozen
 
-            return operation
+    def _configure_clock(self) -> ClockRecord | None:
+        """Apply `clock_mode` and `start_time_ms` to the recovered clock; its new record if that changed it.
 
-        def enqueue(operation: EdgeOperation) -> None:
-            if self.status is Status.READY:
-                self._enqueue_internal(None, operation)
+        The start time is taken unless the exchange already used a later time (time never goes back)."""
+        clock, settings = self.clock, self.settings
+        before = clock.record()
+        start = settings.start_time_ms
+        if start is not None and start < clock.last_ms:
+            log.warning("the exchange's time is already %d, past --start-time-ms %d: it goes on", clock.last_ms, start)
+            start = None
+        frozen = clock.frozen if settings.clock_mode is None else settings.clock_mode == "frozen"
+        if start is not None or frozen != clock.frozen:
+            clock.set(clock.now_ms() if start is None else start, frozen=frozen)
+        after = clock.record()
+        return None if after == before else after
 
-        def mined() -> None:
-            enqueue(advance("MINED"))
-            loop.call_later(delay, confirmed)
+    async def _configure_settlement(self) -> None:
+        """Journal the server's settlement flags if the exchange settles otherwise (replay then needs no flags)."""
+        settings = self.settings
+        wanted = (settings.settlement_delay_ms, settings.proceeds_available_at == ProceedsAvailableAt.MINED.value)
+        if self.exchange.settlement() != wanted:
+            command = ConfigureSettlement(
+                now_ms=0,
+                delay_ms=settings.settlement_delay_ms,
+                proceeds_available_at=ProceedsAvailableAt(settings.proceeds_available_at),
+            )
+            await self._enqueue_internal(command, None)
 
-        def confirmed() -> None:
-            enqueue(advance("CONFIRMED"))
+    def _arm_settlement_timer(self) -> None:
+        """Make sure a time advance is sent when the next settlement step falls due (not while frozen)."""
+        due = self.exchange.next_settlement_ms()
+        timer = self._settlement_timer
+        if due is None or self.clock.frozen or self.status is not Status.READY:
+            return
+        if timer is not None:
+            if self._settlement_timer_ms <= due:
+                return
+            timer.cancel()
+        self._settlement_timer_ms = due
+        delay_s = max(0, due - self.now_ms()) / 1000
+        self._settlement_timer = asyncio.get_running_loop().call_later(delay_s, self._settlement_due)
 
-        loop.call_later(delay, mined)
+    def _settlement_due(self) -> None:
+        self._settlement_timer = None
+        if self.status is Status.READY:
+            advance = self._enqueue_internal(AdvanceTime(now_ms=0), None)
+            advance.add_done_callback(_ignore_failure)  # a failed batch is logged and recovered by the sequencer
 
     def _fail(self, submissions: list[_Submission], error: Exception) -> None:
         for submission in submissions:
@@ -500,7 +583,7 @@ class Service:
         for entry in journal:
             applied = exchange.apply(entry.command)
             sequence = entry.sequence
-            self._last_ms = max(self._last_ms, entry.command.now_ms)
+            self.clock.observe(entry.command.now_ms)
             replayed += 1
             if batch_range is not None and sequence >= batch_range[0]:
                 entries.append(Journalled(sequence=sequence, command=entry.command, events=applied.events))
@@ -518,6 +601,7 @@ class Service:
             edge.market_infos[info.condition_id] = info
         for tier in store.rate_limit_tiers():
             edge.rate_limit_tiers[tier.address] = tier.tier
+        self.clock.restore(store.exchange_clock())
         self.exchange, self.edge, self._sequence, self._projected_sequence = exchange, edge, sequence, sequence
         if replayed >= self.settings.limits.snapshot_interval_commands:
             self._store_snapshot_now()
@@ -546,7 +630,7 @@ class Service:
                 "restoring the snapshot at journal entry %d failed; replaying the whole journal", stored.sequence
             )
             return Exchange(), 0
-        self._last_ms = max(self._last_ms, stored.clock_ms)
+        self.clock.observe(stored.clock_ms)
         self._snapshot_sequence = stored.sequence
         return exchange, stored.sequence
 
@@ -554,7 +638,7 @@ class Service:
         """Encode the exchange as it is now: call it only while no command is being applied."""
         self._snapshot_sequence = self._sequence
         state = export_state(self.exchange)
-        return StoredSnapshot(sequence=self._sequence, format=SNAPSHOT_FORMAT, clock_ms=self._last_ms, state=state)
+        return StoredSnapshot(sequence=self._sequence, format=SNAPSHOT_FORMAT, clock_ms=self.clock.last_ms, state=state)
 
     def _write_snapshot(self, snapshot: StoredSnapshot) -> None:
         """Store a snapshot (writer thread). A failure only costs a longer replay at the next start."""
@@ -667,6 +751,30 @@ def _prune_notifications(before_ms: int) -> EdgeOperation:
     return operation
 
 
+def _store_clock(record: ClockRecord) -> EdgeOperation:
+    def operation(batch: Batch) -> None:
+        batch.exchange_clock = record
+
+    return operation
+
+
+def _check_time_settings(settings: Settings) -> None:
+    """Refuse settings the exchange clock or settlement cannot take (ValueError)."""
+    if settings.clock_mode is not None and settings.clock_mode not in CLOCK_MODES:
+        raise ValueError(f"clock_mode must be one of {', '.join(CLOCK_MODES)}, not {settings.clock_mode!r}")
+    if settings.start_time_ms is not None and not 0 <= settings.start_time_ms <= MAX_CLOCK_MS:
+        raise ValueError(f"start_time_ms must be between 0 and {MAX_CLOCK_MS}")
+    if not 0 <= settings.settlement_delay_ms <= MAX_SETTLEMENT_DELAY_MS:
+        raise ValueError(f"settlement_delay_ms must be between 0 and {MAX_SETTLEMENT_DELAY_MS}")
+    if settings.proceeds_available_at not in {p.value for p in ProceedsAvailableAt}:
+        raise ValueError(f"proceeds_available_at must be matched or mined, not {settings.proceeds_available_at!r}")
+
+
+def _ignore_failure(future: asyncio.Future[Any]) -> None:
+    if not future.cancelled():
+        future.exception()
+
+
 def settlement_reference(first_sequence: int, last_sequence: int) -> str:
     """The `transaction_hash` of the trades of the batch that journalled these entries."""
     return "0x" + keccak256(f"openclob-batch:{first_sequence}:{last_sequence}".encode()).hex()
@@ -699,6 +807,6 @@ def _has_edge_rows(batch: Batch) -> bool:
         or batch.market_infos
         or batch.rate_limit_tiers
         or batch.deleted_notifications
-        or batch.trade_statuses
+        or batch.exchange_clock
         or batch.prune_notifications_before_ms
     )

@@ -10,7 +10,10 @@ tokens, orders and wallets while the coverage and fuzzing phases explore the res
 A 503 is Polymarket's answer while the operator's trading mode refuses orders (the only 5xx the document
 declares): the test puts the mode back to normal after each request that changes it, so any 5xx fails. A fault
 rule the fuzzer adds (POST /admin/faults) is cleared right after the call, before anything else is sent: its
-own answer is checked, and no later request meets it.
+own answer is checked, and no later request meets it. POST /admin/clock is fuzzed with the rest: an advance
+cannot be undone (time never goes back), and needs not be, since requests authenticate against the wall clock
+and nothing else depends on the exchange's time staying near it; the test lets a frozen clock run again after
+each call, so the run goes on as it started.
 """
 
 from __future__ import annotations
@@ -145,6 +148,8 @@ FIELD_EXAMPLES: dict[str, list[Any]] = {
     "tick_size": ["0.001"],
     "signature_type": [2],
     "mode": ["normal", "cancel-only", "disabled", "post-only"],
+    "advance_ms": [60_000],
+    "freeze": [True],
 }
 """Body fields by name (POST /admin/markets gets the listed `condition_id` too, and is refused: listed already)."""
 DOCUMENT = _served_document()
@@ -188,6 +193,8 @@ def test_no_operation_answers_5xx(case: Case, state: tuple[Server, _Signer]) -> 
         server.admin("PUT", "/admin/trading-mode", {"mode": "normal"})
     if key == ("POST", "/admin/faults"):
         server.admin("DELETE", "/admin/faults")  # a rule it added would answer 5xx, drop or stall what follows
+    if key == ("POST", "/admin/clock"):
+        server.admin("POST", "/admin/clock", {"freeze": False})
     assert response.status_code < 500, (case.method, case.path, response.status_code, response.text[:300])
 
 

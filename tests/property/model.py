@@ -2,8 +2,9 @@
 
 Written from the core's documented rules, not from its code: every market's resting orders live in one
 plain list that is filtered and sorted on each use, balances are a dict {(address, asset): [free,
-reserved]}, and nothing is indexed. It is slow and obviously correct; `test_exchange_model.py` sends
-every command to it and to `openclob.core.Exchange` and compares what comes back.
+reserved]}, unsettled trades a list scanned before every command, and nothing is indexed. It is slow and
+obviously correct; `test_exchange_model.py` sends every command to it and to `openclob.core.Exchange` and
+compares what comes back.
 
 Only the core's value types are imported (commands, result classes, enums, names); none of its logic.
 """
@@ -23,6 +24,7 @@ from openclob.core import (
     CancelMarketOrders,
     CancelOrders,
     Command,
+    ConfigureSettlement,
     CreateMarket,
     Deposit,
     Done,
@@ -32,6 +34,7 @@ from openclob.core import (
     OrderStatus,
     OrderType,
     PlaceOrder,
+    ProceedsAvailableAt,
     Reject,
     Rejected,
     ResolveMarket,
@@ -39,6 +42,7 @@ from openclob.core import (
     SetTradingMode,
     Side,
     Split,
+    TradeStatus,
     TradingMode,
     Withdraw,
 )
@@ -49,6 +53,7 @@ TICKS = (100_000, 10_000, 1_000, 100)
 MAX_FEE_RATE_BPS = 1000
 MAX_FEE_EXPONENT = 4
 EXPIRY_MARGIN_S = 60
+MAX_SETTLEMENT_DELAY_MS = 30 * 24 * 3_600_000
 
 
 def is_market_order(order_type: OrderType) -> bool:
@@ -144,6 +149,17 @@ class ModelOrder:
         return self.remaining * self.price // ONE if self.side is Side.BUY else self.remaining
 
 
+@dataclass
+class ModelTrade:
+    """A trade not yet CONFIRMED, and what its fills delivered that waits for MINED (settlement lag only)."""
+
+    trade_id: str
+    matched_at_ms: int
+    delay_ms: int
+    status: TradeStatus = TradeStatus.MATCHED
+    pending: dict[tuple[str, str], int] | None = None
+
+
 class Model:
     """The whole exchange as lists and dicts."""
 
@@ -158,6 +174,9 @@ class Model:
         self.arrivals = 0
         self.trades = 0
         self.heartbeat_deadlines: dict[str, int] = {}  # owner -> when its orders go unless it beats again
+        self.settlement_delay_ms = 0
+        self.proceeds_at_mined = False
+        self.unsettled: list[ModelTrade] = []  # in trade order
 
     # ------------------------------------------------------------------ the one verb
 
@@ -171,6 +190,16 @@ class Model:
                 del self.heartbeat_deadlines[owner]
                 for order in self.open_orders(owner):
                     self._cancel(order)
+        # Settlement, on time advances only: MINED a delay after the match (releasing what the lag held back),
+        # CONFIRMED a delay later.
+        for trade in list(self.unsettled) if isinstance(cmd, AdvanceTime) else []:
+            if trade.status is TradeStatus.MATCHED and trade.matched_at_ms + trade.delay_ms <= cmd.now_ms:
+                trade.status = TradeStatus.MINED
+                for (address, asset), amount in (trade.pending or {}).items():
+                    self._entry(address, asset)[0] += amount
+                trade.pending = None
+            if trade.status is TradeStatus.MINED and trade.matched_at_ms + 2 * trade.delay_ms <= cmd.now_ms:
+                self.unsettled.remove(trade)
         # The dynamic tick follows the books after the expiries and again after the command: an order is
         # checked against the tick its command's expiries leave.
         for market in self.markets:
@@ -215,6 +244,12 @@ class Model:
         if isinstance(cmd, SetTradingMode):
             self.mode = cmd.mode
             return Done()
+        if isinstance(cmd, ConfigureSettlement):
+            if not 0 <= cmd.delay_ms <= MAX_SETTLEMENT_DELAY_MS:
+                return refuse(Reject.INVALID_SETTLEMENT)
+            self.settlement_delay_ms = cmd.delay_ms
+            self.proceeds_at_mined = cmd.proceeds_available_at is ProceedsAvailableAt.MINED
+            return Done()
         raise NotImplementedError(type(cmd).__name__)
 
     # ------------------------------------------------------------------ queries
@@ -236,6 +271,14 @@ class Model:
 
     def nonzero_balances(self) -> dict[tuple[str, str], tuple[int, int]]:
         return {key: (free, held) for key, (free, held) in self.balances.items() if free or held}
+
+    def pending(self) -> dict[tuple[str, str], int]:
+        """What the settlement lag holds back, summed over trades, non-zero only."""
+        totals: dict[tuple[str, str], int] = {}
+        for trade in self.unsettled:
+            for key, amount in (trade.pending or {}).items():
+                totals[key] = totals.get(key, 0) + amount
+        return {key: amount for key, amount in totals.items() if amount}
 
     def depth(self, condition_id: str, book_side: BookSide) -> list[tuple[int, int]]:
         """[(price, open shares)] of one side of a book, best price first."""
@@ -308,6 +351,13 @@ class Model:
                 amount, entry[0] = entry[0], 0
                 if asset == market.winner:
                     self._entry(address, COLLATERAL)[0] += amount
+        for trade in self.unsettled:  # held-back tokens are paid out like held ones, when their trade is MINED
+            for (address, asset), amount in list((trade.pending or {}).items()):
+                if asset in market.token_ids and trade.pending is not None:
+                    del trade.pending[(address, asset)]
+                    if asset == market.winner:
+                        key = (address, COLLATERAL)
+                        trade.pending[key] = trade.pending.get(key, 0) + amount
         return Done()
 
     def _retick(self, market: ModelMarket) -> None:
@@ -443,10 +493,13 @@ class Model:
         if fills:
             self.trades += 1
             trade_ids = (trade_id(self.trades),)
+            trade = ModelTrade(trade_ids[0], cmd.now_ms, self.settlement_delay_ms)
+            trade.pending = {} if self.proceeds_at_mined else None
+            self.unsettled.append(trade)
             for maker, shares in fills:
                 book_price = maker.book_price
-                self._settle(maker, shares, book_price)
-                cash, taker_fee = self._settle(order, shares, book_price)
+                self._settle(maker, shares, book_price, trade.pending)
+                cash, taker_fee = self._settle(order, shares, book_price, trade.pending)
                 held -= cash if order.side is Side.BUY else shares
                 if order.side is Side.BUY:
                     gave, got = gave + cash, got + shares - taker_fee
@@ -466,6 +519,9 @@ class Model:
                     self._entry(order.maker, COLLATERAL)[1] -= charged
                     held -= charged
                     gave += charged
+                elif trade.pending is not None:
+                    trade.pending[(order.maker, COLLATERAL)] -= charged
+                    got -= charged
                 else:
                     self._entry(order.maker, COLLATERAL)[0] -= charged
                     got -= charged
@@ -582,17 +638,27 @@ class Model:
     def _own_price(order: ModelOrder, book_price: int) -> int:
         return book_price if order.token_index == 0 else ONE - book_price
 
-    def _settle(self, order: ModelOrder, shares: int, book_price: int) -> tuple[int, int]:
-        """Move one side of a fill of `shares` at a first-token price; return (its collateral value, its fee)."""
+    def _settle(
+        self, order: ModelOrder, shares: int, book_price: int, pending: dict[tuple[str, str], int] | None
+    ) -> tuple[int, int]:
+        """Move one side of a fill of `shares` at a first-token price; return (its collateral value, its fee).
+
+        What the side receives goes to its free balance, or to `pending` with the settlement lag on."""
         price = self._own_price(order, book_price)
         cash = shares * price // ONE
         paid = fee(order.side, order.fee_rate_bps, price, shares)
         if order.side is Side.BUY:
             self._entry(order.maker, COLLATERAL)[1] -= cash
-            self._entry(order.maker, order.token_id)[0] += shares - paid
+            self._deliver(order.maker, order.token_id, shares - paid, pending)
             self._entry(FEE_ACCOUNT, order.token_id)[0] += paid
         else:
             self._entry(order.maker, order.token_id)[1] -= shares
-            self._entry(order.maker, COLLATERAL)[0] += cash - paid
+            self._deliver(order.maker, COLLATERAL, cash - paid, pending)
             self._entry(FEE_ACCOUNT, COLLATERAL)[0] += paid
         return cash, paid
+
+    def _deliver(self, address: str, asset: str, amount: int, pending: dict[tuple[str, str], int] | None) -> None:
+        if pending is None:
+            self._entry(address, asset)[0] += amount
+        else:
+            pending[(address, asset)] = pending.get((address, asset), 0) + amount

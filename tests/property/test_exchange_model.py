@@ -3,12 +3,13 @@
 Three markets (tick 0.01 with the dynamic tick, tick 0.001, a 1% V1 fee market) and four users, the
 last of whom signs for the first one's address. Orders come as py-clob-client builds them (limit:
 2-decimal shares times an on-tick price; market BUY: 2-decimal collateral over a worst price, 4-decimal
-shares), as valid orders near or against the book, and as raw amounts that reach every reject.
+shares), as valid orders near or against the book, and as raw amounts that reach every reject. The
+settlement delay and the settlement lag are switched on and off along the way.
 
 After each step the results must be equal, the books equal level by level, every balance and open
-order equal, and collateral and tokens conserved; the core's own `check_invariants()` must pass. At the
-end of each run the recorded commands go through the journal's JSON encoding and are replayed into a
-fresh exchange, which must reach the same `state_hash()`.
+order equal, unsettled trades and held-back proceeds equal, and collateral and tokens conserved; the
+core's own `check_invariants()` must pass. At the end of each run the recorded commands go through the
+journal's JSON encoding and are replayed into a fresh exchange, which must reach the same `state_hash()`.
 
 `OPENCLOB_HYPOTHESIS_EXAMPLES` (and `OPENCLOB_HYPOTHESIS_STEPS`) raise the run size for long local hunts.
 """
@@ -31,6 +32,7 @@ from openclob.core import (
     CancelMarketOrders,
     CancelOrders,
     Command,
+    ConfigureSettlement,
     CreateMarket,
     Deposit,
     Exchange,
@@ -39,6 +41,7 @@ from openclob.core import (
     OrderPlaced,
     OrderType,
     PlaceOrder,
+    ProceedsAvailableAt,
     Rejected,
     ResolveMarket,
     Result,
@@ -564,6 +567,14 @@ class ExchangeVersusModel(RuleBasedStateMachine):
         """Arm (or re-arm) the owner's dead man's switch: miss the deadline and its orders are cancelled."""
         self.send(Heartbeat(now_ms=self.now_ms, owner=USERS[user][0], timeout_ms=timeout_ms))
 
+    @rule(
+        delay_ms=st.sampled_from([0, 0, 1, 1_000, 60_000, -1]),
+        proceeds=st.sampled_from([ProceedsAvailableAt.MATCHED, ProceedsAvailableAt.MINED]),
+    )
+    def configure_settlement(self, delay_ms: int, proceeds: ProceedsAvailableAt) -> None:
+        """Change the settlement delay and whether proceeds wait for MINED (a negative delay is refused)."""
+        self.send(ConfigureSettlement(now_ms=self.now_ms, delay_ms=delay_ms, proceeds_available_at=proceeds))
+
     @rule(mode=st.sampled_from(TradingMode), commands=st.integers(0, 4))
     def set_trading_mode(self, mode: TradingMode, commands: int) -> None:
         """Switch mode; a mode other than NORMAL lasts `commands` more commands, then NORMAL returns."""
@@ -630,18 +641,29 @@ class ExchangeVersusModel(RuleBasedStateMachine):
         assert flows == (self.model.deposited, self.model.withdrawn), flows
 
     @invariant()
+    def settlement_matches(self) -> None:
+        core = [(trade_id, status) for trade_id, status in self.exchange.unsettled_trades()]
+        model = [(trade.trade_id, trade.status) for trade in self.model.unsettled]
+        assert core == model, f"unsettled trades\n core: {core}\nmodel: {model}"
+        core_pending = {(address, asset): amount for address, asset, amount in self.exchange.pending()}
+        assert core_pending == self.model.pending(), f"pending\n core: {core_pending}\nmodel: {self.model.pending()}"
+
+    @invariant()
     def collateral_and_tokens_are_conserved(self) -> None:
         ledger = self.exchange.ledger
+        pending: dict[str, int] = {}
+        for _, asset, amount in self.exchange.pending():
+            pending[asset] = pending.get(asset, 0) + amount
         outstanding_pairs = 0
         for market in MARKETS:
-            first, second = (ledger.total(token) for token in market.token_ids)
+            first, second = (ledger.total(token) + pending.get(token, 0) for token in market.token_ids)
             assert first == second, f"{market.condition_id} supply {first} != {second}"
             if self.exchange.markets[market.condition_id].winning_token_id is None:
                 outstanding_pairs += first
             else:
                 assert first == 0, f"resolved {market.condition_id} still has {first} tokens"
         net = ledger.deposited_units - ledger.withdrawn_units
-        held = ledger.total(COLLATERAL)
+        held = ledger.total(COLLATERAL) + pending.get(COLLATERAL, 0)
         assert net == held + outstanding_pairs, f"collateral: {net} != {held} + {outstanding_pairs} pairs"
         assert ledger.free(FEE_ACCOUNT, COLLATERAL) >= 0
 

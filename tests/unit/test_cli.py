@@ -1,4 +1,5 @@
-"""cli.py: `openclob admin rate-limit-tier` and `admin faults` call the admin API; `serve` flags reach the server."""
+"""cli.py: `openclob admin rate-limit-tier`, `admin faults` and `clock` call the admin API; `serve` flags reach the
+server and its settings."""
 
 from __future__ import annotations
 
@@ -84,3 +85,29 @@ def test_a_bad_rules_file_stops_serve_with_one_line(
     error = capsys.readouterr().err
     assert error.startswith("openclob: ") and message in error and error.count("\n") == 1
     assert not (tmp_path / "data").exists()  # refused before anything was opened
+
+
+def test_admin_clock_reads_the_clock_or_moves_and_freezes_it() -> None:
+    assert _admin_request(_parser().parse_args(["admin", "clock"])) == ("GET", "/admin/clock", None)
+    moved = _parser().parse_args(["admin", "clock", "--advance-ms", "60000", "--freeze", "true"])
+    assert _admin_request(moved) == ("POST", "/admin/clock", {"advance_ms": 60_000, "freeze": True})
+    thawed = _parser().parse_args(["admin", "clock", "--freeze", "false"])
+    assert _admin_request(thawed) == ("POST", "/admin/clock", {"freeze": False})
+    with pytest.raises(SystemExit):
+        _parser().parse_args(["admin", "clock", "--advance-ms", "-5"])
+
+
+def test_serve_takes_the_clock_and_settlement_flags() -> None:
+    defaults = _parser().parse_args(["serve"])
+    assert (defaults.clock, defaults.start_time_ms, defaults.proceeds_available_at) == (None, None, "matched")
+    args = ["serve", "--clock", "frozen", "--start-time-ms", "1700000000000", "--proceeds-available-at", "mined"]
+    given = _parser().parse_args([*args, "--settlement-delay-ms", "5000"])
+    assert (given.clock, given.start_time_ms, given.proceeds_available_at, given.settlement_delay_ms) == (
+        "frozen",
+        1_700_000_000_000,
+        "mined",
+        5_000,
+    )
+    for wrong in (["--clock", "fast"], ["--proceeds-available-at", "confirmed"], ["--settlement-delay-ms", "-1"]):
+        with pytest.raises(SystemExit):
+            _parser().parse_args(["serve", *wrong])

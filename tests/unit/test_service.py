@@ -17,7 +17,19 @@ import pytest
 
 from openclob import service as service_module
 from openclob.config import Limits, Settings
-from openclob.core import UNIT, Applied, Command, CreateMarket, Deposit, Exchange, OrderPlaced, PlaceOrder, Side
+from openclob.core import (
+    UNIT,
+    Applied,
+    Command,
+    ConfigureSettlement,
+    CreateMarket,
+    Deposit,
+    Exchange,
+    OrderPlaced,
+    PlaceOrder,
+    ProceedsAvailableAt,
+    Side,
+)
 from openclob.service import Overloaded, Recovering, Service, ServiceUnavailable, Status
 from openclob.store import Batch
 from openclob.store.sqlite import SqliteStore
@@ -45,8 +57,9 @@ class HookedStore(SqliteStore):
         super().write_projection(batch)
 
 
-def _settings(**limits: Any) -> Settings:
-    return Settings(limits=Limits(store_rebuild_attempts=2, **limits), time_advance_interval_ms=3_600_000)
+def _settings(**settings: Any) -> Settings:
+    limits = Limits(store_rebuild_attempts=2, **{k: settings.pop(k) for k in list(settings) if hasattr(Limits, k)})
+    return Settings(limits=limits, time_advance_interval_ms=3_600_000, **settings)
 
 
 async def _started(path: Path, settings: Settings | None = None) -> Service:
@@ -246,3 +259,41 @@ async def test_stop_returns_even_when_a_store_write_hangs_and_fails_the_waiting_
                 await caller
     finally:
         release.set()
+
+
+# ---------------------------------------------------------------- settlement settings and the clock at start
+
+
+def _configurations(service: Service) -> list[ConfigureSettlement]:
+    return [e.command for e in service.store.journal() if isinstance(e.command, ConfigureSettlement)]
+
+
+async def test_settlement_flags_are_journalled_only_when_they_change_so_replay_needs_no_flags(tmp_path: Path) -> None:
+    lagged = _settings(settlement_delay_ms=5_000, proceeds_available_at="mined")
+    await (await _started(tmp_path, lagged)).stop()
+    again = await _started(tmp_path, lagged)
+    assert [(c.delay_ms, c.proceeds_available_at) for c in _configurations(again)] == [
+        (5_000, ProceedsAvailableAt.MINED)
+    ]
+    await again.stop()
+    plain = await _started(tmp_path)
+    assert plain.exchange.settlement() == (0, False)
+    assert len(_configurations(plain)) == 2
+    assert _replayed_hash(plain) == plain.exchange.state_hash()
+    await plain.stop()
+
+
+@pytest.mark.parametrize(
+    "wrong",
+    [
+        {"settlement_delay_ms": -1},
+        {"proceeds_available_at": "confirmed"},
+        {"clock_mode": "fast"},
+        {"start_time_ms": -1},
+    ],
+)
+def test_time_settings_the_exchange_cannot_take_are_refused_when_the_service_is_built(
+    tmp_path: Path, wrong: dict[str, Any]
+) -> None:
+    with pytest.raises(ValueError, match=next(iter(wrong))):
+        Service(HookedStore(tmp_path / "s.db"), Settings(**wrong))

@@ -228,6 +228,7 @@ def _balance_json(service: Service, address: str, asset: str) -> dict[str, Any]:
         "balance": format_units(free + reserved),
         "free": format_units(free),
         "reserved": format_units(reserved),
+        "pending": format_units(service.exchange.pending_of(address, asset)),
     }
 
 
@@ -254,8 +255,9 @@ async def get_balances(request: Request) -> Response:
     """GET /admin/balances?address=: every asset the address holds."""
     service, _ = await _authorized(request)
     address = _address(request.query_params.get("address", ""))
-    items = [item for item in service.exchange.ledger.items() if item[0] == address]
-    return ok([_balance_json(service, address, asset) for _, asset, _, _ in items])
+    held = [asset for holder, asset, _, _ in service.exchange.ledger.items() if holder == address]
+    pending = [asset for holder, asset, _ in service.exchange.pending() if holder == address]
+    return ok([_balance_json(service, address, asset) for asset in sorted({*held, *pending})])
 
 
 class _Conversion(msgspec.Struct, forbid_unknown_fields=True):

@@ -36,6 +36,7 @@ from openclob.api import (
     admin,
     builders,
     clob_markets,
+    clock,
     faults,
     keys,
     market_data,
@@ -212,7 +213,8 @@ def _rate_limits(app: OpenClobApp, service: Service) -> None:
     def tier_of(address: str) -> rate_limits.Tier:
         return rate_limits.tier_named(service.edge.rate_limit_tiers.get(address))
 
-    app.trading_limits = rate_limits.TradingLimits(tier_of, service.now_ms) if on else None
+    # (Poly-RateLimit-Reset is the client's wall time; the buckets refill on a monotonic clock)
+    app.trading_limits = rate_limits.TradingLimits(tier_of, service.wall_ms) if on else None
 
 
 def build_app(
@@ -244,6 +246,7 @@ def build_app(
             *admin.ROUTES,
             *faults.ROUTES,
             *rate_limit_tiers.ROUTES,
+            *clock.ROUTES,
             *market_data.ROUTES,
             *markets.ROUTES,
             *clob_markets.ROUTES,

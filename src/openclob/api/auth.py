@@ -3,7 +3,8 @@
 L1 proves control of a key with an EIP-712 ClobAuth signature and is used only to create or derive API
 credentials. L2 signs every trading request with the API secret over timestamp + METHOD + path (no
 query) + the raw body bytes. Neither is single-use: the clients reuse headers (create then derive in the
-same second; every page of a listing), so only a freshness window is applied. POLY_TIMESTAMP and POLY_NONCE
+same second; every page of a listing), so only a freshness window is applied, against the host's wall clock
+(clients sign with theirs, whatever the operator did to the exchange clock). POLY_TIMESTAMP and POLY_NONCE
 are ASCII digits in range (the nonce is kept with the key, in a signed 64-bit column), else the headers are
 refused like any other bad header.
 """
@@ -40,7 +41,7 @@ def l1_address(request: Request, service: Service) -> tuple[str, int]:
     nonce = parse_uint(headers.get("poly_nonce", "0") or "0", MAX_NONCE)
     limits = service.settings.limits
     if not (address and signature and timestamp and nonce is not None) or not _fresh(
-        timestamp, service.now_ms(), limits.auth_clock_skew_seconds
+        timestamp, service.wall_ms(), limits.auth_clock_skew_seconds
     ):
         raise ApiError(401, INVALID_L1_HEADERS)
     try:
@@ -66,7 +67,7 @@ def l2_key(request: Request, service: Service, body: bytes) -> ApiKeyRecord:
     signature = headers.get("poly_signature", "")
     if not hmac.compare_digest(passphrase.encode(), record.passphrase.encode()) or address.lower() != record.address:
         raise ApiError(401, UNAUTHORIZED)
-    if not _fresh(timestamp, service.now_ms(), service.settings.limits.auth_clock_skew_seconds):
+    if not _fresh(timestamp, service.wall_ms(), service.settings.limits.auth_clock_skew_seconds):
         raise ApiError(401, UNAUTHORIZED)
     if not verify_hmac(record.secret, timestamp, request.method, request.url.path, body, signature):
         raise ApiError(401, UNAUTHORIZED)

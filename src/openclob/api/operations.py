@@ -21,6 +21,7 @@ from openclob.api import (
     admin,
     builders,
     clob_markets,
+    clock,
     faults,
     keys,
     market_data,
@@ -341,6 +342,18 @@ OPERATIONS: dict[Handler, Operation] = {
     ),
     faults.clear_faults: Operation(
         summary="Take every fault rule out of force", auth=Auth.ADMIN, response=list[faults.FaultRuleState]
+    ),
+    clock.get_clock: Operation(
+        summary="The exchange clock: its time and whether it is frozen",
+        auth=Auth.ADMIN,
+        response=responses.ExchangeClock,
+    ),
+    clock.move_clock: Operation(
+        summary="Move the exchange clock forward (applying what falls due on the way) and/or freeze it",
+        auth=Auth.ADMIN,
+        body=clock.ClockChange,
+        response=responses.ExchangeClock,
+        errors=(400,),
     ),
     rate_limit_tiers.get_rate_limit_tier: Operation(
         summary="The trading rate-limit tier of the caller's signer", auth=Auth.L2, response=responses.RateLimitTier

@@ -458,13 +458,15 @@ class BuilderFees(_Shape):
 
 
 class AdminBalance(_Shape):
-    """An address's holding of one asset, in whole units: `balance` = `free` + `reserved` (open orders)."""
+    """An address's holding of one asset, in whole units: `balance` = `free` + `reserved` (open orders); `pending`
+    is what trades not yet MINED will add, with `--proceeds-available-at mined`."""
 
     address: str
     asset: str
     balance: str
     free: str
     reserved: str
+    pending: str
 
 
 class TradingModeState(_Shape):
@@ -497,3 +499,10 @@ class RateLimitTier(_Shape):
 class AdminRateLimitTier(_Shape):
     address: str
     tier: str
+
+
+class ExchangeClock(_Shape):
+    """The exchange's time in unix milliseconds, and whether it stands still."""
+
+    now_ms: int
+    frozen: bool

@@ -9,6 +9,7 @@ from openclob.core.commands import (
     CancelMarketOrders,
     CancelOrders,
     Command,
+    ConfigureSettlement,
     CreateMarket,
     Deposit,
     Heartbeat,
@@ -33,11 +34,12 @@ from openclob.core.events import (
     OrderFilled,
     TickSizeChanged,
     Trade,
+    TradeStatusChanged,
     TradingModeChanged,
 )
 from openclob.core.exchange import Exchange
 from openclob.core.ledger import FEE_ACCOUNT
-from openclob.core.modes import OrderStatus, TradingMode
+from openclob.core.modes import OrderStatus, ProceedsAvailableAt, TradeStatus, TradingMode
 from openclob.core.orders import COLLATERAL, BookSide, CancelReason, OrderType, Side
 from openclob.core.rejects import MESSAGES, Reject, Rejected
 from openclob.core.results import Applied, Canceled, Done, OrderPlaced, Result
@@ -60,6 +62,7 @@ __all__ = [
     "CancelReason",
     "Canceled",
     "Command",
+    "ConfigureSettlement",
     "CreateMarket",
     "Deposit",
     "Done",
@@ -79,6 +82,7 @@ __all__ = [
     "OrderStatus",
     "OrderType",
     "PlaceOrder",
+    "ProceedsAvailableAt",
     "Reject",
     "Rejected",
     "ResolveMarket",
@@ -88,6 +92,8 @@ __all__ = [
     "Split",
     "TickSizeChanged",
     "Trade",
+    "TradeStatus",
+    "TradeStatusChanged",
     "TradingMode",
     "TradingModeChanged",
     "UpdateMarket",

@@ -22,6 +22,7 @@ from openclob.core.modes import TradingMode
 from openclob.core.orders import COLLATERAL, CancelReason
 from openclob.core.rejects import Reject, Rejected, rejected
 from openclob.core.results import Done, Result
+from openclob.core.settlement import Settlement
 
 MAX_FEE_RATE_BPS = 1000
 """The CTF exchange's maximum fee rate."""
@@ -29,7 +30,7 @@ MAX_FEE_EXPONENT = 4
 """The largest V2 fee exponent a market may have (Polymarket uses 1)."""
 
 
-class Admin(Cancels):
+class Admin(Cancels, Settlement):
     """Markets, their resolution and ticks, and the trading mode."""
 
     # ------------------------------------------------------------------ markets
@@ -92,6 +93,7 @@ class Admin(Cancels):
         self._cancel_each([order.order_id for order in resting], CancelReason.MARKET_RESOLVED)
         market.winning_token_id = cmd.winning_token_id
         market.accepting_orders = False
+        self._resolve_pending(market, cmd.winning_token_id)
         for token_id in market.token_ids:
             for address in self.ledger.holders(token_id):
                 amount = self.ledger.zero(address, token_id)

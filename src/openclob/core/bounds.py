@@ -26,7 +26,10 @@ makes the collateral smaller) and the collateral ever deposited (at most MAX_SUP
   also be free in a balance. A fill is at most both orders' remaining sizes, a trade at most the taker's size,
   so matched amounts, trade sizes and their collateral values stay within MAX_UNITS.
 - Times and counters: an accepted expiration is at most MAX_EXPIRATION_SECONDS, so its deadline is at most
-  MAX_TIME_MS; sequences and trade counts grow by one per command.
+  MAX_TIME_MS; a settlement due time is a match time plus at most twice MAX_SETTLEMENT_DELAY_MS; sequences and
+  trade counts grow by one per command.
+- Settlement lag: proceeds waiting for their trade to be MINED are counted with the balances in every sum above
+  (they are part of what the fill moved, only not yet spendable).
 
 A book level's total size is a sum over many orders and is not bounded here: no store or snapshot keeps it
 (snapshots keep the orders, the feeds write it as a decimal string).
@@ -48,8 +51,17 @@ token supply and every trade, and the ledger's own counters."""
 MAX_TIME_MS = 2**62
 """The latest time, in unix milliseconds, that anything may name (about 146 million years)."""
 
+MAX_CLOCK_MS = 253_402_300_799_999
+"""The latest time the exchange clock may read (the last millisecond of the year 9999): the exchange's own
+times are also written as dates (a market's `accepting_order_timestamp`, a builder trade's `timestamp`), and a
+date cannot name a later year."""
+
 MAX_EXPIRATION_SECONDS = MAX_TIME_MS // 1000
 """The latest order expiration, in unix seconds (the core turns it into milliseconds)."""
+
+MAX_SETTLEMENT_DELAY_MS = 30 * 24 * 3_600_000
+"""The longest settlement delay (30 days): a trade's CONFIRMED time, its match plus twice the delay, stays far
+below 2**63 whatever its match time."""
 
 MAX_ROW_ID = INT64_MAX
 """The largest id or position a query may name (notification ids, cursor positions)."""

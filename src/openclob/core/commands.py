@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import msgspec
 
-from openclob.core.modes import TradingMode
+from openclob.core.modes import ProceedsAvailableAt, TradingMode
 from openclob.core.orders import OrderType, Side
 
 
@@ -158,6 +158,15 @@ class SetTradingMode(_Command, frozen=True, kw_only=True):
     mode: TradingMode
 
 
+class ConfigureSettlement(_Command, frozen=True, kw_only=True):
+    """Set how trades settle from now on: `delay_ms` from MATCHED to MINED (and again to CONFIRMED), and when a
+    fill's proceeds become spendable. Trades already matched keep the settlement they got."""
+
+    now_ms: int
+    delay_ms: int
+    proceeds_available_at: ProceedsAvailableAt = ProceedsAvailableAt.MATCHED
+
+
 Command = (
     CreateMarket
     | UpdateMarket
@@ -173,4 +182,5 @@ Command = (
     | Split
     | Merge
     | SetTradingMode
+    | ConfigureSettlement
 )

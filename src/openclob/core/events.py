@@ -14,7 +14,7 @@ from __future__ import annotations
 import msgspec
 
 from openclob.core.amounts import UNIT
-from openclob.core.modes import OrderStatus, TradingMode
+from openclob.core.modes import OrderStatus, TradeStatus, TradingMode
 from openclob.core.orders import BookSide, CancelReason, OrderType, Side
 
 
@@ -126,6 +126,14 @@ class Trade(msgspec.Struct, frozen=True, gc=False):
     builder_code: str = ""
 
 
+class TradeStatusChanged(msgspec.Struct, frozen=True, gc=False):
+    """A trade moved on in settlement (MINED, then CONFIRMED): at the command's time, which is its due time or
+    later (see core/settlement.py)."""
+
+    trade_id: str
+    status: TradeStatus
+
+
 class BookLevelChanged(msgspec.Struct, frozen=True, gc=False):
     """A level of the market's book now holds `size_units` (0: the level is gone), in first-token terms.
 
@@ -180,6 +188,7 @@ Event = (
     | OrderFilled
     | OrderCanceled
     | Trade
+    | TradeStatusChanged
     | BookLevelChanged
     | BalanceChanged
     | TickSizeChanged

@@ -6,8 +6,9 @@ still happen, and are reported). Same commands in the same order give the same s
 `state_hash()` summarises: replay and recovery rest on that.
 
 This module holds the dispatch and the hot path, placing and matching an order. The other commands live
-in one stage each, which `Exchange` inherits: cancels.py, clock.py (time, expiries, heartbeats), funds.py
-(deposits, withdrawals, splits, merges) and admin.py (markets, resolution, trading mode, dynamic tick);
+in one stage each, which `Exchange` inherits: cancels.py, clock.py (time, expiries, heartbeats), settlement.py
+(trade settlement and its lag), funds.py (deposits, withdrawals, splits, merges) and admin.py (markets,
+resolution, trading mode, dynamic tick);
 state.py holds the attributes they all share, the queries and the invariants. Inheriting, not
 delegating, keeps a cancel or a place free of extra calls and lookups.
 
@@ -34,6 +35,7 @@ from openclob.core.commands import (
     CancelMarketOrders,
     CancelOrders,
     Command,
+    ConfigureSettlement,
     CreateMarket,
     Deposit,
     Heartbeat,
@@ -55,7 +57,7 @@ from openclob.core.events import (
     Trade,
 )
 from openclob.core.funds import Funds
-from openclob.core.ledger import FEE_ACCOUNT
+from openclob.core.ledger import FEE_ACCOUNT, Ledger
 from openclob.core.markets import Market
 from openclob.core.matching import MatchPlan, fee_units, plan_match, v2_fee_units, v2_fee_weight
 from openclob.core.modes import LIVE, MATCHED, NORMAL
@@ -71,9 +73,12 @@ from openclob.core.orders import (
 )
 from openclob.core.rejects import Reject, Rejected, rejected
 from openclob.core.results import Applied, OrderPlaced, Result
+from openclob.core.state import SettlementStep
 from openclob.core.validation import price_order
 
 _NO_MATCH = MatchPlan([], 0, False)
+_NO_SETTLEMENTS: list[SettlementStep] = []
+"""What `apply` hands `_expire_due` for settlements: none (it stays empty)."""
 
 
 class Exchange(Clock, Admin, Funds):
@@ -96,6 +101,7 @@ class Exchange(Clock, Admin, Funds):
             Split: self._split,
             Merge: self._merge,
             SetTradingMode: self._set_trading_mode,
+            ConfigureSettlement: self._configure_settlement,
         }
 
     # ------------------------------------------------------------------ the one verb
@@ -106,11 +112,12 @@ class Exchange(Clock, Admin, Funds):
         self._events = events
         expiries, heartbeats = self._expiries, self._heartbeat_queue
         # now_ms is read only when something may fall due: this line sees every command type, so the
-        # interpreter cannot specialise the read, and an unspecialised attribute read is slow.
-        if expiries or heartbeats:
+        # interpreter cannot specialise the read, and an unspecialised attribute read is slow. (Settlement
+        # steps are not checked here: only a time advance takes them, with these, in time order; see clock.py.)
+        if (expiries or heartbeats) and type(command) is not AdvanceTime:
             now_ms = command.now_ms
             if (expiries and expiries[0][0] <= now_ms) or (heartbeats and heartbeats[0][0] <= now_ms):
-                self._expire_due(now_ms)
+                self._expire_due(now_ms, _NO_SETTLEMENTS)
                 # The command is checked against the tick the expiries leave (an expired extreme quote may
                 # end a fine tick), whether or not a time advance ran just before it.
                 self._retick()
@@ -307,7 +314,13 @@ class Exchange(Clock, Admin, Funds):
         condition_id = market.condition_id
         touched_levels = self._touched_levels
         ledger = self.ledger
-        ledger_fill = ledger.fill
+        ledger_fill: Callable[[str, str, int, str, int], None] = ledger.fill
+        delay_ms = self._settlement_delay_ms
+        heapq.heappush(self._settlements, (now_ms + delay_ms, trade_count, trade_id, delay_ms, True))
+        pending = None
+        if self._proceeds_at_mined:  # what the fills deliver waits for the trade to be MINED (settlement.py)
+            pending = self._pending_proceeds[trade_id] = {}
+            ledger_fill = _lagged_fill(ledger, pending)
         legs: list[MakerFill] = []
         maker_updates: list[OrderFilled] = []
         taker_cash = taker_spent = taker_fee = v2_weight = 0
@@ -383,7 +396,7 @@ class Exchange(Clock, Admin, Funds):
             )
         taker.reserved_units -= taker_spent  # once, not per fill: a Struct's attribute writes are slow
         if v2_fee_rate:
-            taker_fee = self._charge_v2_fee(taker, v2_fee_units(v2_weight, v2_fee_rate, market.fee_exponent))
+            taker_fee = self._charge_v2_fee(taker, v2_fee_units(v2_weight, v2_fee_rate, market.fee_exponent), pending)
         taker.matched_units += plan.filled_units
         if taker.matched_units == taker.size_units:
             taker.status = MATCHED
@@ -421,16 +434,31 @@ class Exchange(Clock, Admin, Funds):
             return trade_id, taker_cash, plan.filled_units - taker_fee
         return trade_id, plan.filled_units, taker_cash - taker_fee
 
-    def _charge_v2_fee(self, taker: Order, fee: int) -> int:
-        """Take a V2 taker's fee in collateral: a BUY's from its reservation, a SELL's from its proceeds."""
+    def _charge_v2_fee(self, taker: Order, fee: int, pending: dict[tuple[str, str], int] | None) -> int:
+        """Take a V2 taker's fee in collateral: a BUY's from its reservation, a SELL's from its proceeds (still
+        `pending` with the settlement lag on)."""
         if fee:
             if taker.side is BUY:
                 self.ledger.consume(taker.maker, COLLATERAL, fee)
                 taker.reserved_units -= fee
+            elif pending is not None:
+                pending[(taker.maker, COLLATERAL)] -= fee
             else:
                 self.ledger.debit(taker.maker, COLLATERAL, fee)
             self.ledger.credit(FEE_ACCOUNT, COLLATERAL, fee)
         return fee
+
+
+def _lagged_fill(ledger: Ledger, pending: dict[tuple[str, str], int]) -> Callable[[str, str, int, str, int], None]:
+    """`Ledger.fill` with the settlement lag on: spend out of the reservation at once, deliver into `pending`."""
+    consume = ledger.consume
+
+    def fill(address: str, spent_asset: str, spent_units: int, received_asset: str, received_units: int) -> None:
+        consume(address, spent_asset, spent_units)
+        key = (address, received_asset)
+        pending[key] = pending.get(key, 0) + received_units
+
+    return fill
 
 
 def _trade_id(count: int) -> str:

@@ -3,7 +3,8 @@
 House rules: the operator may move between any two trading modes (an exchange must be able to halt
 from any state and resume from any state). An order is LIVE until it is fully MATCHED or CANCELED
 (by its owner, a market cancel, expiry, a killed FOK/FAK remainder, a missed heartbeat or resolution);
-both end states are final.
+both end states are final. A trade is MATCHED when it happens, MINED after the settlement delay and
+CONFIRMED after as long again (core/settlement.py); CONFIRMED is final.
 """
 
 from __future__ import annotations
@@ -50,3 +51,28 @@ ORDER_TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
 def can_transition(current: OrderStatus, target: OrderStatus) -> bool:
     """Return whether an order may move from `current` to `target`."""
     return target in ORDER_TRANSITIONS[current]
+
+
+class TradeStatus(enum.Enum):
+    """A trade's settlement status as the wire spells it in /data/trades and on the WebSocket."""
+
+    MATCHED = "MATCHED"
+    MINED = "MINED"
+    CONFIRMED = "CONFIRMED"
+
+
+TRADE_TRANSITIONS: dict[TradeStatus, frozenset[TradeStatus]] = {
+    TradeStatus.MATCHED: frozenset({TradeStatus.MINED}),
+    TradeStatus.MINED: frozenset({TradeStatus.CONFIRMED}),
+    TradeStatus.CONFIRMED: frozenset(),
+}
+"""Settlement moves one step at a time, never back (Polymarket's RETRYING and FAILED never happen here)."""
+
+
+class ProceedsAvailableAt(enum.Enum):
+    """When what a fill delivers (tokens bought, collateral from a sale) becomes spendable."""
+
+    MATCHED = "matched"
+    """At once, with the fill."""
+    MINED = "mined"
+    """When the trade is MINED, a settlement delay after the fill (what it takes is still taken at once)."""

@@ -54,6 +54,8 @@ class Reject(enum.Enum):
     FOK_NOT_FILLED = "fok_not_filled"
     FAK_NO_MATCH = "fak_no_match"
     CROSSES_OWN_ORDER = "crosses_own_order"
+    # settings
+    INVALID_SETTLEMENT = "invalid_settlement"
 
 
 MESSAGES: dict[Reject, str] = {
@@ -103,6 +105,7 @@ MESSAGES: dict[Reject, str] = {
         "no orders found to match with FAK order. FAK orders are partially filled or killed if no match is found."
     ),
     Reject.CROSSES_OWN_ORDER: "order {order_id} crosses the book",
+    Reject.INVALID_SETTLEMENT: "invalid settlement: {why}",
 }
 
 

@@ -1,10 +1,11 @@
 """Export the exchange's state as bytes and rebuild an exchange from them, so recovery replays only a tail.
 
 A snapshot holds what the exchange knows at one point of the journal: markets, every open order in
-book priority, balances, flows, pending expiries and heartbeat deadlines, the trading mode and the
-counters that shape future ids. It leaves out one thing: the ids and owners of all orders ever accepted,
-which the exchange keeps to refuse a reused id and to tell "not found" from "already closed". Those grow
-without bound and the store's orders table already holds them, so `restore` takes them from the caller.
+book priority, balances, flows, pending expiries and heartbeat deadlines, the settlement settings, unsettled
+trades and the proceeds they hold back, the trading mode and the counters that shape future ids. It leaves
+out one thing: the ids and owners of all orders ever accepted, which the exchange keeps to refuse a reused
+id and to tell "not found" from "already closed". Those grow without bound and the store's orders table
+already holds them, so `restore` takes them from the caller.
 
 Restoring writes the exchange's private attributes: this module is the one place outside the exchange's
 own modules (state.py declares them, the stages named in exchange.py change them) that knows them.
@@ -26,8 +27,9 @@ from openclob.core.exchange import Exchange
 from openclob.core.markets import Market
 from openclob.core.modes import TradingMode
 from openclob.core.orders import Order
+from openclob.core.state import SettlementStep
 
-SNAPSHOT_FORMAT = 1
+SNAPSHOT_FORMAT = 2
 """Bump on any change to what a snapshot holds or means; a stored snapshot of another format is not used."""
 
 EXCHANGE_ATTRIBUTES = frozenset(
@@ -42,6 +44,10 @@ EXCHANGE_ATTRIBUTES = frozenset(
         "_heartbeat_queue",
         "_order_sequence",
         "_trade_count",
+        "_settlement_delay_ms",
+        "_proceeds_at_mined",
+        "_settlements",
+        "_pending_proceeds",
         # restored from the caller's known orders
         "_owner_of",
         # derived from the markets and the open orders
@@ -78,6 +84,12 @@ class ExchangeState(msgspec.Struct, array_like=True, gc=False):
     trade_count: int
     known_orders: int
     """How many orders the exchange had accepted: `restore` checks the caller's registry against it."""
+    settlement_delay_ms: int
+    proceeds_at_mined: bool
+    settlements: list[SettlementStep]
+    """The settlement heap as it is."""
+    pending_proceeds: list[tuple[str, str, str, int]]
+    """(trade id, address, asset, amount) held back until the trade is MINED, in the order they were added."""
 
 
 class SnapshotMismatch(Exception):
@@ -105,6 +117,14 @@ def export_state(exchange: Exchange) -> bytes:
         order_sequence=exchange._order_sequence,
         trade_count=exchange._trade_count,
         known_orders=len(exchange._owner_of),
+        settlement_delay_ms=exchange._settlement_delay_ms,
+        proceeds_at_mined=exchange._proceeds_at_mined,
+        settlements=list(exchange._settlements),
+        pending_proceeds=[
+            (trade_id, address, asset, amount)
+            for trade_id, credits in exchange._pending_proceeds.items()
+            for (address, asset), amount in credits.items()
+        ],
     )
     return _encode(state)
 
@@ -157,4 +177,9 @@ def restore(state: ExchangeState, known_orders: Mapping[str, str]) -> Exchange:
     exchange._heartbeat_queue = state.heartbeat_queue
     exchange._order_sequence = state.order_sequence
     exchange._trade_count = state.trade_count
+    exchange._settlement_delay_ms = state.settlement_delay_ms
+    exchange._proceeds_at_mined = state.proceeds_at_mined
+    exchange._settlements = state.settlements
+    for trade_id, address, asset, amount in state.pending_proceeds:
+        exchange._pending_proceeds.setdefault(trade_id, {})[(address, asset)] = amount
     return exchange

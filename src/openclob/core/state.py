@@ -17,8 +17,13 @@ from openclob.core.book import Book
 from openclob.core.events import Event
 from openclob.core.ledger import Ledger
 from openclob.core.markets import Market
-from openclob.core.modes import LIVE, TradingMode
+from openclob.core.modes import LIVE, TradeStatus, TradingMode
 from openclob.core.orders import BUY, COLLATERAL, Order
+
+SettlementStep = tuple[int, int, str, int, bool]
+"""A trade's next settlement step: (due ms, trade sequence, trade id, its delay, whether the step is MINED, not
+CONFIRMED). Only ints, a str and a bool: the garbage collector stops tracking such tuples, which a heap of
+thousands of unsettled trades would otherwise cost it on every collection."""
 
 
 class InvariantViolation(Exception):
@@ -44,6 +49,13 @@ class State:
         self._heartbeat_queue: list[tuple[int, str]] = []
         self._order_sequence = 0
         self._trade_count = 0
+        self._settlement_delay_ms = 0
+        self._proceeds_at_mined = False
+        """Whether a fill's proceeds wait for its trade to be MINED (ProceedsAvailableAt.MINED)."""
+        self._settlements: list[SettlementStep] = []
+        """Every unsettled trade's next step, a heap."""
+        self._pending_proceeds: dict[str, dict[tuple[str, str], int]] = {}
+        """Trade id -> (address, asset) -> what its fills delivered, spendable once it is MINED (lag on only)."""
         self._events: list[Event] = []
         """The events of the command being applied."""
         self._touched_levels: dict[tuple[str, bool, int], int] = {}
@@ -94,6 +106,41 @@ class State:
         """When `owner`'s orders are cancelled unless a heartbeat arrives (ms), if heartbeats are on."""
         return self._heartbeat_deadlines.get(owner)
 
+    def settlement(self) -> tuple[int, bool]:
+        """(delay in ms, whether proceeds wait for MINED): how trades matched from now on settle."""
+        return self._settlement_delay_ms, self._proceeds_at_mined
+
+    def unsettled_trades(self) -> list[tuple[str, TradeStatus]]:
+        """(trade id, current status) of every trade not yet CONFIRMED, in trade order."""
+        entries = sorted(self._settlements, key=lambda entry: entry[1])
+        return [
+            (trade_id, TradeStatus.MATCHED if mining else TradeStatus.MINED) for _, _, trade_id, _, mining in entries
+        ]
+
+    def next_due_ms(self) -> int | None:
+        """The earliest time at which an expiry, a heartbeat deadline or a settlement step falls due, if any.
+
+        Entries that no longer count (an order closed since, a superseded heartbeat) are included: at worst a
+        time advance to it does nothing."""
+        heads = [heap[0][0] for heap in (self._expiries, self._heartbeat_queue, self._settlements) if heap]
+        return min(heads) if heads else None
+
+    def next_settlement_ms(self) -> int | None:
+        """When the next settlement step falls due, if any trade is unsettled."""
+        return self._settlements[0][0] if self._settlements else None
+
+    def pending(self) -> list[tuple[str, str, int]]:
+        """(address, asset, amount) waiting for trades to be MINED, summed over trades, sorted."""
+        totals: dict[tuple[str, str], int] = {}
+        for credits in self._pending_proceeds.values():
+            for key, amount in credits.items():
+                totals[key] = totals.get(key, 0) + amount
+        return sorted((address, asset, amount) for (address, asset), amount in totals.items() if amount)
+
+    def pending_of(self, address: str, asset: str) -> int:
+        """What `address` has of `asset` waiting for trades to be MINED."""
+        return sum(credits.get((address, asset), 0) for credits in self._pending_proceeds.values())
+
     def counters(self) -> dict[str, object]:
         """Internal positions that shape future ids and deadlines (part of the state hash)."""
         return {
@@ -102,6 +149,13 @@ class State:
             "known_orders": len(self._owner_of),
             "expiries": sorted(self._expiries),
             "heartbeats": sorted(self._heartbeat_deadlines.items()),
+            "settlement": self.settlement(),
+            "settlements": sorted(self._settlements),
+            "pending": sorted(
+                (trade_id, address, asset, amount)
+                for trade_id, credits in self._pending_proceeds.items()
+                for (address, asset), amount in credits.items()
+            ),
         }
 
     def state_hash(self) -> str:
@@ -113,6 +167,13 @@ class State:
     def problems(self) -> list[str]:
         """Return every broken invariant of the books and the ledger (empty when sound)."""
         found: list[str] = list(self.ledger.problems())
+        pending: dict[str, int] = {}
+        for address, asset, amount in self.pending():
+            pending[asset] = pending.get(asset, 0) + amount
+            if amount < 0:
+                found.append(f"negative pending proceeds {(address, asset)}: {amount}")
+        unsettled = {trade_id for _, _, trade_id, _, _ in self._settlements}
+        found += [f"pending proceeds of settled trade {t}" for t in self._pending_proceeds if t not in unsettled]
         reserved: dict[tuple[str, str], int] = {}
         outstanding_pairs = 0
         for condition_id, book in self._books.items():
@@ -121,7 +182,7 @@ class State:
             bid, ask = book.best_bid(), book.best_ask()
             if bid is not None and ask is not None and bid >= ask:
                 found.append(f"{condition_id}: book crossed, bid {bid} >= ask {ask}")
-            first, second = (self.ledger.total(t) for t in market.token_ids)
+            first, second = (self.ledger.total(t) + pending.get(t, 0) for t in market.token_ids)
             if first != second:
                 found.append(f"{condition_id}: supply {first} != {second}")
             outstanding_pairs += first
@@ -142,7 +203,7 @@ class State:
             if amount and self.ledger.reserved(address, asset) != amount:
                 found.append(f"{address} orders reserve {amount} {asset}, ledger has less")
         net = self.ledger.deposited_units - self.ledger.withdrawn_units
-        held = self.ledger.total(COLLATERAL)
+        held = self.ledger.total(COLLATERAL) + pending.get(COLLATERAL, 0)
         if net != held + outstanding_pairs:
             found.append(f"collateral not conserved: {net} != {held} + {outstanding_pairs}")
         return found

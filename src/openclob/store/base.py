@@ -28,6 +28,7 @@ import msgspec
 from openclob.core import Command, Event, PlaceOrder
 from openclob.store.records import (
     ApiKeyRecord,
+    ClockRecord,
     MarketInfoRecord,
     NotificationRecord,
     OrderRecord,
@@ -66,8 +67,8 @@ class Batch(msgspec.Struct, kw_only=True):
     """FOK/FAK orders refused for want of liquidity: nothing is stored, but their owners' feeds report them."""
     deleted_notifications: list[tuple[str, list[int]]] = msgspec.field(default_factory=list)
     """(owner, notification ids) pairs; an owner can only delete its own."""
-    trade_statuses: list[tuple[str, str]] = msgspec.field(default_factory=list)
-    """(trade id, new status) pairs: settlement progress, MATCHED -> MINED -> CONFIRMED."""
+    exchange_clock: ClockRecord | None = None
+    """The exchange clock's new state, when the batch moved or froze it."""
     settlement_reference: str = ""
     written_at_ms: int = 0
     prune_notifications_before_ms: int = 0
@@ -135,6 +136,10 @@ class Store(Protocol):
 
     def rate_limit_tiers(self) -> list[RateLimitTierRecord]:
         """Every trading rate-limit tier the operator set."""
+        ...
+
+    def exchange_clock(self) -> ClockRecord | None:
+        """The exchange clock as last written; None if it never was (it runs at wall time)."""
         ...
 
     # ---------------------------------------------------------------- queries

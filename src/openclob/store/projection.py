@@ -26,6 +26,7 @@ from openclob.core import (
     OrderCanceled,
     OrderFilled,
     Trade,
+    TradeStatusChanged,
 )
 from openclob.store.base import Batch
 from openclob.store.convert import order_record, trade_record
@@ -73,6 +74,7 @@ class Rows:
         "cancels",
         "deleted_api_keys",
         "deleted_notifications",
+        "exchange_clock",
         "fills",
         "market_infos",
         "new_orders",
@@ -92,8 +94,8 @@ class Rows:
         self.cancels: dict[tuple[str, int], list[str]] = {}
         """(reason, updated_at_ms) -> ids of orders of earlier batches."""
         self.trades: list[Row] = []
-        self.trade_statuses: list[Row] = []
-        """(status, updated_at_ms, trade_id): UPDATE_TRADE_STATUS."""
+        self.trade_statuses: dict[str, Row] = {}
+        """trade id -> (status, updated_at_ms, trade_id), its latest settlement step: UPDATE_TRADE_STATUS."""
         self.trade_parties: list[Row] = []
         self.price_points: list[Row] = []
         """(token_id, at_ms, price_units)."""
@@ -105,6 +107,7 @@ class Rows:
         self.wallet_links: list[Row] = []
         self.market_infos: list[Row] = []
         self.rate_limit_tiers: list[Row] = []
+        self.exchange_clock: list[Row] = []
 
     def order_rows(self) -> list[Row]:
         """INSERT_ORDER parameters of the orders accepted in this batch, in acceptance order."""
@@ -133,16 +136,17 @@ def project_entries(batch: Batch) -> Rows:
 
 
 def project_edge(batch: Batch) -> Rows:
-    """The rows of the edge's own changes (keys, links, market words, tiers, settlement steps, deletions)."""
+    """The rows of the edge's own changes (keys, links, market words, tiers, deletions, the exchange clock)."""
     rows = Rows()
-    at_ms = batch.written_at_ms
-    rows.trade_statuses += [(status, at_ms, trade_id) for trade_id, status in batch.trade_statuses]
     rows.api_keys += [_api_key_row(key) for key in batch.api_keys]
     rows.deleted_api_keys += [(api_key,) for api_key in batch.deleted_api_keys]
     rows.wallet_links += [msgspec.structs.astuple(link) for link in batch.wallet_links]
     rows.market_infos += [msgspec.structs.astuple(info) for info in batch.market_infos]
     rows.rate_limit_tiers += [msgspec.structs.astuple(tier) for tier in batch.rate_limit_tiers]
     rows.deleted_notifications += [(owner, i) for owner, ids in batch.deleted_notifications for i in ids]
+    clock = batch.exchange_clock
+    if clock is not None:
+        rows.exchange_clock.append((1, clock.offset_ms, clock.frozen_at_ms))
     return rows
 
 
@@ -174,6 +178,8 @@ def _entry(rows: Rows, events: list[Event], now_ms: int, settlement_reference: s
             _filled(rows, event, now_ms)
         elif type(event) is Trade:
             _traded(rows, event, settlement_reference, _complement(event, events))
+        elif type(event) is TradeStatusChanged:  # (a later step of the same trade replaces an earlier one)
+            rows.trade_statuses[event.trade_id] = (event.status.value, now_ms, event.trade_id)
         elif type(event) is MarketResolved:
             payload_json = _encode_json(_Resolved(event.condition_id, event.winning_token_id)).decode()
             notifications += [(owner, NOTIFY_RESOLVED, payload_json, now_ms) for owner in resolved_owners]

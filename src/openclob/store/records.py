@@ -116,6 +116,14 @@ class RateLimitTierRecord(msgspec.Struct, kw_only=True):
     tier: str
 
 
+class ClockRecord(msgspec.Struct, kw_only=True):
+    """The exchange clock (service.py): running at the host's wall time plus `offset_ms`, or frozen at
+    `frozen_at_ms`."""
+
+    offset_ms: int = 0
+    frozen_at_ms: int | None = None
+
+
 class MarketInfoRecord(msgspec.Struct, kw_only=True):
     """What the core does not keep about a market: its words and dates."""
 

@@ -5,7 +5,8 @@ three types that differ between the two (`{int}`, `{blob}`, `{serial_key}`). Key
 explicitly: SQLite, unlike PostgreSQL, lets a TEXT primary key hold NULL. Every query of the store
 is an index range scan: orders by (owner, position), with a partial index for the open ones; trade
 listings through `trade_parties` by (owner, position); trades and orders by id; a market's trades by
-(condition_id, position); price points by (token_id, at_ms); notifications by (owner, id). `snapshots` keeps
+(condition_id, position); price points by (token_id, at_ms); notifications by (owner, id). `exchange_clock` holds
+one row, the exchange clock's offset or frozen time (service.py). `snapshots` keeps
 the latest exchange snapshot (see store/base.py), recovery's starting point. `unprojected_batches` lists the
 journalled batches whose query-table rows are not written yet (see `Store.write_projection`).
 """
@@ -78,6 +79,10 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     ),
     ("CREATE INDEX notifications_by_age ON notifications (created_at_ms)",),
     ("CREATE TABLE rate_limit_tiers (address TEXT NOT NULL PRIMARY KEY, tier TEXT NOT NULL)",),
+    (
+        """CREATE TABLE exchange_clock (
+            id {int} NOT NULL PRIMARY KEY, offset_ms {int} NOT NULL, frozen_at_ms {int})""",
+    ),
 )
 """Migration N (from 1) is MIGRATIONS[N - 1]; append new ones, never edit an applied one."""
 
@@ -142,6 +147,8 @@ MARKET_INFO_COLUMNS = MarketInfoRecord.__struct_fields__
 UPSERT_MARKET_INFO = _upsert("market_infos", MARKET_INFO_COLUMNS, ("condition_id",))
 RATE_LIMIT_TIER_COLUMNS = RateLimitTierRecord.__struct_fields__
 UPSERT_RATE_LIMIT_TIER = _upsert("rate_limit_tiers", RATE_LIMIT_TIER_COLUMNS, ("address",))
+UPSERT_EXCHANGE_CLOCK = _upsert("exchange_clock", ("id", "offset_ms", "frozen_at_ms"), ("id",))
+"""One row, id 1."""
 DELETE_NOTIFICATION = "DELETE FROM notifications WHERE owner = ? AND notification_id = ?"
 PRUNE_NOTIFICATIONS_ROWS = 10_000
 """At most this many expired notifications are deleted per prune, so that one write stays short."""

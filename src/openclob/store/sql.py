@@ -27,6 +27,7 @@ from openclob.store.base import Batch, Journalled, StoredSnapshot, StoreError
 from openclob.store.projection import project_edge, project_entries
 from openclob.store.records import (
     ApiKeyRecord,
+    ClockRecord,
     MakerLegRecord,
     MarketInfoRecord,
     NotificationRecord,
@@ -177,13 +178,13 @@ class SqlStore(abc.ABC, Generic[C]):
             self._execute(conn, schema.INSERT_UNPROJECTED_BATCH, (entries[-1].sequence, entries[0].sequence))
         rows = project_edge(batch)
         for statement, params in (
-            (schema.UPDATE_TRADE_STATUS, rows.trade_statuses),
             (schema.DELETE_NOTIFICATION, rows.deleted_notifications),
             (schema.UPSERT_API_KEY, rows.api_keys),
             (schema.DELETE_API_KEY, rows.deleted_api_keys),
             (schema.UPSERT_WALLET_LINK, rows.wallet_links),
             (schema.UPSERT_MARKET_INFO, rows.market_infos),
             (schema.UPSERT_RATE_LIMIT_TIER, rows.rate_limit_tiers),
+            (schema.UPSERT_EXCHANGE_CLOCK, rows.exchange_clock),
         ):
             if params:
                 self._execute_many(conn, statement, params)
@@ -219,6 +220,8 @@ class SqlStore(abc.ABC, Generic[C]):
         ):
             if new_rows:
                 self._insert_rows(conn, insert, new_rows)
+        if rows.trade_statuses:  # after the trades: a trade may settle in the batch that matched it
+            self._execute_many(conn, schema.UPDATE_TRADE_STATUS, list(rows.trade_statuses.values()))
         self._execute(conn, schema.DELETE_UNPROJECTED_BATCH, (batch.entries[-1].sequence,))
 
     def unprojected_batches(self) -> list[tuple[int, int]]:
@@ -315,6 +318,11 @@ class SqlStore(abc.ABC, Generic[C]):
         """Every trading rate-limit tier the operator set."""
         rows = self._read("SELECT address, tier FROM rate_limit_tiers ORDER BY address")
         return [RateLimitTierRecord(address=a, tier=t) for a, t in rows]
+
+    def exchange_clock(self) -> ClockRecord | None:
+        """The exchange clock as last written; None if it never was."""
+        rows = self._read("SELECT offset_ms, frozen_at_ms FROM exchange_clock WHERE id = 1")
+        return ClockRecord(offset_ms=rows[0][0], frozen_at_ms=rows[0][1]) if rows else None
 
     # ------------------------------------------------------------------ queries
 

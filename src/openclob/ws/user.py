@@ -32,6 +32,7 @@ from openclob.core import (
     PlaceOrder,
     Side,
     Trade,
+    TradeStatusChanged,
 )
 from openclob.core.markets import Market
 from openclob.store.base import Batch, Journalled
@@ -104,17 +105,11 @@ class UserFeed:
                     traded = trade_record(event, batch.settlement_reference)
                     self._track(traded)
                     self._trade_messages(traded, markets[traded.condition_id], now_ms, messages)
+                elif kind is TradeStatusChanged:
+                    assert isinstance(event, TradeStatusChanged)
+                    self._settled(event, now_ms, markets, messages)
         for command in batch.killed_orders:
             self._killed(command, markets, exchange, messages)
-        for trade_id, status in batch.trade_statuses:
-            tracked = self.trades.get(trade_id)
-            if tracked is None:
-                continue
-            tracked.status = status
-            tracked.updated_at_ms = batch.written_at_ms
-            self._trade_messages(tracked, markets[tracked.condition_id], batch.written_at_ms, messages)
-            if status in FINAL_TRADE_STATUSES:
-                del self.trades[trade_id]
         return messages
 
     # ---------------------------------------------------------------- events
@@ -138,6 +133,19 @@ class UserFeed:
             record.status = CANCELED
             record.updated_at_ms = now_ms
             out.append(_order_message(record, markets[record.condition_id], CANCELLATION, now_ms))
+
+    def _settled(
+        self, event: TradeStatusChanged, now_ms: int, markets: dict[str, Market], out: list[UserMessage]
+    ) -> None:
+        tracked = self.trades.get(event.trade_id)
+        if tracked is None:
+            return
+        status = event.status.value
+        tracked.status = status
+        tracked.updated_at_ms = now_ms
+        self._trade_messages(tracked, markets[tracked.condition_id], now_ms, out)
+        if status in FINAL_TRADE_STATUSES:
+            del self.trades[event.trade_id]
 
     def _killed(
         self, command: PlaceOrder, markets: dict[str, Market], exchange: Exchange, out: list[UserMessage]

@@ -27,6 +27,7 @@ from openclob.store.base import Batch, Journalled
 from openclob.store.convert import trade_record
 from openclob.store.records import (
     ApiKeyRecord,
+    ClockRecord,
     MarketInfoRecord,
     NotificationRecord,
     OrderRecord,
@@ -94,6 +95,9 @@ class FakeStore:
 
     def rate_limit_tiers(self) -> list[RateLimitTierRecord]:
         return []
+
+    def exchange_clock(self) -> ClockRecord | None:
+        return None
 
     def order(self, order_id: str) -> OrderRecord | None:
         return None

@@ -199,6 +199,8 @@ async def test_every_operation_answers_in_its_documented_shape(env: Env) -> None
     address = {"address": a.address}
     await call("PUT", "/admin/rate-limit-tiers/{address}", path=address, body={"tier": "gold"}, admin=True)
     await call("GET", "/admin/rate-limit-tiers/{address}", path=address, admin=True)
+    await call("POST", "/admin/clock", body={"advance_ms": 1_000}, admin=True)
+    await call("GET", "/admin/clock", admin=True)
     assert (await call("GET", "/v1/user/rate-limit-tier", l2=a))["tier"] == "gold"
     fault = {"kind": "status", "status": 425, "path": "/nothing-here*", "count": 2, "body": {"error": "later"}}
     rule_id = {"id": str((await call("POST", "/admin/faults", body=fault, admin=True))["id"])}

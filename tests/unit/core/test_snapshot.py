@@ -49,6 +49,7 @@ def test_the_workload_reaches_every_part_of_the_state() -> None:
     state = msgspec.msgpack.decode(export_state(exchange), type=ExchangeState)
     assert len(state.open_orders) >= 5 and state.expiries and state.heartbeat_queue and len(known) > 100
     assert state.trade_count > 20 and any(m.winning_token_id for m in state.markets)
+    assert state.settlements and state.pending_proceeds and state.proceeds_at_mined
     assert any(isinstance(e, TickSizeChanged) for r in results for e in r.events)
     assert sum(1 for r in results if type(r.result).__name__ == "Rejected") > 10
 

@@ -2,12 +2,15 @@
 
 Two markets (one with the dynamic tick, one with a V2 fee), four users; resting, crossing, FAK, FOK, post-only,
 GTD and V2 orders; every kind of cancel; heartbeats that lapse; deposits, withdrawals, splits and merges;
-trading-mode changes; a tick change; and, late, the resolution of one market.
+trading-mode changes; a tick change; settlement with and without the lag, its settings changed twice; and, late,
+the resolution of one market.
 """
 
 from __future__ import annotations
 
 import random
+
+import msgspec
 
 from openclob.core import (
     UNIT,
@@ -16,12 +19,14 @@ from openclob.core import (
     CancelMarketOrders,
     CancelOrders,
     Command,
+    ConfigureSettlement,
     CreateMarket,
     Deposit,
     Heartbeat,
     Merge,
     OrderType,
     PlaceOrder,
+    ProceedsAvailableAt,
     ResolveMarket,
     SetTradingMode,
     Side,
@@ -52,9 +57,15 @@ def workload(seed: int, steps: int) -> list[Command]:
         commands.append(Deposit(now_ms=START_MS, address=address, amount=5_000 * UNIT))
         for condition_id, _ in MARKETS:
             commands.append(Split(now_ms=START_MS, address=address, condition_id=condition_id, amount=500 * UNIT))
+    lagged = ConfigureSettlement(now_ms=START_MS, delay_ms=20_000, proceeds_available_at=ProceedsAvailableAt.MINED)
+    commands.append(lagged)
     now = START_MS
     placed: list[tuple[str, str]] = []
     for number in range(steps):
+        if number == steps // 3:
+            commands.append(ConfigureSettlement(now_ms=now, delay_ms=5_000))
+        if number == steps * 2 // 3:
+            commands.append(msgspec.structs.replace(lagged, now_ms=now))
         now += rng.randrange(0, 1_500)
         owner, address = rng.choice(USERS)
         condition_id, tokens = rng.choice(MARKETS)

@@ -10,6 +10,7 @@ from openclob.core import (
     Applied,
     CancelOrders,
     Command,
+    ConfigureSettlement,
     CreateMarket,
     Deposit,
     Exchange,
@@ -45,6 +46,9 @@ def units(text: str) -> int:
     return int(whole) * UNIT + int((frac + "000000")[:6])
 
 
+SETTLEMENT_DELAY_MS = 60_000
+
+
 class Scenario:
     """Applies commands to a real `Exchange` and hands out what was applied since the last batch."""
 
@@ -70,7 +74,9 @@ class Scenario:
         return Batch(entries=entries, **fields)  # type: ignore[arg-type]
 
     def setup(self) -> None:
-        """Two markets; ALICE, BOB, CAROL and DAVE funded with collateral and both tokens of each."""
+        """Two markets; ALICE, BOB, CAROL and DAVE funded with collateral and both tokens of each; trades stay
+        MATCHED for `SETTLEMENT_DELAY_MS`."""
+        self.apply(ConfigureSettlement(now_ms=0, delay_ms=SETTLEMENT_DELAY_MS))
         for condition_id, tokens in ((MARKET, (YES, NO)), (OTHER_MARKET, (OTHER_YES, OTHER_NO))):
             self.apply(CreateMarket(now_ms=0, condition_id=condition_id, token_ids=tokens, dynamic_tick=False))
         for user in (ALICE, BOB, CAROL, DAVE):

@@ -6,11 +6,23 @@ import json
 
 import msgspec
 
-from openclob.core import UNIT, PlaceOrder, Side
+from openclob.core import UNIT, AdvanceTime, PlaceOrder, Side
 from openclob.store import ApiKeyRecord, Batch, MakerLegRecord
 from openclob.store.projection import BUILDER_OWNER_PREFIX, Rows, project_edge, project_entries
+from openclob.store.records import ClockRecord
 from openclob.store.schema import ORDER_COLUMNS, TRADE_COLUMNS
-from tests.unit.store.scenario import ALICE, BOB, CAROL, MARKET, NO, YES, Scenario, User, trading_day
+from tests.unit.store.scenario import (
+    ALICE,
+    BOB,
+    CAROL,
+    MARKET,
+    NO,
+    SETTLEMENT_DELAY_MS,
+    YES,
+    Scenario,
+    User,
+    trading_day,
+)
 
 
 def _orders(rows: Rows) -> dict[str, dict[str, object]]:
@@ -84,13 +96,13 @@ def test_the_edge_changes_become_rows_too() -> None:
         api_keys=[key],
         deleted_api_keys=["old"],
         deleted_notifications=[("o", [1, 2])],
-        trade_statuses=[("t", "MINED")],
+        exchange_clock=ClockRecord(offset_ms=-5, frozen_at_ms=9),
         written_at_ms=7,
     )
-    assert project_entries(batch).trade_statuses == []
+    assert project_entries(batch).exchange_clock == []
     rows = project_edge(batch)
     assert not rows.new_orders and not rows.notifications
-    assert rows.trade_statuses == [("MINED", 7, "t")]
+    assert rows.exchange_clock == [(1, -5, 9)]
     assert rows.api_keys == [("k", "a", 0, "s", "p", 0, 1)]
     assert rows.deleted_api_keys == [("old",)]
     assert rows.deleted_notifications == [("o", 1), ("o", 2)]
@@ -128,3 +140,16 @@ def test_orders_with_a_builder_code_list_their_trades_under_the_builder() -> Non
     assert (trade[TRADE_COLUMNS.index("builder_code")], legs[0].builder_code) == ("", code)
     builder_rows = [p for p in rows.trade_parties if str(p[0]).startswith(BUILDER_OWNER_PREFIX)]
     assert [(r[0], r[4], r[5]) for r in builder_rows] == [(BUILDER_OWNER_PREFIX + code, YES, ALICE.address)]
+
+
+def test_settlement_steps_update_their_trades_after_the_inserts_the_latest_step_once() -> None:
+    s = Scenario()
+    s.setup()
+    s.batch()
+    s.order(ALICE, YES, Side.SELL, "0.60", "10")
+    bid = s.order(CAROL, YES, Side.BUY, "0.60", "10")
+    s.apply(AdvanceTime(now_ms=s.now_ms + 2 * SETTLEMENT_DELAY_MS))  # MINED and CONFIRMED, in one batch
+    rows = project_entries(s.batch())
+    (trade_id,) = bid.trade_ids
+    assert [row[0] for row in rows.trades] == [trade_id]
+    assert list(rows.trade_statuses.values()) == [("CONFIRMED", s.now_ms - 1 + 2 * SETTLEMENT_DELAY_MS, trade_id)]

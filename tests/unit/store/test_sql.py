@@ -8,10 +8,10 @@ from typing import Any
 import psycopg
 import pytest
 
-from openclob.core import UNIT, Exchange, Side
+from openclob.core import UNIT, AdvanceTime, Exchange, Side
 from openclob.store import ApiKeyRecord, Batch, MarketInfoRecord, RateLimitTierRecord, StoreError, WalletLinkRecord
 from openclob.store.postgres import PostgresStore
-from openclob.store.records import TradeRecord
+from openclob.store.records import ClockRecord, TradeRecord
 from openclob.store.schema import MIGRATIONS
 from openclob.store.sql import SqlStore
 from tests.unit.store.conftest import StoreFactory
@@ -24,6 +24,7 @@ from tests.unit.store.scenario import (
     NO,
     OTHER_MARKET,
     OTHER_YES,
+    SETTLEMENT_DELAY_MS,
     YES,
     Scenario,
     TradingDay,
@@ -87,9 +88,9 @@ def test_an_empty_store_has_an_empty_journal(store: Store) -> None:
 def test_the_journal_is_read_back_across_pages(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("openclob.store.sql.JOURNAL_PAGE_ROWS", 4)
     scenario = Scenario()
-    scenario.setup()  # 14 commands: three full pages and a partial one
+    scenario.setup()  # 15 commands: three full pages and a partial one
     write_batch(store, scenario.batch())
-    assert [e.sequence for e in store.journal()] == list(range(1, 15))
+    assert [e.sequence for e in store.journal()] == list(range(1, 16))
 
 
 # ---------------------------------------------------------------------- orders
@@ -241,11 +242,15 @@ def _trade(store: Store, owner: str, trade_id: str) -> TradeRecord:
 
 
 def test_trade_statuses_move_with_settlement(store: Store, day: TradingDay) -> None:
-    trade_id = day.ids["trade2"]
-    write_batch(store, Batch(trade_statuses=[(trade_id, "MINED")], written_at_ms=99_000))
-    mined = _trade(store, CAROL.owner, trade_id)
-    assert (mined.status, mined.updated_at_ms) == ("MINED", 99_000)
-    assert _trade(store, CAROL.owner, day.ids["trade1"]).status == "MATCHED"
+    matched_at = _trade(store, CAROL.owner, day.ids["trade1"]).matched_at_ms
+    day.scenario.apply(AdvanceTime(now_ms=matched_at + SETTLEMENT_DELAY_MS))
+    write_batch(store, day.scenario.batch())
+    mined = _trade(store, CAROL.owner, day.ids["trade1"])
+    assert (mined.status, mined.updated_at_ms) == ("MINED", matched_at + SETTLEMENT_DELAY_MS)
+    assert _trade(store, CAROL.owner, day.ids["trade2"]).status == "MATCHED"
+    day.scenario.apply(AdvanceTime(now_ms=matched_at + 10 * SETTLEMENT_DELAY_MS))
+    write_batch(store, day.scenario.batch())
+    assert {_trade(store, CAROL.owner, day.ids[t]).status for t in ("trade1", "trade2", "trade3")} == {"CONFIRMED"}
 
 
 # ---------------------------------------------------------------------- prices and notifications
@@ -353,6 +358,13 @@ def test_rate_limit_tiers_are_upserted_by_address(store: Store) -> None:
         RateLimitTierRecord(address=ALICE.address, tier="silver"),
         RateLimitTierRecord(address=BOB.address, tier="standard"),
     ]
+
+
+def test_the_exchange_clock_is_one_row_that_each_change_replaces(store: Store) -> None:
+    assert store.exchange_clock() is None
+    store.write(Batch(exchange_clock=ClockRecord(offset_ms=86_400_000)))
+    store.write(Batch(exchange_clock=ClockRecord(offset_ms=-3, frozen_at_ms=1_700_000_000_000)))
+    assert store.exchange_clock() == ClockRecord(offset_ms=-3, frozen_at_ms=1_700_000_000_000)
 
 
 # ---------------------------------------------------------------------- failures, reopening, migrations

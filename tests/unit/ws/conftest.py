@@ -11,7 +11,7 @@ import msgspec
 import pytest
 
 from openclob.config import Limits, Settings
-from openclob.core import Command, Event, Rejected
+from openclob.core import Command, ConfigureSettlement, Event, Rejected
 from openclob.service import Service
 from openclob.store.base import Batch, Journalled
 from openclob.store.records import ApiKeyRecord, MarketInfoRecord
@@ -19,6 +19,7 @@ from openclob.ws.hub import Hub
 from tests.unit.core.conftest import CONDITION, new_exchange
 
 START_MS = 1_700_000_000_000
+SETTLEMENT_DELAY_MS = 3_600_000
 
 
 @dataclass
@@ -38,19 +39,14 @@ class Harness:
         assert not isinstance(applied.result, Rejected), applied.result
         return Journalled(sequence=next(self.sequence), command=stamped, events=list(applied.events))
 
-    def publish(self, *commands: Command, trade_statuses: list[tuple[str, str]] | None = None) -> list[Journalled]:
+    def publish(self, *commands: Command) -> list[Journalled]:
         """Apply `commands` and publish them as one batch."""
         entries = [self.entry(c) for c in commands]
-        self.publish_entries(entries, trade_statuses)
+        self.publish_entries(entries)
         return entries
 
-    def publish_entries(self, entries: list[Journalled], trade_statuses: list[tuple[str, str]] | None = None) -> None:
-        batch = Batch(
-            entries=entries,
-            trade_statuses=trade_statuses or [],
-            settlement_reference="0x" + "ab" * 32,
-            written_at_ms=self.now_ms,
-        )
+    def publish_entries(self, entries: list[Journalled]) -> None:
+        batch = Batch(entries=entries, settlement_reference="0x" + "ab" * 32, written_at_ms=self.now_ms)
         self.hub.publish(entries, batch)
 
     def events(self, *commands: Command) -> list[Event]:
@@ -71,10 +67,13 @@ class Harness:
 
 
 def make_harness(limits: Limits | None = None) -> Harness:
-    """A hub that sends each batch at once (no flush interval), so tests see events right after `publish`."""
+    """A hub that sends each batch at once (no flush interval), so tests see events right after `publish`.
+
+    Trades settle an hour after they match, so that settlement steps come only when a test moves time on."""
     limits = dataclasses.replace(limits or Limits(), ws_flush_interval_ms=0)
     service = Service(store=None, settings=Settings(limits=limits))  # type: ignore[arg-type]
     service.exchange = new_exchange()
+    service.exchange.apply(ConfigureSettlement(now_ms=0, delay_ms=SETTLEMENT_DELAY_MS))
     hub = Hub(service)
     hub.market_feed.seed(service.exchange)
     hub.user_feed.seed(service.exchange)

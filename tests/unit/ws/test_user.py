@@ -8,11 +8,18 @@ from typing import Any
 import msgspec
 
 from openclob.api.wire import open_order, trade
-from openclob.core import CancelOrders, OrderType, Side
-from openclob.store.base import Batch
+from openclob.core import (
+    AdvanceTime,
+    CancelOrders,
+    OrderType,
+    Side,
+    TradeStatus,
+    TradeStatusChanged,
+)
+from openclob.store.base import Batch, Journalled
 from openclob.ws.user import FOK_KILLED, UserMessage
 from tests.unit.core.conftest import ALICE, BOB, CONDITION, YES, limit_order
-from tests.unit.ws.conftest import Harness
+from tests.unit.ws.conftest import SETTLEMENT_DELAY_MS, Harness
 
 
 class _Everyone:
@@ -23,9 +30,9 @@ class _Everyone:
 _EVERYONE = _Everyone()
 
 
-def _render(harness: Harness, *commands: Any, statuses: list[tuple[str, str]] | None = None) -> list[UserMessage]:
+def _render(harness: Harness, *commands: Any) -> list[UserMessage]:
     entries = [harness.entry(c) for c in commands]
-    batch = Batch(entries=entries, trade_statuses=statuses or [], settlement_reference="0xref", written_at_ms=7_000)
+    batch = Batch(entries=entries, settlement_reference="0xref", written_at_ms=7_000)
     return harness.hub.user_feed.render(entries, batch, harness.service.exchange, _EVERYONE)
 
 
@@ -94,15 +101,23 @@ def test_trade_status_changes_are_sent_again_until_final(harness: Harness) -> No
     _render(harness, limit_order(ALICE, YES, Side.SELL, "0.60", "5"))
     messages = _render(harness, limit_order(BOB, YES, Side.BUY, "0.60", "5"))
     trade_id = _bodies(messages, BOB.owner)[1]["id"]
-    mined = _render(harness, statuses=[(trade_id, "MINED")])
+    harness.now_ms += SETTLEMENT_DELAY_MS
+    mined = _render(harness, AdvanceTime(now_ms=0))
     assert sorted((m.owner, json.loads(m.text)["status"]) for m in mined) == sorted(
         [(ALICE.owner, "MINED"), (BOB.owner, "MINED")]
     )
-    assert json.loads(mined[0].text)["timestamp"] == "7000"
-    confirmed = _render(harness, statuses=[(trade_id, "CONFIRMED")])
+    assert json.loads(mined[0].text)["timestamp"] == str(harness.now_ms)
+    harness.now_ms += SETTLEMENT_DELAY_MS
+    confirmed = _render(harness, AdvanceTime(now_ms=0))
     assert {json.loads(m.text)["status"] for m in confirmed} == {"CONFIRMED"}
     assert trade_id not in harness.hub.user_feed.trades
-    assert _render(harness, statuses=[(trade_id, "CONFIRMED")]) == []
+    again = Journalled(
+        sequence=99,
+        command=AdvanceTime(now_ms=harness.now_ms),
+        events=[TradeStatusChanged(trade_id, TradeStatus.CONFIRMED)],
+    )
+    batch = Batch(entries=[again], settlement_reference="0xref")
+    assert harness.hub.user_feed.render([again], batch, harness.service.exchange, _EVERYONE) == []
 
 
 def test_a_fak_remainder_is_cancelled_and_a_killed_fok_reports_the_captured_status(harness: Harness) -> None:
