@@ -1,6 +1,8 @@
-"""Testing bots against openclob (docs/testing.md): `OpenClobServer`.
+"""Testing bots against openclob (docs/testing.md): `OpenClobServer` and the pytest plugin.
 
-The names below are imported when first used, so that importing this module costs nothing.
+Installing openclob registers this module as a pytest plugin (entry point `pytest11`, `openclob`); it loads
+`openclob.testing.plugin`, whose `openclob_server` fixture is an `OpenClobServer` for the session. The names
+below are imported when first used, so that a pytest session that does not use them does not pay for them.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ if TYPE_CHECKING:
     from openclob.testing.admin import AdminError, Clock, Faults
     from openclob.testing.server import OpenClobServer, ServerStartError
     from openclob.testing.wallet import Wallet
+
+pytest_plugins = ["openclob.testing.plugin"]
 
 __all__ = ["AdminError", "Clock", "Faults", "OpenClobServer", "ServerStartError", "Wallet"]
 
