@@ -45,6 +45,8 @@ def test_new_wallet_is_a_fresh_funded_key_and_fund_takes_whole_units(server: Ope
     assert server.fund(wallet.address, -12)["balance"] == "1000.5"
     empty = server.new_wallet(funds=0)
     assert server.admin("GET", f"/admin/balances?address={empty.address}") == []
+    with pytest.raises(AdminError, match="invalid amount: 'lots'"):
+        server.new_wallet(funds="lots")
     with pytest.raises(TypeError, match="decimal string or an int"):
         server.fund(wallet.address, 1.5)  # type: ignore[arg-type]
 

@@ -19,7 +19,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Sequence
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -222,7 +222,7 @@ class OpenClobServer:
     def new_wallet(self, funds: str | int | Decimal = DEFAULT_FUNDS) -> Wallet:
         """A fresh private key and its address, with `funds` collateral deposited (0: none)."""
         private_key, address = new_private_key()
-        if Decimal(str(funds)) != 0:
+        if not _is_zero(funds):
             self.fund(address, funds)
         return Wallet(private_key=private_key, address=address, funds=str(funds))
 
@@ -256,6 +256,13 @@ class OpenClobServer:
         except OSError:
             lines = []
         return f"; the end of {self.log_path}:\n" + "\n".join(lines)
+
+
+def _is_zero(amount: str | int | Decimal) -> bool:
+    try:
+        return Decimal(str(amount)) == 0
+    except InvalidOperation:  # not a number: `fund` gets the server's message for it
+        return False
 
 
 def _ready(url: str) -> bool:
