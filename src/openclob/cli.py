@@ -8,6 +8,7 @@ import json
 import logging
 import os
 import re
+import secrets
 import sys
 import urllib.parse
 from collections.abc import Callable
@@ -113,7 +114,7 @@ def _run_server(args: argparse.Namespace) -> int:
             ),
         )
         service = Service(store, settings)
-        faults = Faults(args.seed, settings.limits.max_fault_rules)
+        faults = Faults(fault_seed(args.seed), settings.limits.max_fault_rules)
         for rule in fault_rules:
             faults.add(rule, service.now_ms())
         app = build_app(service, secret, token, faults)
@@ -337,10 +338,20 @@ def _seconds(text: str) -> float:
     return value
 
 
+MAX_SEED = 10**19 - 1
+"""What `--seed` takes: up to 19 digits."""
+
+
 def _seed(text: str) -> int:
-    if not (text.isascii() and text.isdigit() and len(text) <= 19):
+    if not (text.isascii() and text.isdigit() and len(text) <= len(str(MAX_SEED))):
         raise argparse.ArgumentTypeError(f"a seed is a whole number from 0 (got {text!r})")
     return int(text)
+
+
+def fault_seed(given: int | None) -> int:
+    """The seed of the fault draws: `--seed`, else a random one, which startup prints so that a run can be
+    repeated with it."""
+    return secrets.randbelow(MAX_SEED + 1) if given is None else given
 
 
 def _fault_parser(faults: argparse.ArgumentParser) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from openclob.cli import _admin_request, _parser, main
+from openclob.cli import _admin_request, _parser, fault_seed, main
 
 ADDRESS = "0x" + "ab" * 20
 
@@ -65,6 +65,14 @@ def test_serve_takes_a_seed_and_a_rules_file() -> None:
     assert _parser().parse_args(["serve"]).seed is None
     with pytest.raises(SystemExit):
         _parser().parse_args(["serve", "--seed", "-1"])
+
+
+def test_without_a_seed_the_fault_draws_get_a_random_one_that_seed_takes_back() -> None:
+    assert fault_seed(42) == 42
+    drawn = {fault_seed(None) for _ in range(4)}
+    assert len(drawn) > 1
+    for seed in drawn:
+        assert _parser().parse_args(["serve", "--seed", str(seed)]).seed == seed
 
 
 @pytest.mark.parametrize(
