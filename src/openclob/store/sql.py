@@ -26,6 +26,7 @@ from openclob.store import schema
 from openclob.store.base import Batch, Journalled, StoredSnapshot, StoreError
 from openclob.store.projection import project_edge, project_entries
 from openclob.store.records import (
+    ActivityRecord,
     ApiKeyRecord,
     ClockRecord,
     MakerLegRecord,
@@ -217,6 +218,7 @@ class SqlStore(abc.ABC, Generic[C]):
             (schema.INSERT_TRADE_PARTY, rows.trade_parties),
             (schema.INSERT_PRICE_POINT, rows.price_points),
             (schema.INSERT_NOTIFICATION, rows.notifications),
+            (schema.INSERT_ACTIVITY, rows.activity),
         ):
             if new_rows:
                 self._insert_rows(conn, insert, new_rows)
@@ -393,6 +395,50 @@ class SqlStore(abc.ABC, Generic[C]):
         )
         return [_trade(row) for row in self._read(sql, (condition_id, limit))]
 
+    def activity(
+        self,
+        address: str,
+        *,
+        limit: int,
+        offset: int = 0,
+        types: Sequence[str] = (),
+        condition_ids: Sequence[str] = (),
+        taker_only: bool = False,
+        oldest_first: bool = False,
+    ) -> list[ActivityRecord]:
+        """`address`'s activity rows, newest first (or oldest), filtered, from `offset`, at most `limit`."""
+        where, params = "address = ?", [address]
+        for column, values in (("type", types), ("condition_id", condition_ids)):
+            if values:
+                where += f" AND {column} IN ({', '.join('?' * len(values))})"
+                params += values
+        if taker_only:
+            where += " AND (type <> 'TRADE' OR taker = 1)"
+        direction = "" if oldest_first else " DESC"
+        sql = (
+            f"SELECT {', '.join(schema.ACTIVITY_COLUMNS)} FROM activity WHERE {where}"
+            f" ORDER BY sequence{direction}, item{direction} LIMIT ? OFFSET ?"
+        )
+        return [_activity(row) for row in self._read(sql, (*params, limit, offset))]
+
+    def tape(self, *, limit: int, offset: int = 0, condition_ids: Sequence[str] = ()) -> list[TradeRecord]:
+        """Every trade, newest first, optionally of some markets only, from `offset`, at most `limit`."""
+        where, params = "", list(condition_ids)
+        if condition_ids:
+            where = f" WHERE condition_id IN ({', '.join('?' * len(condition_ids))})"
+        sql = f"SELECT {', '.join(schema.TRADE_COLUMNS)} FROM trades{where} ORDER BY position DESC LIMIT ? OFFSET ?"
+        return [_trade(row) for row in self._read(sql, (*params, limit, offset))]
+
+    def market_volumes(self, condition_ids: Sequence[str] | None = None) -> dict[str, int]:
+        """condition id -> collateral traded (the takers' side), for the given markets or all that traded."""
+        where = ""
+        if condition_ids is not None:
+            if not condition_ids:
+                return {}
+            where = f" WHERE condition_id IN ({', '.join('?' * len(condition_ids))})"
+        sql = f"SELECT condition_id, SUM(collateral_units) FROM trades{where} GROUP BY condition_id"
+        return {condition_id: int(total) for condition_id, total in self._read(sql, list(condition_ids or ()))}
+
     def notifications(self, owner: str) -> list[NotificationRecord]:
         """`owner`'s notifications, oldest first."""
         rows = self._read(
@@ -459,6 +505,11 @@ def _order(row: Row) -> OrderRecord:
     fields = dict(zip(schema.ORDER_COLUMNS, row, strict=True))
     trade_ids = fields.pop("trade_ids")
     return OrderRecord(**fields, trade_ids=trade_ids.split(",") if trade_ids else [])
+
+
+def _activity(row: Row) -> ActivityRecord:
+    fields = dict(zip(schema.ACTIVITY_COLUMNS, row, strict=True))
+    return ActivityRecord(**{**fields, "taker": bool(fields["taker"])})
 
 
 def _trade(row: Row) -> TradeRecord:
