@@ -22,7 +22,6 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable
-from fractions import Fraction
 from typing import Any
 
 from starlette.requests import Request
@@ -78,26 +77,27 @@ def _markets(request: Request) -> list[str]:
     return [c.lower() for c in params.values(request, "market", CONDITION_ID, gamma=False)]
 
 
-def _number(value: Fraction | int) -> float:
-    """An exact amount as a JSON number, to the 1e-6 unit (Polymarket sends floats)."""
-    return round(float(value), 6)
+def _ratio(numerator: int, denominator: int) -> float:
+    """An exact ratio of integers as a JSON number, to the 1e-6 unit (Polymarket sends floats)."""
+    return round(numerator / denominator, 6) if denominator else 0.0
 
 
-def _units(units: int | Fraction) -> float:
-    return _number(Fraction(units) / UNIT)
+def _units(units: int) -> float:
+    return _ratio(units, UNIT)
 
 
-def price_of(service: Service, market: Market, token_id: str) -> Fraction:
-    """The token's current price, exact: settled value, else last trade, else midpoint, else 0.5."""
+def doubled_price_units(service: Service, market: Market, token_id: str) -> int:
+    """Twice the token's current price in units (a midpoint may fall on half a unit): settled value, else last
+    trade, else midpoint, else 0.5."""
     if market.resolved:
-        return Fraction(1 if token_id == market.winning_token_id else 0)
+        return 2 * UNIT if token_id == market.winning_token_id else 0
     last = last_trade_price(market, token_id)
     if last is not None:
-        return Fraction(last, UNIT)
+        return 2 * last
     bid, ask = best_prices(service.exchange, market, token_id)
     if bid is not None and ask is not None:
-        return Fraction(bid + ask, 2 * UNIT)
-    return Fraction(1, 2)
+        return bid + ask
+    return UNIT
 
 
 def _held_units(service: Service, address: str, token_id: str) -> int:
@@ -125,47 +125,47 @@ def position_json(
     """One position as /positions shows it (see the module's notes for how each amount is made)."""
     index = market.token_index(entry.token_id)
     opposite = 1 - index
-    size = Fraction(size_units, UNIT)
-    average = Fraction(entry.cost_units, entry.size_units) if entry.size_units else Fraction(0)
-    price = price_of(service, market, entry.token_id)
-    initial, current = size * average, size * price
-    cash = current - initial
-    realized = Fraction(entry.realized_units, UNIT)
+    price2 = doubled_price_units(service, market, entry.token_id)
+    cost, held = entry.cost_units, entry.size_units or 1  # (no history of it: no cost)
+    # initial = size * cost / held and current = size * price2 / 2, over UNIT^2: exact until the last division
+    initial = size_units * cost * 2 * UNIT
+    current = size_units * price2 * held
+    scale = 2 * UNIT * UNIT * held
     listed = found.by_condition.get(market.condition_id)
     event = found.event_of.get(market.condition_id)
-    end_date = listed.info.end_date_iso[:10] if listed else ""
-    held = [_held_units(service, address, t) for t in market.token_ids]
     return {
         "proxyWallet": address,
         "asset": entry.token_id,
         "conditionId": market.condition_id,
-        "size": _number(size),
-        "avgPrice": _number(average),
-        "initialValue": _number(initial),
-        "currentValue": _number(current),
-        "cashPnl": _number(cash),
-        "percentPnl": _number(cash / initial * 100) if initial else 0.0,
+        "size": _units(size_units),
+        "avgPrice": _ratio(cost, held),
+        "initialValue": _ratio(initial, scale),
+        "currentValue": _ratio(current, scale),
+        "cashPnl": _ratio(current - initial, scale),
+        "percentPnl": _ratio((current - initial) * 100, initial),
         "totalBought": _units(entry.bought_units),
-        "realizedPnl": _number(realized),
-        "percentRealizedPnl": _number(Fraction(entry.realized_units * 100, entry.sold_cost_units))
-        if entry.sold_cost_units
-        else 0.0,
-        "curPrice": _number(price),
+        "realizedPnl": _units(entry.realized_units),
+        "percentRealizedPnl": _ratio(entry.realized_units * 100, entry.sold_cost_units),
+        "curPrice": _ratio(price2, 2 * UNIT),
         "redeemable": market.resolved and size_units > 0,
-        "mergeable": not market.resolved and min(held) > 0,
-        **_market_words(found, market),
+        "mergeable": not market.resolved and _held_units(service, address, market.token_ids[opposite]) > 0,
+        "title": listed.info.question if listed else "",
+        "slug": listed.slug if listed else "",
+        "icon": "",
+        "eventSlug": event.slug if event else "",
         "eventId": str(event.id) if event else "",
         "outcome": market.outcomes[index],
         "outcomeIndex": index,
         "oppositeOutcome": market.outcomes[opposite],
         "oppositeAsset": market.token_ids[opposite],
-        "endDate": end_date,
+        "endDate": listed.info.end_date_iso[:10] if listed else "",
         "negativeRisk": market.neg_risk,
     }
 
 
-async def positions_of(service: Service, found: Catalog, address: str) -> list[dict[str, Any]]:
-    """Every position `address` holds (size > 0), in the order its tokens first appear in its history."""
+async def open_positions(service: Service, address: str) -> list[tuple[Holding, Market, int]]:
+    """(history, market, size held now) of every token `address` holds, in the order they first appear in its
+    history."""
     query = functools.partial(service.store.activity, address, limit=MAX_HISTORY_ROWS, oldest_first=True)
     records = await service.read(query)
     markets = service.exchange.markets
@@ -174,13 +174,13 @@ async def positions_of(service: Service, found: Catalog, address: str) -> list[d
         market = markets.get(condition_id)
         return None if market is None else market.token_ids
 
-    found_positions = []
+    found = []
     for token_id, entry in holdings(records, tokens_of).items():
         market = service.exchange.market_for_token(token_id)
         size_units = _held_units(service, address, token_id)
         if market is not None and size_units > 0:
-            found_positions.append(position_json(service, found, address, entry, market, size_units))
-    return found_positions
+            found.append((entry, market, size_units))
+    return found
 
 
 _SORT_KEYS: dict[str, Callable[[dict[str, Any]], Any]] = {
@@ -196,13 +196,14 @@ _SORT_KEYS: dict[str, Callable[[dict[str, Any]], Any]] = {
 }
 
 
-def _threshold(request: Request) -> float:
+def _threshold_units(request: Request) -> int:
     text = params.single(request, "sizeThreshold")
     if text is None:
-        return 1.0
+        return UNIT
     if not THRESHOLD.fullmatch(text):
         raise params.invalid("sizeThreshold", "expected a non-negative decimal number", gamma=False)
-    return float(text)
+    whole, _, fraction = text.partition(".")
+    return int(whole) * UNIT + int((fraction + "000000")[:6])
 
 
 def _page(request: Request, maximum: int = MAX_LIMIT) -> tuple[int, int]:
@@ -217,20 +218,27 @@ async def get_positions(request: Request) -> Response:
     address = _user(request)
     assert address is not None
     markets = set(_markets(request))
-    threshold = _threshold(request)
+    threshold = _threshold_units(request)
     redeemable = params.boolean(request, "redeemable", gamma=False)
     mergeable = params.boolean(request, "mergeable", gamma=False)
     limit, offset = _page(request)
     sort_by = params.choice(request, "sortBy", SORT_FIELDS, default="TOKENS", gamma=False)
     direction = params.choice(request, "sortDirection", ("ASC", "DESC"), default="DESC", gamma=False)
-    found = await positions_of(service, catalog(request), address)
+    words = catalog(request)
+    held = [
+        (entry, market, size)
+        for entry, market, size in await open_positions(service, address)
+        if size >= threshold and (not markets or market.condition_id in markets)
+    ]
+    # Sorted by size, the default, only the page is rendered; other orders and filters read rendered fields.
+    if sort_by == "TOKENS" and redeemable is None and mergeable is None:
+        held.sort(key=lambda h: h[2], reverse=direction == "DESC")
+        return ok([position_json(service, words, address, *h) for h in held[offset : offset + limit]])
+    found = [position_json(service, words, address, *h) for h in held]
     found = [
         p
         for p in found
-        if p["size"] >= threshold
-        and (not markets or p["conditionId"] in markets)
-        and (redeemable is None or p["redeemable"] == redeemable)
-        and (mergeable is None or p["mergeable"] == mergeable)
+        if (redeemable is None or p["redeemable"] == redeemable) and (mergeable is None or p["mergeable"] == mergeable)
     ]
     found.sort(key=_SORT_KEYS[sort_by], reverse=direction == "DESC")
     return ok(found[offset : offset + limit])
@@ -241,8 +249,11 @@ async def get_value(request: Request) -> Response:
     service = _service(request)
     address = _user(request)
     assert address is not None
-    found = await positions_of(service, catalog(request), address)
-    return ok([{"user": address, "value": _number(sum(Fraction(p["currentValue"]) for p in found))}])
+    doubled = sum(
+        size_units * doubled_price_units(service, market, entry.token_id)
+        for entry, market, size_units in await open_positions(service, address)
+    )
+    return ok([{"user": address, "value": _ratio(doubled, 2 * UNIT * UNIT)}])
 
 
 # ---------------------------------------------------------------------------- activity and trades
