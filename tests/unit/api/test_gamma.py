@@ -171,3 +171,51 @@ async def test_positions_from_a_split_and_trades_by_average_cost(env: Env) -> No
         (ALICE.address, "BUY"),
         (BOB.address, "SELL"),
     ]
+
+
+ODD_VALUES = ["", "0", "-1", "1" * 40, "x", "\x00", "é", "0x" + "f" * 64, "true,false", "%", " ", "1e3", "1.5"]
+ROUTE_PARAMS = {
+    "/gamma/markets": ["id", "slug", "condition_ids", "clob_token_ids", "active", "closed", "archived", "tag_id",
+                       "limit", "offset", "order", "ascending"],
+    "/gamma/events": ["id", "slug", "active", "closed", "archived", "tag_id", "limit", "offset", "order", "ascending"],
+    "/gamma/tags": ["limit", "offset"],
+    "/data-api/positions": ["market", "sizeThreshold", "redeemable", "mergeable", "sortBy", "sortDirection", "limit",
+                            "offset"],
+    "/data-api/activity": ["market", "type", "sortDirection", "limit", "offset"],
+    "/data-api/trades": ["user", "market", "takerOnly", "limit", "offset"],
+    "/data-api/value": ["user"],
+}  # fmt: skip
+
+
+ANSWER_SCHEMAS = {
+    "/gamma/markets": "gamma_market",
+    "/gamma/events": "gamma_event",
+    "/gamma/tags": "gamma_tag",
+    "/data-api/positions": "data_position",
+    "/data-api/activity": "data_activity",
+    "/data-api/trades": "data_trade",
+    "/data-api/value": "data_value",
+}
+
+
+def _schema_of(path: str, status: int) -> str:
+    if status == 400:
+        return "gamma_error" if path.startswith("/gamma") else "data_error"
+    return ANSWER_SCHEMAS[path]
+
+
+async def test_odd_values_of_every_parameter_answer_200_or_400_never_5xx(env: Env) -> None:
+    await _two_markets(env)
+    await env.place(ALICE, YES, Side.BUY, "0.40", "10")
+    await env.place(BOB, YES, Side.SELL, "0.40", "10")
+    for path, names in ROUTE_PARAMS.items():
+        for name in names:
+            for value in ODD_VALUES:
+                params = {name: value, "user": ALICE.address} if name != "user" else {name: value}
+                response = await env.client.get(path, params=params)
+                assert response.status_code in (200, 400), (path, name, value, response.text)
+                check(_schema_of(path, response.status_code), response.json())
+    for path in ("/gamma/markets/{}", "/gamma/events/{}", "/gamma/markets/slug/{}", "/gamma/events/slug/{}"):
+        for value in ["0", "1" * 30, "x", "é", "%00", "1"]:
+            response = await env.client.get(path.format(value))
+            assert response.status_code in (200, 400, 404), (path, value, response.text)
