@@ -37,6 +37,7 @@ from openclob.api.markets import CONDITION_ID
 from openclob.api.portfolio import Holding, holdings
 from openclob.api.wire import best_prices, last_trade_price
 from openclob.core import UNIT
+from openclob.core.bounds import MAX_TIME_MS
 from openclob.core.markets import Market
 from openclob.service import Service
 from openclob.store.records import ActivityRecord, TradeRecord
@@ -206,6 +207,13 @@ def _threshold_units(request: Request) -> int:
     return int(whole) * UNIT + int((fraction + "000000")[:6])
 
 
+def _seconds_ms(request: Request, name: str) -> int | None:
+    """A time filter in unix seconds, as milliseconds (None if absent)."""
+    if params.single(request, name) is None:
+        return None
+    return params.integer(request, name, maximum=MAX_TIME_MS // 1000, default=0, gamma=False) * 1000
+
+
 def _page(request: Request, maximum: int = MAX_LIMIT) -> tuple[int, int]:
     limit = params.integer(request, "limit", maximum=maximum, default=DEFAULT_LIMIT, gamma=False)
     offset = params.integer(request, "offset", maximum=MAX_OFFSET, default=0, gamma=False)
@@ -293,6 +301,8 @@ async def get_activity(request: Request) -> Response:
         if kind not in ACTIVITY_TYPES:
             raise params.invalid("type", f"expected some of {', '.join(ACTIVITY_TYPES)}", gamma=False)
     direction = params.choice(request, "sortDirection", ("ASC", "DESC"), default="DESC", gamma=False)
+    side = params.choice(request, "side", ("BUY", "SELL"), default="", gamma=False) or None
+    start, end = _seconds_ms(request, "start"), _seconds_ms(request, "end")
     query = functools.partial(
         service.store.activity,
         address,
@@ -301,6 +311,9 @@ async def get_activity(request: Request) -> Response:
         types=types,
         condition_ids=_markets(request),
         oldest_first=direction == "ASC",
+        side=side,
+        start_ms=start,
+        end_ms=end,
     )
     records = await service.read(query)
     found, markets = catalog(request), service.exchange.markets

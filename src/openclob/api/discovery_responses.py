@@ -80,10 +80,18 @@ class GammaMarket(_Shape):
     order_price_min_tick_size: float
     order_min_size: float
     volume_num: float
+    volume24hr: float
+    volume1wk: float
+    volume1mo: float
+    volume1yr: float
     liquidity: str
     liquidity_num: float
     start_date_iso: str
     volume_clob: float
+    volume24hr_clob: float
+    volume1wk_clob: float
+    volume1mo_clob: float
+    volume1yr_clob: float
     liquidity_clob: float
     clob_token_ids: str
     accepting_orders: bool
@@ -114,6 +122,10 @@ class GammaEvent(_EventFields):
     """A Gamma event with its markets (in full) and tags."""
 
     volume: float
+    volume24hr: float
+    volume1wk: float
+    volume1mo: float
+    volume1yr: float
     liquidity: float
     liquidity_clob: float
     open_interest: float

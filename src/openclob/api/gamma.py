@@ -9,12 +9,14 @@ an event as numbers. Choices where Gamma's documentation is silent (docs/fidelit
 - Keys openclob has no value for are left out, as Gamma leaves out empty ones: `endDate` when the operator
   gave none, `bestBid`/`bestAsk`/`spread` when that side of the book is empty, `lastTradePrice` before
   the first trade.
-- `volume` is the collateral takers traded (CLOB only, so `volumeClob` is the same); `liquidity` is the
-  collateral value of every resting order (price x size on both sides, in the first token's terms).
+- `volume` is the collateral takers traded (CLOB only, so `volumeClob` is the same), and `volume24hr`,
+  `volume1wk`, `volume1mo`, `volume1yr` the same over the last 1, 7, 30 and 365 days of the exchange clock;
+  `liquidity` is the collateral value of every resting order (price x size on both sides, in the first
+  token's terms).
 - A market is `active` until resolved, then `closed`; none is `archived`; no market has tags, so a
   `tag_id` filter matches nothing and /gamma/tags is empty.
-- Lists are in id (listing) order unless `order` names fields (id, slug, volume, liquidity, startDate,
-  endDate, createdAt), `ascending` defaulting to true; `limit` defaults to 500.
+- Lists are in id (listing) order unless `order` names fields (`ORDER_FIELDS`: id, slug, the volumes,
+  liquidity, the dates), `ascending` defaulting to true; `limit` defaults to 500.
 - An unknown id or slug is 404 `{"type": "not found error", "error": "id not found"}`; a list whose
   filters match nothing is `[]`; a malformed filter is 400 `{"type": "validation error", "error":
   "invalid <parameter>: ..."}`.
@@ -45,7 +47,20 @@ from openclob.service import Service
 GAMMA_ID = re.compile(r"^[0-9]{1,18}$")
 MAX_LIMIT = 1000
 DEFAULT_LIMIT = 500
-ORDER_FIELDS = ("id", "slug", "volume", "liquidity", "startDate", "endDate", "createdAt")
+DAY_MS = 86_400_000
+VOLUME_WINDOWS = (
+    ("volume24hr", DAY_MS),
+    ("volume1wk", 7 * DAY_MS),
+    ("volume1mo", 30 * DAY_MS),
+    ("volume1yr", 365 * DAY_MS),
+)
+"""Gamma's windowed volumes: (key, span ending now)."""
+VOLUME_FIELDS = {"volume": 0, "volumeNum": 0, **{name: i for i, (name, _) in enumerate(VOLUME_WINDOWS, start=1)}}
+"""Orderable volume fields -> their place in a `Volumes` tuple."""
+ORDER_FIELDS = ("id", "slug", *VOLUME_FIELDS, "liquidity", "liquidityNum", "startDate", "endDate", "createdAt")
+NO_VOLUME = (0,) * (1 + len(VOLUME_WINDOWS))
+Volumes = dict[str, tuple[int, ...]]
+"""condition id -> (total, then each of VOLUME_WINDOWS), in collateral units."""
 NOT_FOUND = "id not found"
 
 
@@ -83,7 +98,11 @@ def _money(units: int) -> str:
     return decimal(units) if units else "0"
 
 
-def market_json(service: Service, listed: Listed, volume_units: int, event: GammaEvent | None) -> dict[str, Any]:
+def _volume_numbers(volumes: tuple[int, ...], suffix: str = "") -> dict[str, float]:
+    return {f"{name}{suffix}": float(_money(volumes[i])) for i, (name, _) in enumerate(VOLUME_WINDOWS, start=1)}
+
+
+def market_json(service: Service, listed: Listed, volumes: tuple[int, ...], event: GammaEvent | None) -> dict[str, Any]:
     """A Gamma market (GET /gamma/markets/{id}); with its event's summary under `events` if given."""
     market, info = listed.market, listed.info
     first = market.token_ids[0]
@@ -103,7 +122,7 @@ def market_json(service: Service, listed: Listed, volume_units: int, event: Gamm
         "description": info.description,
         "outcomes": json.dumps(list(market.outcomes)),
         "outcomePrices": json.dumps([str(token_price(service, market, t)) for t in market.token_ids]),
-        "volume": _money(volume_units),
+        "volume": _money(volumes[0]),
         "active": not market.resolved,
         "closed": market.resolved,
         "marketMakerAddress": "",
@@ -117,11 +136,13 @@ def market_json(service: Service, listed: Listed, volume_units: int, event: Gamm
         "enableOrderBook": True,
         "orderPriceMinTickSize": tick_number(market.tick_units),
         "orderMinSize": number(market.min_size_units),
-        "volumeNum": float(_money(volume_units)),
+        "volumeNum": float(_money(volumes[0])),
+        **_volume_numbers(volumes),
         "liquidity": _money(liquidity),
         "liquidityNum": float(_money(liquidity)),
         "startDateIso": created[:10],
-        "volumeClob": float(_money(volume_units)),
+        "volumeClob": float(_money(volumes[0])),
+        **_volume_numbers(volumes, "Clob"),
         "liquidityClob": float(_money(liquidity)),
         "clobTokenIds": json.dumps(list(market.token_ids)),
         "acceptingOrders": market.accepting_orders,
@@ -156,9 +177,7 @@ def market_json(service: Service, listed: Listed, volume_units: int, event: Gamm
     return found
 
 
-def _event_fields(
-    service: Service, event: GammaEvent, volumes: dict[str, int], *, summary: bool = False
-) -> dict[str, Any]:
+def _event_fields(service: Service, event: GammaEvent, volumes: Volumes, *, summary: bool = False) -> dict[str, Any]:
     created = iso_time(event.created_at_ms)
     markets = [listed.market for listed in event.markets]
     found: dict[str, Any] = {
@@ -189,9 +208,10 @@ def _event_fields(
         "commentCount": 0,
     }
     if not summary:
-        volume = sum(volumes.get(m.condition_id, 0) for m in markets)
+        totals = _event_volumes(event, volumes)
         liquidity = sum(liquidity_units(service, listed) for listed in event.markets)
-        found["volume"] = float(_money(volume))
+        found["volume"] = float(_money(totals[0]))
+        found.update(_volume_numbers(totals))
         found["liquidity"] = float(_money(liquidity))
         found["liquidityClob"] = float(_money(liquidity))
         found["openInterest"] = 0
@@ -200,20 +220,32 @@ def _event_fields(
     return found
 
 
-def event_json(service: Service, event: GammaEvent, volumes: dict[str, int]) -> dict[str, Any]:
+def _event_volumes(event: GammaEvent, volumes: Volumes) -> tuple[int, ...]:
+    each = [volumes.get(listed.market.condition_id, NO_VOLUME) for listed in event.markets]
+    return tuple(sum(column) for column in zip(NO_VOLUME, *each, strict=True))
+
+
+def event_json(service: Service, event: GammaEvent, volumes: Volumes) -> dict[str, Any]:
     """A Gamma event (GET /gamma/events/{id}) with its markets in full and its (empty) tags."""
     found = _event_fields(service, event, volumes)
     found["markets"] = [
-        market_json(service, listed, volumes.get(listed.market.condition_id, 0), None) for listed in event.markets
+        market_json(service, listed, volumes.get(listed.market.condition_id, NO_VOLUME), None)
+        for listed in event.markets
     ]
     found["tags"] = []
     return found
 
 
-async def _volumes(service: Service, condition_ids: list[str] | None) -> dict[str, int]:
+async def _volumes(service: Service, condition_ids: list[str] | None) -> Volumes:
     if condition_ids is not None and not condition_ids:
         return {}
-    return await service.read(service.store.market_volumes, condition_ids)
+    now = service.now_ms()
+    since = [now - span for _, span in VOLUME_WINDOWS]
+    return await service.read(service.store.market_volumes, condition_ids, since)
+
+
+def _orders_by_volume(fields: list[str]) -> bool:
+    return any(field in VOLUME_FIELDS for field in fields)
 
 
 # ---------------------------------------------------------------------------- filters and order
@@ -259,12 +291,15 @@ def _tagged(request: Request) -> bool:
     return bool(params.values(request, "tag_id", GAMMA_ID, gamma=True))
 
 
-def _sort_key(service: Service, field: str, volumes: dict[str, int]) -> Callable[[Listed], Any]:
+def _sort_key(service: Service, field: str, volumes: Volumes) -> Callable[[Listed], Any]:
+    if field in VOLUME_FIELDS:
+        index = VOLUME_FIELDS[field]
+        return lambda listed: volumes.get(listed.market.condition_id, NO_VOLUME)[index]
     keys: dict[str, Callable[[Listed], Any]] = {
         "id": lambda listed: listed.id,
         "slug": lambda listed: listed.slug,
-        "volume": lambda listed: volumes.get(listed.market.condition_id, 0),
         "liquidity": lambda listed: liquidity_units(service, listed),
+        "liquidityNum": lambda listed: liquidity_units(service, listed),
         "startDate": lambda listed: listed.info.created_at_ms or listed.market.created_at_ms,
         "createdAt": lambda listed: listed.info.created_at_ms or listed.market.created_at_ms,
         "endDate": lambda listed: listed.info.end_date_iso,
@@ -273,7 +308,7 @@ def _sort_key(service: Service, field: str, volumes: dict[str, int]) -> Callable
 
 
 def _ordered(
-    service: Service, items: Iterable[Listed], fields: list[str], ascending: bool, volumes: dict[str, int]
+    service: Service, items: Iterable[Listed], fields: list[str], ascending: bool, volumes: Volumes
 ) -> Iterable[Listed]:
     if not fields or (fields == ["id"] and ascending):
         return items
@@ -315,13 +350,15 @@ async def get_markets(request: Request) -> Response:
         return ok([])
     items: Iterable[Listed] = found.markets if named is None else named
     items = (m for m in items if keep(not m.market.resolved, m.market.resolved))
-    volumes = await _volumes(service, None) if "volume" in fields else {}
+    volumes = await _volumes(service, None) if _orders_by_volume(fields) else {}
     page = list(itertools.islice(_ordered(service, items, fields, ascending, volumes), offset, offset + limit))
-    if "volume" not in fields:
+    if not _orders_by_volume(fields):
         volumes = await _volumes(service, [m.market.condition_id for m in page])
     return ok(
         [
-            market_json(service, m, volumes.get(m.market.condition_id, 0), found.event_of.get(m.market.condition_id))
+            market_json(
+                service, m, volumes.get(m.market.condition_id, NO_VOLUME), found.event_of.get(m.market.condition_id)
+            )
             for m in page
         ]
     )
@@ -333,7 +370,7 @@ async def _one_market(request: Request, listed: Listed | None) -> Response:
     service, found = _service(request), catalog(request)
     volumes = await _volumes(service, [listed.market.condition_id])
     event = found.event_of.get(listed.market.condition_id)
-    return ok(market_json(service, listed, volumes.get(listed.market.condition_id, 0), event))
+    return ok(market_json(service, listed, volumes.get(listed.market.condition_id, NO_VOLUME), event))
 
 
 async def get_market(request: Request) -> Response:
@@ -349,7 +386,7 @@ async def get_market_by_slug(request: Request) -> Response:
     return await _one_market(request, catalog(request).by_slug.get(request.path_params["slug"]))
 
 
-def _event_order_key(fields: list[str], volumes: dict[str, int]) -> Callable[[GammaEvent], Any]:
+def _event_order_key(service: Service, fields: list[str], volumes: Volumes) -> Callable[[GammaEvent], Any]:
     def key(event: GammaEvent) -> tuple[Any, ...]:
         values: list[Any] = []
         for field in fields:
@@ -357,12 +394,14 @@ def _event_order_key(fields: list[str], volumes: dict[str, int]) -> Callable[[Ga
                 values.append(event.id)
             elif field == "slug":
                 values.append(event.slug)
-            elif field == "volume":
-                values.append(sum(volumes.get(m.market.condition_id, 0) for m in event.markets))
+            elif field in VOLUME_FIELDS:
+                values.append(_event_volumes(event, volumes)[VOLUME_FIELDS[field]])
             elif field == "endDate":
                 values.append(event.end_date_iso)
-            else:  # liquidity is ordered by id among events: it moves with every order
-                values.append(event.created_at_ms if field != "liquidity" else event.id)
+            elif field.startswith("liquidity"):
+                values.append(sum(liquidity_units(service, listed) for listed in event.markets))
+            else:
+                values.append(event.created_at_ms)
         return tuple(values)
 
     return key
@@ -385,11 +424,11 @@ async def get_events(request: Request) -> Response:
     if slugs:
         events = [e for e in events if e.slug in set(slugs)]
     events = (e for e in events if keep(not all(m.market.resolved for m in e.markets), _closed(e)))
-    volumes = await _volumes(service, None) if "volume" in fields else {}
+    volumes = await _volumes(service, None) if _orders_by_volume(fields) else {}
     if fields and not (fields == ["id"] and ascending):
-        events = sorted(events, key=_event_order_key(fields, volumes), reverse=not ascending)
+        events = sorted(events, key=_event_order_key(service, fields, volumes), reverse=not ascending)
     page = list(itertools.islice(events, offset, offset + limit))
-    if "volume" not in fields:
+    if not _orders_by_volume(fields):
         volumes = await _volumes(service, [m.market.condition_id for e in page for m in e.markets])
     return ok([event_json(service, e, volumes) for e in page])
 

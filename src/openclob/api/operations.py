@@ -114,8 +114,7 @@ _GAMMA_COMMON = (
     Param(name="tag_id", description="Only those with this tag (none has tags)."),
     _GAMMA_LIMIT,
     _GAMMA_OFFSET,
-    Param(name="order", description="Comma-separated fields to order by: id, slug, volume, liquidity, startDate,"
-          " endDate, createdAt."),
+    Param(name="order", description="Comma-separated fields to order by: " + ", ".join(gamma.ORDER_FIELDS) + "."),
     Param(name="ascending", description="Order ascending (default true).", enum=_BOOL),
 )  # fmt: skip
 _GAMMA_MARKET_FILTERS = (
@@ -589,7 +588,10 @@ OPERATIONS: dict[Handler, Operation] = {
         query=(
             _USER,
             _DATA_MARKET,
-            Param(name="type", description="Comma-separated activity types.", enum=None),
+            Param(name="type", description="Comma-separated activity types."),
+            Param(name="side", description="Only this side of trades.", enum=("BUY", "SELL")),
+            Param(name="start", description="Only from this time (unix seconds).", pattern=r"^\d+$"),
+            Param(name="end", description="Only until this time (unix seconds).", pattern=r"^\d+$"),
             _SORT_DIRECTION,
             _DATA_LIMIT,
             _DATA_OFFSET,

@@ -205,11 +205,15 @@ class Store(Protocol):
         condition_ids: Sequence[str] = (),
         taker_only: bool = False,
         oldest_first: bool = False,
+        side: str | None = None,
+        start_ms: int | None = None,
+        end_ms: int | None = None,
     ) -> list[ActivityRecord]:
         """`address`'s activity (its trades, splits and merges), newest first unless `oldest_first`.
 
         `types` and `condition_ids` keep only those (empty: all); `taker_only` drops the trades it made as a
-        maker. An index range scan by (address, sequence).
+        maker; `side` keeps that side; `start_ms` and `end_ms` bound the time, both inclusive. An index range
+        scan by (address, sequence).
         """
         ...
 
@@ -217,8 +221,11 @@ class Store(Protocol):
         """Every trade, newest first, optionally of some markets only (the public trade tape)."""
         ...
 
-    def market_volumes(self, condition_ids: Sequence[str] | None = None) -> dict[str, int]:
-        """condition id -> collateral traded by takers, for `condition_ids` (None: every market that traded)."""
+    def market_volumes(
+        self, condition_ids: Sequence[str] | None = None, since_ms: Sequence[int] = ()
+    ) -> dict[str, tuple[int, ...]]:
+        """condition id -> (collateral traded by takers, then the same over trades matched at or after each of
+        `since_ms`), for `condition_ids` (None: every market that traded). A range scan per market."""
         ...
 
 

@@ -405,15 +405,22 @@ class SqlStore(abc.ABC, Generic[C]):
         condition_ids: Sequence[str] = (),
         taker_only: bool = False,
         oldest_first: bool = False,
+        side: str | None = None,
+        start_ms: int | None = None,
+        end_ms: int | None = None,
     ) -> list[ActivityRecord]:
         """`address`'s activity rows, newest first (or oldest), filtered, from `offset`, at most `limit`."""
-        where, params = "address = ?", [address]
+        where, params = "address = ?", list[object]([address])
         for column, values in (("type", types), ("condition_id", condition_ids)):
             if values:
                 where += f" AND {column} IN ({', '.join('?' * len(values))})"
                 params += values
         if taker_only:
             where += " AND (type <> 'TRADE' OR taker = 1)"
+        for condition, value in (("side = ?", side), ("at_ms >= ?", start_ms), ("at_ms <= ?", end_ms)):
+            if value is not None:
+                where += f" AND {condition}"
+                params.append(value)
         direction = "" if oldest_first else " DESC"
         sql = (
             f"SELECT {', '.join(schema.ACTIVITY_COLUMNS)} FROM activity WHERE {where}"
@@ -429,15 +436,20 @@ class SqlStore(abc.ABC, Generic[C]):
         sql = f"SELECT {', '.join(schema.TRADE_COLUMNS)} FROM trades{where} ORDER BY position DESC LIMIT ? OFFSET ?"
         return [_trade(row) for row in self._read(sql, (*params, limit, offset))]
 
-    def market_volumes(self, condition_ids: Sequence[str] | None = None) -> dict[str, int]:
-        """condition id -> collateral traded (the takers' side), for the given markets or all that traded."""
-        where = ""
+    def market_volumes(
+        self, condition_ids: Sequence[str] | None = None, since_ms: Sequence[int] = ()
+    ) -> dict[str, tuple[int, ...]]:
+        """condition id -> (collateral traded by takers, then the same since each of `since_ms`), for the given
+        markets or every market that traded."""
+        where, params = "", list[object](since_ms)
         if condition_ids is not None:
             if not condition_ids:
                 return {}
             where = f" WHERE condition_id IN ({', '.join('?' * len(condition_ids))})"
-        sql = f"SELECT condition_id, SUM(collateral_units) FROM trades{where} GROUP BY condition_id"
-        return {condition_id: int(total) for condition_id, total in self._read(sql, list(condition_ids or ()))}
+            params += condition_ids
+        windows = "".join(", SUM(CASE WHEN matched_at_ms >= ? THEN collateral_units ELSE 0 END)" for _ in since_ms)
+        sql = f"SELECT condition_id, SUM(collateral_units){windows} FROM trades{where} GROUP BY condition_id"
+        return {row[0]: tuple(int(total) for total in row[1:]) for row in self._read(sql, params)}
 
     def notifications(self, owner: str) -> list[NotificationRecord]:
         """`owner`'s notifications, oldest first."""

@@ -131,6 +131,9 @@ class FakeStore:
         condition_ids: Sequence[str] = (),
         taker_only: bool = False,
         oldest_first: bool = False,
+        side: str | None = None,
+        start_ms: int | None = None,
+        end_ms: int | None = None,
     ) -> list[ActivityRecord]:
         """The projection's activity rows of every batch written, filtered as the SQL stores do."""
         rows = [row for batch in self.batches for row in project_entries(batch).activity if row[0] == address]
@@ -141,6 +144,9 @@ class FakeStore:
             if (not types or r.type in types)
             and (not condition_ids or r.condition_id in condition_ids)
             and not (taker_only and r.type == "TRADE" and not r.taker)
+            and (side is None or r.side == side)
+            and (start_ms is None or r.at_ms >= start_ms)
+            and (end_ms is None or r.at_ms <= end_ms)
         ]
         if not oldest_first:
             found.reverse()
@@ -150,12 +156,17 @@ class FakeStore:
         found = [t for t in reversed(self.trade_records) if not condition_ids or t.condition_id in condition_ids]
         return found[offset : offset + limit]
 
-    def market_volumes(self, condition_ids: Sequence[str] | None = None) -> dict[str, int]:
-        totals: dict[str, int] = {}
+    def market_volumes(
+        self, condition_ids: Sequence[str] | None = None, since_ms: Sequence[int] = ()
+    ) -> dict[str, tuple[int, ...]]:
+        totals: dict[str, list[int]] = {}
         for trade in self.trade_records:
             if condition_ids is None or trade.condition_id in condition_ids:
-                totals[trade.condition_id] = totals.get(trade.condition_id, 0) + trade.collateral_units
-        return totals
+                found = totals.setdefault(trade.condition_id, [0] * (1 + len(since_ms)))
+                found[0] += trade.collateral_units
+                for i, since in enumerate(since_ms, start=1):
+                    found[i] += trade.collateral_units if trade.matched_at_ms >= since else 0
+        return {condition_id: tuple(found) for condition_id, found in totals.items()}
 
 
 @dataclass

@@ -65,6 +65,12 @@ async def test_the_book_and_trades_show_in_best_prices_last_trade_and_volume(env
     market = await _get(env, "/gamma/markets/1", "gamma_market")
     assert (market["bestBid"], market["bestAsk"], market["spread"]) == (0.4, 0.6, 0.2)  # type: ignore[index]
     assert market["lastTradePrice"] == 0.4 and market["volume"] == "2"  # type: ignore[index]
+    assert (market["volume24hr"], market["volume1wk"], market["volumeClob"]) == (2.0, 2.0, 2.0)  # type: ignore[index]
+    env.clock.now_ms += 2 * 86_400_000  # two days on: out of the day's window, still in the week's
+    market = await _get(env, "/gamma/markets/1", "gamma_market")
+    assert (market["volume24hr"], market["volume1wk"]) == (0.0, 2.0)  # type: ignore[index]
+    events = await _get(env, "/gamma/events", "gamma_event", order="volume1wk", ascending="false")
+    assert [(e["id"], e["volume1wk"]) for e in events] == [("1", 2.0), ("2", 0.0)]  # type: ignore[union-attr]
     by_volume = await _get(env, "/gamma/markets", "gamma_market", order="volume", ascending="false")
     assert [m["id"] for m in by_volume] == ["1", "2"]  # type: ignore[union-attr]
 
@@ -166,6 +172,11 @@ async def test_positions_from_a_split_and_trades_by_average_cost(env: Env) -> No
     ]
     splits = await _get(env, "/data-api/activity", "data_activity", user=BOB.address, type="SPLIT")
     assert [a["usdcSize"] for a in splits] == [1000.0]  # type: ignore[union-attr]
+    sells = await _get(env, "/data-api/activity", "data_activity", user=BOB.address, side="SELL")
+    assert [a["type"] for a in sells] == ["TRADE"]  # type: ignore[union-attr]
+    now = str(env.clock.now_ms // 1000)
+    assert await _get(env, "/data-api/activity", "data_activity", user=BOB.address, start=str(int(now) + 1)) == []
+    assert len(await _get(env, "/data-api/activity", "data_activity", user=BOB.address, end=now)) == 2  # type: ignore[arg-type]
     tape = await _get(env, "/data-api/trades", "data_trade", takerOnly="false")
     assert [(t["proxyWallet"], t["side"]) for t in tape] == [  # type: ignore[union-attr]
         (ALICE.address, "BUY"),
@@ -181,7 +192,7 @@ ROUTE_PARAMS = {
     "/gamma/tags": ["limit", "offset"],
     "/data-api/positions": ["market", "sizeThreshold", "redeemable", "mergeable", "sortBy", "sortDirection", "limit",
                             "offset"],
-    "/data-api/activity": ["market", "type", "sortDirection", "limit", "offset"],
+    "/data-api/activity": ["market", "type", "side", "start", "end", "sortDirection", "limit", "offset"],
     "/data-api/trades": ["user", "market", "takerOnly", "limit", "offset"],
     "/data-api/value": ["user"],
 }  # fmt: skip

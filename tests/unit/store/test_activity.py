@@ -70,6 +70,12 @@ def test_splits_are_activity_and_the_filters_and_order_apply(store: Store, day: 
     page = store.activity(CAROL.address, limit=1, offset=1, types=["TRADE"])
     assert [r.trade_id for r in page] == [day.ids["trade2"]]
     assert store.activity("0x" + "ee" * 20, limit=10) == []
+    trades = store.activity(CAROL.address, limit=10, types=["TRADE"])
+    assert store.activity(CAROL.address, limit=10, side="SELL") == []
+    assert len(store.activity(CAROL.address, limit=10, side="BUY")) == 3
+    newest = trades[0].at_ms
+    assert [r.trade_id for r in store.activity(CAROL.address, limit=10, start_ms=newest)] == [trades[0].trade_id]
+    assert trades[0] not in store.activity(CAROL.address, limit=10, end_ms=newest - 1)
 
 
 def test_the_tape_is_every_trade_newest_first_and_volumes_sum_the_takers_collateral(
@@ -79,5 +85,7 @@ def test_the_tape_is_every_trade_newest_first_and_volumes_sum_the_takers_collate
     assert [t.trade_id for t in tape] == [day.ids["trade3"], day.ids["trade2"], day.ids["trade1"]]
     assert [t.trade_id for t in store.tape(limit=1, offset=1, condition_ids=[MARKET])] == [day.ids["trade2"]]
     assert store.tape(limit=10, condition_ids=[OTHER_MARKET]) == []
-    assert store.market_volumes() == {MARKET: 6 * UNIT + 2 * UNIT + 2_750_000}
+    assert store.market_volumes() == {MARKET: (6 * UNIT + 2 * UNIT + 2_750_000,)}
+    times = [t.matched_at_ms for t in tape]  # newest first
+    assert store.market_volumes([MARKET], [times[1], times[0] + 1]) == {MARKET: (10_750_000, 2 * UNIT + 2_750_000, 0)}
     assert store.market_volumes([OTHER_MARKET]) == {} and store.market_volumes([]) == {}
