@@ -63,15 +63,18 @@ def _service(request: Request) -> Service:
     return service
 
 
-def _user(request: Request, *, required: bool = True) -> str | None:
+def _optional_user(request: Request) -> str | None:
     text = params.single(request, "user")
-    if text is None:
-        if required:
-            raise params.invalid("user", "an address is required", gamma=False)
-        return None
-    if not ADDRESS.fullmatch(text):
+    if text is not None and not ADDRESS.fullmatch(text):
         raise params.invalid("user", "expected 0x and 40 hex digits", gamma=False)
-    return text.lower()
+    return None if text is None else text.lower()
+
+
+def _user(request: Request) -> str:
+    address = _optional_user(request)
+    if address is None:
+        raise params.invalid("user", "an address is required", gamma=False)
+    return address
 
 
 def _markets(request: Request) -> list[str]:
@@ -224,7 +227,6 @@ async def get_positions(request: Request) -> Response:
     """GET /data-api/positions?user=: the address's open positions with average price and PnL."""
     service = _service(request)
     address = _user(request)
-    assert address is not None
     markets = set(_markets(request))
     threshold = _threshold_units(request)
     redeemable = params.boolean(request, "redeemable", gamma=False)
@@ -256,7 +258,6 @@ async def get_value(request: Request) -> Response:
     """GET /data-api/value?user=: [{"user", "value"}], the current value of the address's positions."""
     service = _service(request)
     address = _user(request)
-    assert address is not None
     doubled = sum(
         size_units * doubled_price_units(service, market, entry.token_id)
         for entry, market, size_units in await open_positions(service, address)
@@ -294,7 +295,6 @@ async def get_activity(request: Request) -> Response:
     """GET /data-api/activity?user=: the address's trades, splits and merges, newest first."""
     service = _service(request)
     address = _user(request)
-    assert address is not None
     limit, offset = _page(request)
     types = [t.upper() for t in params.values(request, "type", None, gamma=False)]
     for kind in types:
@@ -363,7 +363,7 @@ def _tape_rows(
 async def get_trades(request: Request) -> Response:
     """GET /data-api/trades: the public trade tape, newest first; `user` and `market` narrow it."""
     service = _service(request)
-    address = _user(request, required=False)
+    address = _optional_user(request)
     limit, offset = _page(request, MAX_TRADES_LIMIT)
     taker_only = bool(params.boolean(request, "takerOnly", gamma=False, default=True))
     condition_ids = _markets(request)

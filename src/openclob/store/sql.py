@@ -24,12 +24,11 @@ import msgspec
 from openclob.core import Command
 from openclob.store import schema
 from openclob.store.base import Batch, Journalled, StoredSnapshot, StoreError
+from openclob.store.data_api_queries import DataApiQueries, trade_from_row
 from openclob.store.projection import project_edge, project_entries
 from openclob.store.records import (
-    ActivityRecord,
     ApiKeyRecord,
     ClockRecord,
-    MakerLegRecord,
     MarketInfoRecord,
     NotificationRecord,
     OrderRecord,
@@ -49,11 +48,10 @@ CANCEL_CHUNK_IDS = 500
 
 _encode = msgspec.msgpack.Encoder().encode
 _decode_command = msgspec.msgpack.Decoder(Command).decode
-_decode_legs = msgspec.msgpack.Decoder(list[MakerLegRecord]).decode
 _decode_payload = msgspec.json.Decoder(dict[str, object]).decode
 
 
-class SqlStore(abc.ABC, Generic[C]):
+class SqlStore(DataApiQueries, abc.ABC, Generic[C]):
     """A `Store` over two connections of type `C`; subclasses connect and run statements."""
 
     types: ClassVar[dict[str, str]]
@@ -385,7 +383,7 @@ class SqlStore(abc.ABC, Generic[C]):
             f" WHERE {where} GROUP BY position ORDER BY position LIMIT ?) p"
             " JOIN trades t ON t.trade_id = p.trade_id ORDER BY p.position"
         )
-        return [_trade(row) for row in self._read(sql, (*params, limit))]
+        return [trade_from_row(row) for row in self._read(sql, (*params, limit))]
 
     def market_trades(self, condition_id: str, limit: int) -> list[TradeRecord]:
         """The latest trades of a market, newest first."""
@@ -393,63 +391,7 @@ class SqlStore(abc.ABC, Generic[C]):
             f"SELECT {', '.join(schema.TRADE_COLUMNS)} FROM trades WHERE condition_id = ?"
             " ORDER BY position DESC LIMIT ?"
         )
-        return [_trade(row) for row in self._read(sql, (condition_id, limit))]
-
-    def activity(
-        self,
-        address: str,
-        *,
-        limit: int,
-        offset: int = 0,
-        types: Sequence[str] = (),
-        condition_ids: Sequence[str] = (),
-        taker_only: bool = False,
-        oldest_first: bool = False,
-        side: str | None = None,
-        start_ms: int | None = None,
-        end_ms: int | None = None,
-    ) -> list[ActivityRecord]:
-        """`address`'s activity rows, newest first (or oldest), filtered, from `offset`, at most `limit`."""
-        where, params = "address = ?", list[object]([address])
-        for column, values in (("type", types), ("condition_id", condition_ids)):
-            if values:
-                where += f" AND {column} IN ({', '.join('?' * len(values))})"
-                params += values
-        if taker_only:
-            where += " AND (type <> 'TRADE' OR taker = 1)"
-        for condition, value in (("side = ?", side), ("at_ms >= ?", start_ms), ("at_ms <= ?", end_ms)):
-            if value is not None:
-                where += f" AND {condition}"
-                params.append(value)
-        direction = "" if oldest_first else " DESC"
-        sql = (
-            f"SELECT {', '.join(schema.ACTIVITY_COLUMNS)} FROM activity WHERE {where}"
-            f" ORDER BY sequence{direction}, item{direction} LIMIT ? OFFSET ?"
-        )
-        return [_activity(row) for row in self._read(sql, (*params, limit, offset))]
-
-    def tape(self, *, limit: int, offset: int = 0, condition_ids: Sequence[str] = ()) -> list[TradeRecord]:
-        """Every trade, newest first, optionally of some markets only, from `offset`, at most `limit`."""
-        where, params = "", list(condition_ids)
-        if condition_ids:
-            where = f" WHERE condition_id IN ({', '.join('?' * len(condition_ids))})"
-        sql = f"SELECT {', '.join(schema.TRADE_COLUMNS)} FROM trades{where} ORDER BY position DESC LIMIT ? OFFSET ?"
-        return [_trade(row) for row in self._read(sql, (*params, limit, offset))]
-
-    def market_volumes(
-        self, condition_ids: Sequence[str] | None = None, since_ms: Sequence[int] = ()
-    ) -> dict[str, tuple[int, ...]]:
-        """condition id -> (collateral traded by takers, then the same since each of `since_ms`), for the given
-        markets or every market that traded."""
-        where, params = "", list[object](since_ms)
-        if condition_ids is not None:
-            if not condition_ids:
-                return {}
-            where = f" WHERE condition_id IN ({', '.join('?' * len(condition_ids))})"
-            params += condition_ids
-        windows = "".join(", SUM(CASE WHEN matched_at_ms >= ? THEN collateral_units ELSE 0 END)" for _ in since_ms)
-        sql = f"SELECT condition_id, SUM(collateral_units){windows} FROM trades{where} GROUP BY condition_id"
-        return {row[0]: tuple(int(total) for total in row[1:]) for row in self._read(sql, params)}
+        return [trade_from_row(row) for row in self._read(sql, (condition_id, limit))]
 
     def notifications(self, owner: str) -> list[NotificationRecord]:
         """`owner`'s notifications, oldest first."""
@@ -517,13 +459,3 @@ def _order(row: Row) -> OrderRecord:
     fields = dict(zip(schema.ORDER_COLUMNS, row, strict=True))
     trade_ids = fields.pop("trade_ids")
     return OrderRecord(**fields, trade_ids=trade_ids.split(",") if trade_ids else [])
-
-
-def _activity(row: Row) -> ActivityRecord:
-    fields = dict(zip(schema.ACTIVITY_COLUMNS, row, strict=True))
-    return ActivityRecord(**{**fields, "taker": bool(fields["taker"])})
-
-
-def _trade(row: Row) -> TradeRecord:
-    fields = dict(zip(schema.TRADE_COLUMNS, row, strict=True))
-    return TradeRecord(**{**fields, "maker_legs": _decode_legs(fields["maker_legs"])})
