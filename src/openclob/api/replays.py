@@ -54,19 +54,19 @@ async def start_replay(request: Request) -> Response:
         replay = await _replays(request).start(spec.path, spec.speed)
     except ReplayRefused as error:
         raise ApiError(400, f"invalid recording: {error}") from None
-    return ok(replay.json())
+    return ok(msgspec.to_builtins(replay.view()))
 
 
 async def list_replays(request: Request) -> Response:
     """GET /admin/replays: every replay, running or ended, oldest first."""
     await _authorized(request)
-    return ok([replay.json() for replay in _replays(request).replays.values()])
+    return ok(msgspec.to_builtins([replay.view() for replay in _replays(request).replays.values()]))
 
 
 async def get_replay(request: Request) -> Response:
     """GET /admin/replays/{id}: one replay's progress (`applied` of `messages`, `done`)."""
     await _authorized(request)
-    return ok(_replay(request).json())
+    return ok(msgspec.to_builtins(_replay(request).view()))
 
 
 async def stop_replay(request: Request) -> Response:
@@ -74,7 +74,7 @@ async def stop_replay(request: Request) -> Response:
     await _authorized(request)
     replay = await _replays(request).stop(_replay(request).id)
     assert replay is not None
-    return ok(replay.json())
+    return ok(msgspec.to_builtins(replay.view()))
 
 
 ROUTES = [

@@ -24,7 +24,9 @@ import asyncio
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Literal
+
+import msgspec
 
 from openclob.api.admin import NewMarket, list_market
 from openclob.core import LOT_UNITS, UNIT, CancelAll, Rejected, SetLiquidity, UpdateMarket
@@ -72,29 +74,50 @@ class Replay:
     account: str
     messages: int
     applied: int = 0
-    state: str = "running"
-    """running, done, stopped or failed."""
+    state: Literal["running", "done", "stopped", "failed"] = "running"
     error: str | None = None
     started_at_ms: int = 0
     task: asyncio.Task[None] | None = field(default=None, repr=False)
 
-    def json(self) -> dict[str, Any]:
+    def view(self) -> ReplayState:
         """The replay as the admin API shows it."""
-        return {
-            "id": self.id,
-            "path": self.path,
-            "speed": self.speed,
-            "condition_id": self.condition_id,
-            "account": self.account,
-            "liquidity_account": True,
-            "messages": self.messages,
-            "applied": self.applied,
-            "progress": round(self.applied / self.messages, 6) if self.messages else 1.0,
-            "state": self.state,
-            "done": self.state != "running",
-            "error": self.error,
-            "started_at_ms": self.started_at_ms,
-        }
+        return ReplayState(
+            id=self.id,
+            path=self.path,
+            speed=self.speed,
+            condition_id=self.condition_id,
+            account=self.account,
+            messages=self.messages,
+            applied=self.applied,
+            progress=round(self.applied / self.messages, 6) if self.messages else 1.0,
+            state=self.state,
+            done=self.state != "running",
+            error=self.error,
+            started_at_ms=self.started_at_ms,
+        )
+
+
+class ReplayState(msgspec.Struct, kw_only=True):
+    """A replay as GET /admin/replays/{id} shows it."""
+
+    id: int
+    path: str
+    speed: float
+    condition_id: str
+    account: str
+    """The liquidity account whose orders carry the recorded book (funded by deposits: the operator's mint)."""
+    liquidity_account: bool = True
+    """Marks `account` as a replay's liquidity account."""
+    messages: int
+    """Recorded messages (each event of an array counts; events the book ignores do not)."""
+    applied: int
+    """Messages applied and durable so far."""
+    progress: float
+    state: Literal["running", "done", "stopped", "failed"]
+    done: bool
+    """Whether the replay has ended (done, stopped or failed)."""
+    error: str | None = None
+    started_at_ms: int
 
 
 class ReplayRefused(Exception):
