@@ -11,7 +11,7 @@ ACCOUNT = "0x" + "11" * 20
 
 
 def _book(exchange: Exchange) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
-    book = exchange._books[CONDITION]
+    book = exchange.book(CONDITION)
     return book.depth(BookSide.BID), book.depth(BookSide.ASK)
 
 
