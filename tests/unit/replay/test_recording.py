@@ -67,7 +67,7 @@ def test_without_a_market_line_the_market_comes_from_the_messages() -> None:
                     "market": MARKET,
                     "price_changes": [{"asset_id": "1", "price": "0.5", "side": "bid", "size": "1"}],
                 }
-            ),  # fmt: skip
+            ),
             "line 2: price_changes[0].side: expected BUY or SELL",
         ),
         (
