@@ -110,6 +110,10 @@ class Recording:
 def read_recording(path: Path) -> Recording:
     """Read and check the recording at `path` (see the module docstring)."""
     try:
+        if not path.exists():
+            raise RecordingError(f"cannot read the recording {path}: no such file")
+        if not path.is_file():
+            raise RecordingError(f"cannot read the recording {path}: not a regular file")
         if path.stat().st_size > MAX_RECORDING_BYTES:
             raise RecordingError(f"{path}: larger than {MAX_RECORDING_BYTES} bytes")
         text = path.read_text(encoding="utf-8")
