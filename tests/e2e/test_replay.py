@@ -35,7 +35,7 @@ def _recorded_levels(path: Path, token_ids: tuple[str, str]) -> dict[tuple[bool,
         return None
     book = RecordedBook(recording.condition_id, "0x" + "00" * 20, token_ids)
     for message in recording.messages:
-        book.command(message)
+        book.add(message)
     return book.levels
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -47,8 +48,11 @@ from openclob.service import Overloaded, Service
 
 log = logging.getLogger("openclob.replay")
 
-CHUNK_COMMANDS = 256
+CHUNK_COMMANDS = 500
 """Commands a replay at speed 0 queues at once (the sequencer's queue holds 10,000)."""
+CHUNKS_IN_FLIGHT = 2
+MERGED_MESSAGES = 20
+"""At speed 0, the net level changes of this many consecutive messages go in one command (see the module)."""
 MAX_REPLAYS = 64
 """Replays kept in memory, running or ended (the oldest ended one is forgotten first)."""
 OVERLOAD_PAUSE_S = 0.05
@@ -127,8 +131,10 @@ class ReplayRefused(Exception):
 class Replays:
     """The replays of one server."""
 
-    def __init__(self, service: Service) -> None:
+    def __init__(self, service: Service, merged_messages: int = MERGED_MESSAGES) -> None:
         self.service = service
+        self.merged_messages = merged_messages
+        """At speed 0, how many consecutive messages share one command (1: a command per message)."""
         self.replays: dict[int, Replay] = {}
         self._next_id = 1
 
@@ -235,28 +241,41 @@ class Replays:
         loop = asyncio.get_running_loop()
         first_ts: int | None = None
         started = loop.time()
+        # Chunks submitted and not yet durable, with how many messages each carries: at speed 0 the next chunk
+        # is prepared and queued while the sequencer still works on the one before.
+        in_flight: deque[tuple[asyncio.Task[None], int]] = deque()
         chunk: list[Command] = []
         pending = 0  # messages whose commands are in `chunk`
-        for message in recording.messages:
-            if replay.speed > 0 and message.ts_ms is not None:
-                if first_ts is None:
-                    first_ts = message.ts_ms
-                delay = started + (message.ts_ms - first_ts) / 1000 / replay.speed - loop.time()
-                if delay > 0:
-                    await self._submit(chunk)
-                    replay.applied += pending
+
+        async def settle(keep: int) -> None:
+            while len(in_flight) > keep:
+                task, messages = in_flight.popleft()
+                await task
+                replay.applied += messages
+
+        try:
+            for message in recording.messages:
+                if replay.speed > 0 and message.ts_ms is not None:
+                    if first_ts is None:
+                        first_ts = message.ts_ms
+                    delay = started + (message.ts_ms - first_ts) / 1000 / replay.speed - loop.time()
+                    if delay > 0:
+                        await settle(0)
+                        await asyncio.sleep(delay)
+                book.add(message)
+                pending += 1
+                if replay.speed > 0 or pending % self.merged_messages == 0:
+                    chunk += book.commands()
+                if len(chunk) >= CHUNK_COMMANDS or (replay.speed > 0 and chunk):
+                    in_flight.append((asyncio.create_task(self._submit(chunk)), pending))
                     chunk, pending = [], 0
-                    await asyncio.sleep(delay)
-            command = book.command(message)
-            if command is not None:
-                chunk.append(command)
-            pending += 1
-            if len(chunk) >= CHUNK_COMMANDS or (replay.speed > 0 and chunk):
-                await self._submit(chunk)
-                replay.applied += pending
-                chunk, pending = [], 0
-        await self._submit(chunk)
-        replay.applied += pending
+                    await settle(CHUNKS_IN_FLIGHT - 1)
+            chunk += book.commands()
+            in_flight.append((asyncio.create_task(self._submit(chunk)), pending))
+            await settle(0)
+        finally:
+            for task, _ in in_flight:
+                task.cancel()
 
     async def _submit(self, commands: list[Command]) -> None:
         while commands:
@@ -272,16 +291,36 @@ class Replays:
 
 
 class RecordedBook:
-    """The recorded book of one market (first-token terms), turning each message into the command it needs."""
+    """The recorded book of one market (first-token terms), turning messages into the commands they need.
+
+    `add` takes a message; `commands` hands out what the messages added since the last call need: one
+    `SetLiquidity` of their net level changes (removals first, so that the account's levels on their way out are
+    gone before new ones rest), and an `UpdateMarket` for a tick size change, in order.
+    """
 
     def __init__(self, condition_id: str, account: str, token_ids: tuple[str, str]) -> None:
         self.condition_id, self.account = condition_id, account
         self.first_token = token_ids[0]
         self.levels: dict[Level, int] = {}
+        self._changed: dict[Level, int] = {}
+        self._commands: list[Command] = []
 
-    def command(self, message: Message) -> Command | None:
-        """The command that brings the book to what `message` records, or None if it changes nothing."""
-        if isinstance(message, BookMessage):
+    def add(self, message: Message) -> None:
+        """Take one message into the recorded book."""
+        levels, changed = self.levels, self._changed
+        if isinstance(message, LevelChanges):
+            first_token = self.first_token
+            for asset_id, is_bid, price, size in message.changes:
+                first = asset_id == first_token
+                level = (is_bid == first, price if first else UNIT - price)
+                size -= size % LOT_UNITS
+                if levels.get(level, 0) != size:
+                    changed[level] = size
+                    if size:
+                        levels[level] = size
+                    else:
+                        del levels[level]
+        elif isinstance(message, BookMessage):
             first = message.asset_id == self.first_token
             snapshot: dict[Level, int] = {}
             for price, size in message.bids:
@@ -289,35 +328,33 @@ class RecordedBook:
             for price, size in message.asks:
                 snapshot[(not first, price if first else UNIT - price)] = size - size % LOT_UNITS
             snapshot = {level: size for level, size in snapshot.items() if size}
-            changes = [(level, 0) for level in self.levels if level not in snapshot]
-            changes += [(level, size) for level, size in snapshot.items() if self.levels.get(level) != size]
+            for level in levels:
+                if level not in snapshot:
+                    changed[level] = 0
+            for level, size in snapshot.items():
+                if levels.get(level) != size:
+                    changed[level] = size
             self.levels = snapshot
-            return self._set(changes)
-        if isinstance(message, LevelChanges):
-            changes = []
-            for asset_id, is_bid, price, size in message.changes:
-                first = asset_id == self.first_token
-                level = (is_bid == first, price if first else UNIT - price)
-                size -= size % LOT_UNITS
-                if self.levels.get(level, 0) != size:
-                    changes.append((level, size))
-                    if size:
-                        self.levels[level] = size
-                    else:
-                        del self.levels[level]
-            return self._set(changes)
-        if isinstance(message, TickChange):
-            return UpdateMarket(now_ms=0, condition_id=self.condition_id, tick_units=message.tick_units)
-        return None
+        elif isinstance(message, TickChange):
+            self._flush_levels()
+            self._commands.append(UpdateMarket(now_ms=0, condition_id=self.condition_id, tick_units=message.tick_units))
 
-    def _set(self, changes: list[tuple[Level, int]]) -> SetLiquidity | None:
-        if not changes:
-            return None
-        # removals first, so that the account's levels on their way out are gone before new ones rest
-        changes.sort(key=lambda change: change[1] != 0)
-        return SetLiquidity(
-            now_ms=0,
-            address=self.account,
-            condition_id=self.condition_id,
-            levels=tuple((is_bid, price, size) for (is_bid, price), size in changes),
+    def commands(self) -> list[Command]:
+        """The commands that bring the exchange to the messages added since the last call (none if nothing changed)."""
+        self._flush_levels()
+        commands, self._commands = self._commands, []
+        return commands
+
+    def _flush_levels(self) -> None:
+        if not self._changed:
+            return
+        changes = sorted(self._changed.items(), key=lambda change: change[1] != 0)
+        self._changed = {}
+        self._commands.append(
+            SetLiquidity(
+                now_ms=0,
+                address=self.account,
+                condition_id=self.condition_id,
+                levels=tuple((is_bid, price, size) for (is_bid, price), size in changes),
+            )
         )

@@ -20,8 +20,8 @@ def _levels(*pairs: tuple[str, str]) -> tuple[tuple[int, int], ...]:
 
 
 def _apply(exchange: Exchange, recorded: RecordedBook, message: BookMessage | LevelChanges) -> None:
-    command = recorded.command(message)
-    if command is not None:
+    recorded.add(message)
+    for command in recorded.commands():
         exchange.apply(command)
     assert exchange.problems() == []
 
@@ -43,8 +43,9 @@ def test_the_second_tokens_mirrored_messages_change_nothing_more(exchange: Excha
     recorded = RecordedBook(CONDITION, ACCOUNT, (YES, NO))
     _apply(exchange, recorded, BookMessage(1, None, YES, _levels(("0.40", "10")), _levels(("0.60", "10"))))
     before = exchange.state_hash()
-    assert recorded.command(BookMessage(2, None, NO, _levels(("0.40", "10")), _levels(("0.60", "10")))) is None
-    assert recorded.command(LevelChanges(3, None, ((NO, True, units("0.40"), 10 * UNIT),))) is None
+    recorded.add(BookMessage(2, None, NO, _levels(("0.40", "10")), _levels(("0.60", "10"))))
+    recorded.add(LevelChanges(3, None, ((NO, True, units("0.40"), 10 * UNIT),)))
+    assert recorded.commands() == []
     assert exchange.state_hash() == before
 
 
