@@ -6,7 +6,8 @@ the entries of both tokens for one level (a new size, or 0 to remove it), with a
 twentieth message. The replay runs through the real `Service` (sequencer, group commit, projection) on a
 SQLite store in a temporary directory, as `POST /admin/replays` runs it; the time is from the start of the
 replay (the file already read and checked, which `read_s` reports) until its last message is durable. The
-exchange's book must then have both sides. Each run uses a new store; the headline is the median.
+exchange's book must then equal the recorded one, level by level. Each run uses a new store; the headline is
+the median.
 
 Two modes: as a replay at speed 0 runs (the net level changes of `MERGED_MESSAGES` consecutive messages in
 one command), and one command per message (`--merged-messages 1`, as a replay at speed > 0 applies them).
@@ -28,7 +29,7 @@ from pathlib import Path
 from openclob.api.app import build_app
 from openclob.config import Settings
 from openclob.core import BookSide
-from openclob.replay.driver import MERGED_MESSAGES, Replays
+from openclob.replay.driver import MERGED_MESSAGES, RecordedBook, Replays
 from openclob.replay.recording import read_recording
 from openclob.service import Service
 from openclob.store import SqliteStore
@@ -92,8 +93,13 @@ async def run_once(directory: Path, recording_path: Path, merged_messages: int) 
         await replay.task
         replay_s = time.perf_counter() - started
         assert replay.state == "done", replay.error
+        recorded = RecordedBook(MARKET, replay.account, (YES, NO))
+        for message in recording.messages:
+            recorded.add(message)
         book = service.exchange.book(MARKET)
-        assert book.depth(BookSide.BID) and book.depth(BookSide.ASK)
+        live = {(True, price): size for price, size in book.depth(BookSide.BID)}
+        live.update({(False, price): size for price, size in book.depth(BookSide.ASK)})
+        assert live == recorded.levels, "the replayed book differs from the recording"
         return replay.messages, read_s, replay_s
     finally:
         await service.stop()
