@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import random
+
 from openclob.core import COLLATERAL, UNIT, BookSide, Exchange, OrderStatus, SetLiquidity, Side, Trade
 from openclob.replay.driver import RecordedBook
 from openclob.replay.recording import BookMessage, LevelChanges
-from tests.unit.core.conftest import ALICE, CONDITION, NO, YES, limit_order, placed, units
+from tests.unit.core.conftest import ALICE, CONDITION, NO, YES, limit_order, new_exchange, placed, units
 
 ACCOUNT = "0x" + "11" * 20
 
@@ -82,3 +84,26 @@ def test_levels_below_the_minimum_rest_and_sizes_are_floored_to_whole_lots(excha
     recorded = RecordedBook(CONDITION, ACCOUNT, (YES, NO))
     _apply(exchange, recorded, BookMessage(1, None, YES, ((units("0.40"), units("1.234567")),), ()))
     assert _book(exchange)[0] == [(units("0.40"), units("1.23"))]
+
+
+def test_merging_messages_into_one_command_gives_the_book_of_one_command_a_message() -> None:
+    draw = random.Random(3)
+    messages: list[BookMessage | LevelChanges] = [
+        BookMessage(1, None, YES, _levels(("0.40", "10"), ("0.45", "5")), _levels(("0.55", "7"), ("0.60", "9")))
+    ]
+    for number in range(2, 200):
+        is_bid = draw.random() < 0.5
+        cents = draw.randint(30, 49) if is_bid else draw.randint(51, 70)
+        size = 0 if draw.random() < 0.3 else draw.randint(1, 900) * 10_000
+        token = draw.choice((YES, NO))
+        price = cents * 10_000 if token == YES else UNIT - cents * 10_000
+        messages.append(LevelChanges(number, None, ((token, is_bid == (token == YES), price, size),)))
+    one_each, merged = new_exchange(), new_exchange()
+    each_book, merged_book = RecordedBook(CONDITION, ACCOUNT, (YES, NO)), RecordedBook(CONDITION, ACCOUNT, (YES, NO))
+    for message in messages:
+        _apply(one_each, each_book, message)
+        merged_book.add(message)
+    for command in merged_book.commands():
+        merged.apply(command)
+    assert _book(merged) == _book(one_each)
+    assert _book(merged)[0] and _book(merged)[1]
