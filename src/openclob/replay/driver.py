@@ -137,6 +137,8 @@ class Replays:
         """At speed 0, how many consecutive messages share one command (1: a command per message)."""
         self.replays: dict[int, Replay] = {}
         self._next_id = 1
+        self._starting: set[str] = set()
+        """Markets whose replay is being prepared (listed, cleared)."""
 
     async def start(self, path: str, speed: float = 0.0, recording: Recording | None = None) -> Replay:
         """Check the recording, list its market if needed, and start replaying it (`ReplayRefused` if not)."""
@@ -147,14 +149,26 @@ class Replays:
                 raise ReplayRefused(str(error)) from None
         market = recording.market or self._inferred_market(recording)
         condition_id = market.condition_id
-        if any(r.condition_id == condition_id and r.state == "running" for r in self.replays.values()):
+        running = any(r.condition_id == condition_id and r.state == "running" for r in self.replays.values())
+        if running or condition_id in self._starting:
             raise ReplayRefused(f"a replay of market {condition_id} is running: stop it first")
+        self._starting.add(condition_id)
+        try:
+            replay = await self._prepare(path, speed, recording, market)
+        finally:
+            self._starting.discard(condition_id)
+        token_ids = self.service.exchange.markets[condition_id].token_ids
+        replay.task = asyncio.create_task(self._run(replay, recording, token_ids), name=f"openclob-replay-{replay.id}")
+        return replay
+
+    async def _prepare(self, path: str, speed: float, recording: Recording, market: MarketLine) -> Replay:
+        """List the market if needed and clear what an earlier replay left; return the new replay, registered."""
+        condition_id = market.condition_id
         listed = self.service.exchange.markets.get(condition_id)
         if listed is not None and set(listed.token_ids) != set(market.token_ids):
             raise ReplayRefused(f"market {condition_id} is listed with other token ids than the recording's")
         if listed is None:
             await self._list(market)
-        token_ids = self.service.exchange.markets[condition_id].token_ids
         account = liquidity_account(condition_id)
         await self.service.submit(CancelAll(now_ms=0, owner=account))  # what an earlier replay left resting
         replay = Replay(
@@ -169,7 +183,6 @@ class Replays:
         self._next_id += 1
         self._forget_old()
         self.replays[replay.id] = replay
-        replay.task = asyncio.create_task(self._run(replay, recording, token_ids), name=f"openclob-replay-{replay.id}")
         return replay
 
     async def stop(self, replay_id: int) -> Replay | None:

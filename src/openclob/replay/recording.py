@@ -176,8 +176,8 @@ class _Reader:
         message: Message
         if kind == "book":
             asset_id = self.asset(field, "asset_id")
-            bids = field.levels("bids" if "bids" in event else "buys")
-            asks = field.levels("asks" if "asks" in event else "sells")
+            bids = field.levels("buys" if "buys" in event and "bids" not in event else "bids")
+            asks = field.levels("sells" if "sells" in event and "asks" not in event else "asks")
             if self.first_tick_units is None and "tick_size" in event:
                 self.first_tick_units = field.tick("tick_size")
             message = BookMessage(number, ts_ms, asset_id, bids, asks)

@@ -238,3 +238,22 @@ async def test_stopping_a_replay_cancels_its_liquidity_and_unknown_ids_are_404(e
     assert (await env.client.get("/admin/replays/99", headers=ADMIN)).status_code == 404
     assert (await env.client.delete("/admin/replays/99", headers=ADMIN)).status_code == 404
     assert (await env.client.get("/admin/replays", headers={})).status_code == 401
+
+
+async def test_a_second_replay_of_a_running_market_is_refused_until_the_first_is_stopped(
+    env: Env, tmp_path: Path
+) -> None:
+    lines = polymarket_recording()
+    lines.append({"ts": 600_000, "msg": lines[-1]["msg"]})  # ten minutes later, at speed 1
+    path = write(tmp_path / "slow.jsonl", lines)
+    first = await env.client.post("/admin/replays", json={"path": str(path), "speed": 1}, headers=ADMIN)
+    assert first.json()["state"] == "running"
+    again = await env.client.post("/admin/replays", json={"path": str(path)}, headers=ADMIN)
+    assert again.status_code == 400
+    assert again.json() == {"error": f"invalid recording: a replay of market {MARKET} is running: stop it first"}
+    stopped = await env.client.delete(f"/admin/replays/{first.json()['id']}", headers=ADMIN)
+    assert (stopped.json()["state"], stopped.json()["done"]) == ("stopped", True)
+    assert stopped.json()["applied"] < stopped.json()["messages"]
+    book = (await env.client.get("/book", params={"token_id": YES})).json()
+    assert (book["bids"], book["asks"]) == ([], [])
+    assert (await replay(env, path))["state"] == "done"
