@@ -1,10 +1,10 @@
 """Replays: keep a market's book equal to a recording as time passes, through a liquidity account.
 
 `Replays.start` reads and checks the whole recording, lists its market (with the recorded condition and token
-ids) unless the exchange has it already, and runs the replay as a task. Each message becomes at most one
-command: a `SetLiquidity` that sets the account's size at every level the message changed (core/liquidity.py),
-or an `UpdateMarket` for a tick size change. They go through the sequencer and the journal like anyone's
-orders, so books, trades, both feeds and recovery need nothing of their own.
+ids) unless the exchange has it already, and runs the replay as a task. The messages become commands: a
+`SetLiquidity` that sets the account's size at every level they changed (core/liquidity.py), and an
+`UpdateMarket` for a tick size change. They go through the sequencer and the journal like anyone's orders, so
+books, trades, both feeds and recovery need nothing of their own.
 
 What "changed" means: the replay keeps the recorded book (in first-token terms, sizes floored to whole lots)
 and sends only the levels whose recorded size differs from the recording's previous one, so liquidity a bot
@@ -12,8 +12,10 @@ consumed stays consumed until the recording next changes that level. A `book` sn
 adds, drops or resizes. The two tokens' messages mirror each other: a second token's bid at q is the book's
 ask at 1 - q, and a mirrored update finds the level already at its size.
 
-Pacing: at `speed` 0 the messages are applied as fast as the sequencer takes them (up to `CHUNK_COMMANDS`
-commands queued at once); at speed s > 0 a message received `t` ms after the first is applied `t / s` ms after
+Pacing: at `speed` 0 the messages are applied as fast as the sequencer takes them: the net level changes of
+`merged_messages` consecutive messages (20) share one command, since one command a message does not reach
+20,000 messages/s (bench/README.md), and `CHUNK_COMMANDS` commands are queued at once, the next chunk while the
+sequencer works on the one before. At speed s > 0 each message is its own command, and a message received `t` ms after the first is applied `t / s` ms after
 the replay starts, on the host's monotonic clock. Replays live in memory: a restart ends them, and the
 liquidity they rested stays in the book.
 """
