@@ -15,9 +15,9 @@ ask at 1 - q, and a mirrored update finds the level already at its size.
 Pacing: at `speed` 0 the messages are applied as fast as the sequencer takes them: the net level changes of
 `merged_messages` consecutive messages (20) share one command, since one command a message does not reach
 20,000 messages/s (bench/README.md), and `CHUNK_COMMANDS` commands are queued at once, the next chunk while the
-sequencer works on the one before. At speed s > 0 each message is its own command, and a message received `t` ms after the first is applied `t / s` ms after
-the replay starts, on the host's monotonic clock. Replays live in memory: a restart ends them, and the
-liquidity they rested stays in the book.
+sequencer works on the one before. At speed s > 0 each message is its own command, and a message received `t`
+ms after the first is applied `t / s` ms after the replay starts, on the host's monotonic clock. Replays live in
+memory: a restart ends them, and the liquidity they rested stays in the book.
 """
 
 from __future__ import annotations

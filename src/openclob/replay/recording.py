@@ -22,7 +22,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from openclob.core.amounts import TICK_UNITS, UNIT
+from openclob.core.amounts import TICK_UNITS, UNIT, format_units
+from openclob.core.bounds import MAX_UNITS
 
 MAX_RECORDING_BYTES = 2 * 1024**3
 """The largest recording read (it is held in memory while it is replayed)."""
@@ -276,9 +277,12 @@ class _Fields:
         if not isinstance(text, str) or not _DECIMAL.fullmatch(text):
             raise self.fail(name, f"expected a decimal string, got {str(value)[:40]!r}")
         whole, _, fraction = text.partition(".")
-        if len(whole) > 18 or fraction.rstrip("0")[6:]:
-            raise self.fail(name, f"{text[:40]!r} is not a whole number of 1e-6 units below 10^18")
-        return int(whole) * UNIT + int((fraction + "000000")[:6])
+        if len(whole) > 19 or fraction.rstrip("0")[6:]:
+            raise self.fail(name, f"{text[:40]!r} is not a whole number of 1e-6 units")
+        units = int(whole) * UNIT + int((fraction + "000000")[:6])
+        if units > MAX_UNITS:
+            raise self.fail(name, f"{text[:40]!r} is over {format_units(MAX_UNITS)}")
+        return units
 
     def price(self, name: str) -> int:
         units = self.units(name)

@@ -57,6 +57,7 @@ def test_without_a_market_line_the_market_comes_from_the_messages() -> None:
         (json.dumps({**BOOK, "asks": [{"price": "0.5"}]}), "line 2: asks[0].size: missing"),
         (json.dumps({**BOOK, "asks": [{"price": "0.5", "size": "1e3"}]}), "line 2: asks[0].size: expected a decimal"),
         (json.dumps({**BOOK, "asks": [{"price": "0.5", "size": "0.0000001"}]}), "line 2: asks[0].size: '0.0000001'"),
+        (json.dumps({**BOOK, "asks": [{"price": "0.5", "size": "9" * 19}]}), "line 2: asks[0].size: '9999"),
         (json.dumps({**BOOK, "asset_id": "3"}), "line 2: asset_id: 3 is not a token of the market line"),
         (json.dumps({"ts": "soon", "msg": BOOK}), "line 2: ts: expected milliseconds"),
         (json.dumps([BOOK, {"event_type": "order"}]), "line 2: [1]event_type: unknown event type 'order'"),
