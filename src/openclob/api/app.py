@@ -45,6 +45,7 @@ from openclob.api import (
     public,
     rate_limit_tiers,
     rate_limits,
+    replays,
     trading,
 )
 from openclob.api.errors import INTERNAL, NOT_READY, OVERLOADED, ApiError
@@ -52,6 +53,7 @@ from openclob.api.http import JSONResponse
 from openclob.api.throttle import Throttle
 from openclob.faults import Faults
 from openclob.load import Load
+from openclob.replay.driver import Replays
 from openclob.service import Overloaded, Recovering, Service, ServiceUnavailable, Status
 from openclob.ws import ROUTES as WS_ROUTES
 from openclob.ws import Hub, SocketFaults
@@ -234,6 +236,7 @@ def build_app(
                 recovery.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await recovery
+            await app.state.replays.close()
             await service.stop()
 
     app = OpenClobApp(
@@ -245,6 +248,7 @@ def build_app(
             *account.ROUTES,
             *admin.ROUTES,
             *faults.ROUTES,
+            *replays.ROUTES,
             *rate_limit_tiers.ROUTES,
             *clock.ROUTES,
             *market_data.ROUTES,
@@ -271,6 +275,7 @@ def build_app(
     hub = Hub(service)
     hub.attach()
     app.state.hub = hub
+    app.state.replays = Replays(service)
     socket_faults = SocketFaults(hub, app.faults)
     app.state.socket_faults = socket_faults
     return app

@@ -28,11 +28,13 @@ from openclob.api import (
     markets,
     public,
     rate_limit_tiers,
+    replays,
     responses,
     trading,
 )
 from openclob.api.orders import SendOrder
 from openclob.faults import Rule
+from openclob.replay.driver import ReplayState
 from openclob.store.records import WalletLinkRecord
 
 Handler = Callable[[Request], Awaitable[Response]]
@@ -343,6 +345,22 @@ OPERATIONS: dict[Handler, Operation] = {
     faults.clear_faults: Operation(
         summary="Take every fault rule out of force", auth=Auth.ADMIN, response=list[faults.FaultRuleState]
     ),
+    replays.start_replay: Operation(
+        summary="Replay a recorded market channel (a file on the server's disk) into its market's book",
+        auth=Auth.ADMIN,
+        body=replays.NewReplay,
+        response=ReplayState,
+        errors=(400,),
+    ),
+    replays.list_replays: Operation(
+        summary="Every replay, running or ended, oldest first", auth=Auth.ADMIN, response=list[ReplayState]
+    ),
+    replays.get_replay: Operation(
+        summary="A replay's progress and whether it is done", auth=Auth.ADMIN, response=ReplayState, errors=(404,)
+    ),
+    replays.stop_replay: Operation(
+        summary="Stop a replay and cancel the liquidity it rests", auth=Auth.ADMIN, response=ReplayState, errors=(404,)
+    ),
     clock.get_clock: Operation(
         summary="The exchange clock: its time and whether it is frozen",
         auth=Auth.ADMIN,
@@ -515,6 +533,6 @@ PATH_PARAMS: dict[str, tuple[str, str]] = {
     "token_id": ("A token id (decimal uint256).", TOKEN_ID_PATTERN),
     "builder_code": ("A builder code (bytes32).", builders.BUILDER_CODE.pattern),
     "address": ("An address: 0x and 40 hex digits.", admin.ADDRESS.pattern),
-    "id": ("A fault rule's id.", r"^[0-9]{1,18}$"),
+    "id": ("A fault rule's or a replay's id.", r"^[0-9]{1,18}$"),
 }
 """Description and pattern of each path parameter, by name."""

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import itertools
 import json
+import tempfile
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -266,6 +268,16 @@ async def test_every_operation_answers_in_its_documented_shape(env: Env) -> None
     resolution = {"winning_token_id": yes}
     await call("POST", "/admin/markets/{condition_id}/resolve", path=condition, body=resolution, admin=True)
     await call("DELETE", "/auth/api-key", l2=b)
+
+    # replays: a recording without a market line, of both tokens of a new market
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / "recording.jsonl"
+        book = {"event_type": "book", "market": "0x" + "3e" * 32, "bids": [{"price": "0.4", "size": "10"}], "asks": []}
+        path.write_text("".join(json.dumps(book | {"asset_id": token}) + "\n" for token in ("31", "32")))
+        replay_id = {"id": str((await call("POST", "/admin/replays", body={"path": str(path)}, admin=True))["id"])}
+        await call("GET", "/admin/replays/{id}", path=replay_id, admin=True)
+        await call("GET", "/admin/replays", admin=True)
+        await call("DELETE", "/admin/replays/{id}", path=replay_id, admin=True)
 
     documented = {(method, path) for path, item in walk.document["paths"].items() for method in item}
     assert sorted(documented - walk.covered) == []
