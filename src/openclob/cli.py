@@ -163,6 +163,8 @@ def redact_url(url: str) -> str:
     if parts.password is not None:
         netloc = netloc.replace(f":{parts.password}@", ":***@", 1)
     query = re.sub(r"(?i)(password=)[^&]*", r"\1***", parts.query)
+    if (netloc, query) == (parts.netloc, parts.query):
+        return url  # urlunsplit would drop the empty authority of sqlite:////absolute/path.db
     return urllib.parse.urlunsplit(parts._replace(netloc=netloc, query=query))
 
 

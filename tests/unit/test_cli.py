@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from openclob.cli import _admin_request, _parser, fault_seed, main
+from openclob.cli import _admin_request, _parser, fault_seed, main, redact_url
 
 ADDRESS = "0x" + "ab" * 20
 
@@ -138,3 +138,10 @@ def test_replay_speed_record_and_inspect_flags_are_checked() -> None:
             _parser().parse_args(bad)
     record = _parser().parse_args(["record", "--url", "ws://h/ws/market", "--assets", "1,2", "--out", "f"])
     assert (record.rest_url, record.seconds) == (None, None)
+
+
+def test_redact_url_blanks_passwords_and_keeps_urls_without_one_as_given() -> None:
+    assert redact_url("postgresql://u:hunter2@h/db") == "postgresql://u:***@h/db"
+    assert redact_url("postgresql://u@h/db?password=hunter2&x=1") == "postgresql://u@h/db?password=***&x=1"
+    assert redact_url("sqlite:////tmp/openclob/s.db") == "sqlite:////tmp/openclob/s.db"
+    assert redact_url("sqlite:///relative.db") == "sqlite:///relative.db"
