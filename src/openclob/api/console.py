@@ -63,7 +63,7 @@ async def index(request: Request) -> Response:
 
 async def asset(request: Request) -> Response:
     """GET /console/{name}: one of the console's files (scripts, style sheet)."""
-    found = FILES.get(request.path_params["name"] or "index.html")
+    found = FILES.get(request.path_params["name"])
     if found is None:
         raise ApiError(404, "not found")
     content, media_type = found
@@ -72,5 +72,5 @@ async def asset(request: Request) -> Response:
 
 ROUTES = [
     Route(PREFIX, index, methods=["GET"]),
-    Route(PREFIX + "/{name:path}", asset, methods=["GET"]),
+    Route(PREFIX + "/{name}", asset, methods=["GET"]),
 ]

@@ -554,5 +554,6 @@ PATH_PARAMS: dict[str, tuple[str, str]] = {
     "builder_code": ("A builder code (bytes32).", builders.BUILDER_CODE.pattern),
     "address": ("An address: 0x and 40 hex digits.", admin.ADDRESS.pattern),
     "id": ("A fault rule's id.", r"^[0-9]{1,18}$"),
+    "name": ("A file of the web console (app.js, console.css...).", r"^[a-z]+\.(js|css|html)$"),
 }
 """Description and pattern of each path parameter, by name."""
