@@ -28,9 +28,10 @@ function axes(root, x, y, xTicks, yTicks, xText, yText) {
     root.append(svg("line", { x1: PAD.left, x2: W - PAD.right, y1: y(v), y2: y(v), class: "gridline" }));
     root.append(svg("text", { x: PAD.left - 4, y: y(v) + 4, "text-anchor": "end", class: "tick" }, yText(v)));
   }
-  for (const v of xTicks) {
-    root.append(svg("text", { x: x(v), y: H - 6, "text-anchor": "middle", class: "tick" }, xText(v)));
-  }
+  xTicks.forEach((v, i) => {
+    const anchor = i === 0 ? "start" : i === xTicks.length - 1 ? "end" : "middle";
+    root.append(svg("text", { x: x(v), y: H - 6, "text-anchor": anchor, class: "tick" }, xText(v)));
+  });
 }
 
 function ticks(lo, hi, count) {
@@ -42,16 +43,19 @@ function empty(root, message) {
   return root;
 }
 
-/** Price history: [{t: unix seconds, p: price}] as a step line between 0 and 1. */
+/** Price history: [{t: unix seconds, p: price}] as a step line, the price axis around the prices seen. */
 export function priceChart(points) {
   const root = frame("Price history");
   if (!points.length) return empty(root, "No trades yet");
   const t0 = points[0].t;
   const t1 = Math.max(points[points.length - 1].t, t0 + 1);
   const x = scale([t0, t1], [PAD.left, W - PAD.right]);
-  const y = scale([0, 1], [H - PAD.bottom, PAD.top]);
+  const prices = points.map((point) => point.p);
+  const lo = Math.max(0, Math.floor((Math.min(...prices) - 0.05) * 20) / 20);
+  const hi = Math.min(1, Math.ceil((Math.max(...prices) + 0.05) * 20) / 20);
+  const y = scale([lo, hi], [H - PAD.bottom, PAD.top]);
   const time = (t) => new Date(t * 1000).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
-  axes(root, x, y, ticks(t0, t1, 4), [0, 0.25, 0.5, 0.75, 1], time, (v) => v.toFixed(2));
+  axes(root, x, y, ticks(t0, t1, 4), ticks(lo, hi, 5), time, (v) => v.toFixed(2));
   let d = `M${x(points[0].t)},${y(points[0].p)}`;
   for (const point of points.slice(1)) d += `H${x(point.t)}V${y(point.p)}`;
   d += `H${W - PAD.right}`;

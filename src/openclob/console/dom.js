@@ -1,13 +1,14 @@
 // DOM and formatting helpers. Data only ever reaches the page as text (textContent), never as markup:
 // market questions, outcomes and error messages are operator or user input.
 
-/** An element with attributes (`on*` as listeners, `class`, `data-*`...) and children (nodes or text). */
+/** An element with attributes (`on*` listeners, `class`, `style` as an object, `data-*`...) and children. */
 export function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
   for (const [name, value] of Object.entries(attrs)) {
     if (value === undefined || value === null || value === false) continue;
     if (name.startsWith("on")) node.addEventListener(name.slice(2), value);
     else if (name === "class") node.className = value;
+    else if (name === "style") Object.assign(node.style, value); // through the CSSOM: the CSP refuses style="..."
     else node.setAttribute(name, value === true ? "" : String(value));
   }
   for (const child of children.flat()) {

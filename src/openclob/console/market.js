@@ -70,12 +70,12 @@ export async function render(view, conditionId, ctx) {
     const top = Math.max(1, ...bids.slice(0, LADDER_LEVELS).map((l) => l[1]), ...asks.slice(0, LADDER_LEVELS).map((l) => l[1]));
     const row = (side) => ([, size, price]) =>
       el("div", { class: `level ${side}`, "data-side": side, "data-price": price },
-        el("span", { class: "bar", style: `width:${(100 * size) / top}%` }),
+        el("span", { class: "fill", style: { width: `${(100 * size) / top}%` } }),
         el("span", { class: "price" }, price),
         el("span", { class: "size" }, num(size, 2)));
     const spread = bids.length && asks.length ? `spread ${+(asks[0][0] - bids[0][0]).toFixed(6)}` : "—";
     ladder.replaceChildren(
-      el("div", { class: "level head" }, el("span", {}, ""), el("span", { class: "price" }, "Price"), el("span", { class: "size" }, "Size")),
+      el("div", { class: "level head" }, el("span", { class: "price" }, "Price"), el("span", { class: "size" }, "Size")),
       ...asks.slice(0, LADDER_LEVELS).reverse().map(row("ask")),
       el("div", { class: "spread muted" }, spread),
       ...bids.slice(0, LADDER_LEVELS).map(row("bid")),
