@@ -193,18 +193,33 @@ export async function render(view, conditionId, ctx) {
     }
   };
 
-  // First paint from the REST API, then live.
+  const loadTape = async () => {
+    const recent = await get(`/live-activity/events/${conditionId}`);
+    for (const id of tokens) tapes.set(id, recent.slice(0, TAPE_LENGTH).map((t) => inTermsOf({ ...t, asset_id: t.market.asset_id }, id)));
+  };
+
+  // First paint from the REST API, then live. After a drop the socket's new `book` snapshots redraw the
+  // ladder; the trades missed meanwhile are read again.
   for (const book of await post("/books", tokens.map((token_id) => ({ token_id })))) {
     books.set(book.asset_id, { bids: levels(book.bids), asks: levels(book.asks) });
   }
-  const recent = await get(`/live-activity/events/${conditionId}`);
-  for (const id of tokens) tapes.set(id, recent.slice(0, TAPE_LENGTH).map((t) => inTermsOf({ ...t, asset_id: t.market.asset_id }, id)));
+  await loadTape();
   drawHeader();
   drawBook();
   drawTape();
   drawHistory();
   drawControls();
-  const socket = new MarketSocket(tokens, onMessage, ctx.live);
+  let dropped = false;
+  const socket = new MarketSocket(tokens, onMessage, async (connected) => {
+    ctx.live(connected);
+    const reconnected = connected && dropped;
+    dropped = !connected;
+    if (reconnected) {
+      await loadTape().catch(() => {});
+      drawTape();
+      drawHistory();
+    }
+  });
   return () => {
     clearTimeout(historyTimer);
     socket.close();
