@@ -24,8 +24,10 @@ WAIT_MS = 20_000
 _saved: list[Path] = []
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    """Chromium for a module's tests. Not for the session: Playwright's sync API runs an event loop in this
+    thread while it is open, and later tests that call asyncio.run() would find it running."""
     if not CHROMIUM.exists():
         pytest.fail("the browser tests need Debian's chromium at /usr/bin/chromium: `./run test` installs it")
     expect.set_options(timeout=WAIT_MS)

@@ -27,7 +27,11 @@ const best = (levels, pick) => (levels.length ? pick(...levels.map((l) => Number
 export async function render(view) {
   const search = el("input", { type: "search", placeholder: "Search questions, slugs, ids", "aria-label": "Search markets" });
   const body = el("div", {}, el("p", { class: "muted" }, "Loading markets…"));
-  view.append(el("div", { class: "bar" }, el("h1", {}, "Markets"), search), body);
+  view.append(
+    el("div", { class: "bar" }, el("h1", {}, "Markets"), search),
+    el("p", { class: "muted" }, "Prices are the first outcome's; the volume is in collateral."),
+    body,
+  );
 
   const list = await all("/markets");
   const nowS = Number(await get("/time"));
@@ -47,7 +51,7 @@ export async function render(view) {
   });
   const columns = [
     ["Market", (r) => el("a", { href: `#/market/${r.market.condition_id}` }, r.market.question || r.market.condition_id)],
-    [`Bid (${list[0]?.tokens[0].outcome ?? "Yes"})`, (r) => num(r.bid)],
+    ["Bid", (r) => num(r.bid)],
     ["Ask", (r) => num(r.ask)],
     ["Last", (r) => num(r.last)],
     ["24 h volume", (r) => (r.volume === null ? "—" : num(r.volume, 2))],
