@@ -1,11 +1,11 @@
 """The ASGI application: routes, the one error handler, and the service's lifecycle.
 
 The server listens at once; the service recovers its state from the store in the background (started by the
-lifespan), and until it is ready every request but the health checks (and /openapi.json) gets 425, as
-Polymarket's restarting engine answers, and WebSockets are refused. A service that halted answers 503 to
-everything. A request whose client left before the app took it up is dropped unanswered and undone (under
-overload it may have waited long enough for its client to give up). Past `max_inflight_requests` requests in
-hand, the server's protocol itself answers 503 (server.py).
+lifespan), and until it is ready every request but the health checks (and /openapi.json and the console's
+static files) gets 425, as Polymarket's restarting engine answers, and WebSockets are refused. A service that
+halted answers 503 to everything. A request whose client left before the app took it up is dropped unanswered
+and undone (under overload it may have waited long enough for its client to give up). Past
+`max_inflight_requests` requests in hand, the server's protocol itself answers 503 (server.py).
 
 The trading routes (placing and cancelling orders) are the hot path: `OpenClobApp` hands them to their
 endpoints straight from the (method, path) of the request, before Starlette's middleware and router,
@@ -34,9 +34,11 @@ from starlette.types import Receive, Scope, Send
 from openclob.api import (
     account,
     admin,
+    admin_reads,
     builders,
     clob_markets,
     clock,
+    console,
     faults,
     keys,
     market_data,
@@ -108,7 +110,8 @@ ERROR_HANDLERS: dict[type[Exception], ErrorHandler] = {
 
 
 ALWAYS_SERVED = frozenset({"/", "/ok", "/ready", "/openapi.json"})
-"""Answered whatever the service's status: the health checks report it, the API's document does not change."""
+"""Answered whatever the service's status: the health checks report it, the API's document does not change.
+The console's static files (under /console) are served too: the page then shows the API's 425 itself."""
 
 
 class OpenClobApp(Starlette):
@@ -142,7 +145,8 @@ class OpenClobApp(Starlette):
         kind = scope["type"]
         if kind == "http":
             service = self.service
-            if service.status is not Status.READY and scope["path"] not in ALWAYS_SERVED:
+            path = scope["path"]
+            if service.status is not Status.READY and path not in ALWAYS_SERVED and not console.is_console(path):
                 scope["app"] = self
                 await _refuse(Request(scope, receive, send), service)(scope, receive, send)
                 return
@@ -247,6 +251,7 @@ def build_app(
             *keys.ROUTES,
             *account.ROUTES,
             *admin.ROUTES,
+            *admin_reads.ROUTES,
             *faults.ROUTES,
             *replays.ROUTES,
             *rate_limit_tiers.ROUTES,
@@ -256,6 +261,7 @@ def build_app(
             *clob_markets.ROUTES,
             *builders.ROUTES,
             *openapi.ROUTES,
+            *console.ROUTES,
             *WS_ROUTES,
         ],
         exception_handlers=dict(ERROR_HANDLERS),

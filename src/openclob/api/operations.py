@@ -19,9 +19,11 @@ from starlette.responses import Response
 from openclob.api import (
     account,
     admin,
+    admin_reads,
     builders,
     clob_markets,
     clock,
+    console,
     faults,
     keys,
     market_data,
@@ -40,6 +42,7 @@ from openclob.store.records import WalletLinkRecord
 Handler = Callable[[Request], Awaitable[Response]]
 
 TOKEN_ID_PATTERN = market_data.TOKEN_ID.pattern
+ADDRESS_PATTERN = admin.ADDRESS.pattern
 """A decimal uint256."""
 
 
@@ -314,6 +317,39 @@ OPERATIONS: dict[Handler, Operation] = {
         response=WalletLinkRecord,
         errors=(400,),
     ),
+    admin_reads.get_api_keys: Operation(
+        summary="The API keys that exist, without their secrets",
+        auth=Auth.ADMIN,
+        query=(
+            Param(
+                name="address",
+                description="Only this address's keys (0x and 40 hex digits).",
+                pattern=admin.ADDRESS.pattern,
+            ),
+        ),
+        response=list[responses.AdminApiKey],
+        errors=(400,),
+    ),
+    admin_reads.get_orders: Operation(
+        summary="An address's open orders",
+        auth=Auth.ADMIN,
+        query=(
+            Param(name="address", description="0x and 40 hex digits.", required=True, pattern=admin.ADDRESS.pattern),
+            _CURSOR,
+        ),
+        response=responses.OrdersPage,
+        errors=(400,),
+    ),
+    admin_reads.get_trades: Operation(
+        summary="The trades an address took part in",
+        auth=Auth.ADMIN,
+        query=(
+            Param(name="address", description="0x and 40 hex digits.", required=True, pattern=admin.ADDRESS.pattern),
+            _CURSOR,
+        ),
+        response=responses.TradesPage,
+        errors=(400,),
+    ),
     rate_limit_tiers.set_rate_limit_tier: Operation(
         summary="Set an address's trading rate-limit tier",
         auth=Auth.ADMIN,
@@ -361,6 +397,8 @@ OPERATIONS: dict[Handler, Operation] = {
     replays.stop_replay: Operation(
         summary="Stop a replay and cancel the liquidity it rests", auth=Auth.ADMIN, response=ReplayState, errors=(404,)
     ),
+    console.index: Operation(summary="The web console's page (HTML)"),
+    console.asset: Operation(summary="One of the web console's files (JavaScript, CSS)", errors=(404,)),
     clock.get_clock: Operation(
         summary="The exchange clock: its time and whether it is frozen",
         auth=Auth.ADMIN,
@@ -534,5 +572,6 @@ PATH_PARAMS: dict[str, tuple[str, str]] = {
     "builder_code": ("A builder code (bytes32).", builders.BUILDER_CODE.pattern),
     "address": ("An address: 0x and 40 hex digits.", admin.ADDRESS.pattern),
     "id": ("A fault rule's or a replay's id.", r"^[0-9]{1,18}$"),
+    "name": ("A file of the web console (app.js, console.css...).", r"^[a-z]+\.(js|css|html)$"),
 }
 """Description and pattern of each path parameter, by name."""

@@ -260,6 +260,14 @@ async def test_every_operation_answers_in_its_documented_shape(env: Env) -> None
     await call("GET", "/order-scoring", params={"order_id": bid["orderID"]}, l2=a)
     await call("POST", "/orders-scoring", body=[bid["orderID"]], l2=a)
 
+    # the operator's reads of an account, and the console (HTML and scripts, not JSON: no schema to check)
+    assert await call("GET", "/admin/api-keys", params={"address": a.address}, admin=True)
+    for template in ("/admin/orders", "/admin/trades"):
+        assert (await call("GET", template, params={"address": a.address}, admin=True))["data"]
+    for template, url in (("/console", "/console"), ("/console/{name}", "/console/app.js")):
+        assert (await env.client.get(url)).status_code == 200
+        walk.covered.add(("get", template))
+
     # cancels, resolution, and a key deleted
     assert (await call("DELETE", "/order", body={"orderID": bid["orderID"]}, l2=a))["canceled"] == [bid["orderID"]]
     await call("DELETE", "/orders", body=[placed[1]["orderID"]], l2=b)
