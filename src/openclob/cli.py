@@ -21,6 +21,8 @@ from openclob.faults import Faults, InvalidRule, Rule, load_rules
 
 if TYPE_CHECKING:
     from openclob.locks import Lock
+    from openclob.replay.driver import Replays
+    from openclob.replay.recording import Recording
 
 DEFAULT_DATA_DIR = Path("openclob-data")
 DEMO_FAUCET_UNITS = 1_000 * UNIT
@@ -67,6 +69,7 @@ def _run_server(args: argparse.Namespace) -> int:
             f"--order-version {args.order_version} must be one of --order-versions {args.order_versions}"
         )
     fault_rules = _fault_rules(args.faults)
+    recording = _recording(args.replay)
     data_dir = Path(args.data_dir)
     db_shown = redact_url(args.db) if args.db else str(data_dir / "openclob.db")
     try:
@@ -123,6 +126,9 @@ def _run_server(args: argparse.Namespace) -> int:
 
             service.on_ready.append(lambda: add_demo_markets(service))
         service.on_ready.append(lambda: _announce(url, db_shown, token, faults))
+        if recording is not None:
+            replays = app.state.replays
+            service.on_ready.append(lambda: _start_replay(replays, args.replay, args.replay_speed, recording))
         server = Server(uvicorn_config(app, settings.limits, app.load, args.log_level), settings.limits)
         service.on_fatal = server.request_stop
         with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises Ctrl-C after a clean shutdown
@@ -157,6 +163,8 @@ def redact_url(url: str) -> str:
     if parts.password is not None:
         netloc = netloc.replace(f":{parts.password}@", ":***@", 1)
     query = re.sub(r"(?i)(password=)[^&]*", r"\1***", parts.query)
+    if (netloc, query) == (parts.netloc, parts.query):
+        return url  # urlunsplit would drop the empty authority of sqlite:////absolute/path.db
     return urllib.parse.urlunsplit(parts._replace(netloc=netloc, query=query))
 
 
@@ -178,6 +186,29 @@ async def _announce(url: str, database: str, token: str, faults: Faults) -> None
     print(f"admin token: {token}", flush=True)
     rules = len(faults.rules())
     print(f"fault rules: {rules}, seed {faults.seed} (--seed {faults.seed} repeats the draws)", flush=True)
+
+
+def _recording(path: str | None) -> Recording | None:
+    """The checked recording of `--replay`, or a StartupError in one line."""
+    if path is None:
+        return None
+    from openclob.replay.recording import RecordingError, read_recording
+
+    try:
+        return read_recording(Path(path))
+    except RecordingError as error:
+        raise StartupError(f"cannot replay {path}: {error}") from None
+
+
+async def _start_replay(replays: Replays, path: str, speed: float, recording: Recording) -> None:
+    from openclob.replay.driver import ReplayRefused
+
+    try:
+        replay = await replays.start(path, speed, recording)
+    except ReplayRefused as error:
+        print(f"openclob: cannot replay {path}: {error}", file=sys.stderr, flush=True)
+        return
+    print(f"replay {replay.id}: {path} at speed {speed:g} on market {replay.condition_id}", flush=True)
 
 
 def _fault_rules(path: str | None) -> list[Rule]:
@@ -338,6 +369,46 @@ def _seconds(text: str) -> float:
     return value
 
 
+def _speed(text: str) -> float:
+    from openclob.replay.driver import MAX_SPEED
+
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= MAX_SPEED:
+        raise argparse.ArgumentTypeError(f"a replay speed is a number from 0 to {MAX_SPEED:g} (got {text!r})")
+    return value
+
+
+def _seconds_any(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 < value <= 10**7:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds above 0 (got {text!r})")
+    return value
+
+
+def _sequence(text: str) -> int:
+    if not (text.isascii() and text.isdigit() and len(text) <= 18):
+        raise argparse.ArgumentTypeError(f"a journal sequence is a whole number from 0 (got {text!r})")
+    return int(text)
+
+
+def _record(args: argparse.Namespace) -> int:
+    from openclob.replay.recorder import record_main
+
+    return record_main(args.url, args.assets, args.rest_url, Path(args.out), args.seconds)
+
+
+def _inspect(args: argparse.Namespace) -> int:
+    from openclob.replay.inspect import inspect_main
+
+    return inspect_main(args.db, Path(args.data_dir), args.at)
+
+
 MAX_SEED = 10**19 - 1
 """What `--seed` takes: up to 19 digits."""
 
@@ -470,8 +541,40 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help="seeds the fault rules' probability draws, so that a run can be repeated (default: random, printed)",
     )
+    serve.add_argument(
+        "--replay", metavar="FILE", default=None, help="replay this recording into its market once the server is up"
+    )
+    serve.add_argument(
+        "--replay-speed",
+        type=_speed,
+        default=0.0,
+        help="1 replays in real time, 2 twice as fast, 0 (the default) as fast as possible",
+    )
     serve.add_argument("--log-level", default="warning")
     serve.set_defaults(run=_serve)
+
+    record = commands.add_parser("record", help="record a market channel to a file that --replay takes")
+    record.add_argument(
+        "--url",
+        required=True,
+        help="the market channel, e.g. wss://ws-subscriptions-clob.polymarket"
+        ".com/ws/market or ws://127.0.0.1:8080/ws/market",
+    )
+    record.add_argument("--assets", required=True, help="token ids, comma-separated (one market's)")
+    record.add_argument(
+        "--rest-url", default=None, help="where GET /markets/{condition_id} is (default: the --url host over http)"
+    )
+    record.add_argument("--out", required=True, help="the recording to write (JSON lines)")
+    record.add_argument("--seconds", type=_seconds_any, default=None, help="stop after this long (default: Ctrl-C)")
+    record.set_defaults(run=_record)
+
+    inspect = commands.add_parser("inspect", help="rebuild the exchange from a journal and print its state")
+    inspect.add_argument("--db", default=None, help="the store (default: the data dir's SQLite file)")
+    inspect.add_argument("--data-dir", default=str(DEFAULT_DATA_DIR))
+    inspect.add_argument(
+        "--at", type=_sequence, default=None, help="the journal sequence to stop at (default: the end)"
+    )
+    inspect.set_defaults(run=_inspect)
 
     admin = commands.add_parser("admin", help="call a running server's admin API")
     admin.add_argument("--url", default=None, help="default: $OPENCLOB_URL or http://127.0.0.1:8080")

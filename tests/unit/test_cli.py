@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from openclob.cli import _admin_request, _parser, fault_seed, main
+from openclob.cli import _admin_request, _parser, fault_seed, main, redact_url
 
 ADDRESS = "0x" + "ab" * 20
 
@@ -119,3 +119,29 @@ def test_serve_takes_the_clock_and_settlement_flags() -> None:
     for wrong in (["--clock", "fast"], ["--proceeds-available-at", "confirmed"], ["--settlement-delay-ms", "-1"]):
         with pytest.raises(SystemExit):
             _parser().parse_args(["serve", *wrong])
+
+
+def test_serve_with_a_bad_recording_stops_in_one_line_naming_the_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    recording = tmp_path / "bad.jsonl"
+    recording.write_text('{"event_type": "book", "asset_id": "1"}\n')
+    args = ["serve", "--port", "0", "--data-dir", str(tmp_path / "data"), "--replay", str(recording)]
+    assert main(args) == 1
+    assert capsys.readouterr().err == f"openclob: cannot replay {recording}: line 1: bids: missing\n"
+
+
+def test_replay_speed_record_and_inspect_flags_are_checked() -> None:
+    assert _parser().parse_args(["serve", "--replay", "r.jsonl", "--replay-speed", "2.5"]).replay_speed == 2.5
+    for bad in (["serve", "--replay-speed", "-1"], ["inspect", "--at", "x"], ["record", "--url", "ws://h"]):
+        with pytest.raises(SystemExit):
+            _parser().parse_args(bad)
+    record = _parser().parse_args(["record", "--url", "ws://h/ws/market", "--assets", "1,2", "--out", "f"])
+    assert (record.rest_url, record.seconds) == (None, None)
+
+
+def test_redact_url_blanks_passwords_and_keeps_urls_without_one_as_given() -> None:
+    assert redact_url("postgresql://u:hunter2@h/db") == "postgresql://u:***@h/db"
+    assert redact_url("postgresql://u@h/db?password=hunter2&x=1") == "postgresql://u@h/db?password=***&x=1"
+    assert redact_url("sqlite:////tmp/openclob/s.db") == "sqlite:////tmp/openclob/s.db"
+    assert redact_url("sqlite:///relative.db") == "sqlite:///relative.db"

@@ -19,9 +19,11 @@ from starlette.responses import Response
 from openclob.api import (
     account,
     admin,
+    admin_reads,
     builders,
     clob_markets,
     clock,
+    console,
     data_api,
     discovery_responses,
     faults,
@@ -31,16 +33,19 @@ from openclob.api import (
     markets,
     public,
     rate_limit_tiers,
+    replays,
     responses,
     trading,
 )
 from openclob.api.orders import SendOrder
 from openclob.faults import Rule
+from openclob.replay.driver import ReplayState
 from openclob.store.records import WalletLinkRecord
 
 Handler = Callable[[Request], Awaitable[Response]]
 
 TOKEN_ID_PATTERN = market_data.TOKEN_ID.pattern
+ADDRESS_PATTERN = admin.ADDRESS.pattern
 """A decimal uint256."""
 
 
@@ -341,6 +346,39 @@ OPERATIONS: dict[Handler, Operation] = {
         response=WalletLinkRecord,
         errors=(400,),
     ),
+    admin_reads.get_api_keys: Operation(
+        summary="The API keys that exist, without their secrets",
+        auth=Auth.ADMIN,
+        query=(
+            Param(
+                name="address",
+                description="Only this address's keys (0x and 40 hex digits).",
+                pattern=admin.ADDRESS.pattern,
+            ),
+        ),
+        response=list[responses.AdminApiKey],
+        errors=(400,),
+    ),
+    admin_reads.get_orders: Operation(
+        summary="An address's open orders",
+        auth=Auth.ADMIN,
+        query=(
+            Param(name="address", description="0x and 40 hex digits.", required=True, pattern=admin.ADDRESS.pattern),
+            _CURSOR,
+        ),
+        response=responses.OrdersPage,
+        errors=(400,),
+    ),
+    admin_reads.get_trades: Operation(
+        summary="The trades an address took part in",
+        auth=Auth.ADMIN,
+        query=(
+            Param(name="address", description="0x and 40 hex digits.", required=True, pattern=admin.ADDRESS.pattern),
+            _CURSOR,
+        ),
+        response=responses.TradesPage,
+        errors=(400,),
+    ),
     rate_limit_tiers.set_rate_limit_tier: Operation(
         summary="Set an address's trading rate-limit tier",
         auth=Auth.ADMIN,
@@ -372,6 +410,24 @@ OPERATIONS: dict[Handler, Operation] = {
     faults.clear_faults: Operation(
         summary="Take every fault rule out of force", auth=Auth.ADMIN, response=list[faults.FaultRuleState]
     ),
+    replays.start_replay: Operation(
+        summary="Replay a recorded market channel (a file on the server's disk) into its market's book",
+        auth=Auth.ADMIN,
+        body=replays.NewReplay,
+        response=ReplayState,
+        errors=(400,),
+    ),
+    replays.list_replays: Operation(
+        summary="Every replay, running or ended, oldest first", auth=Auth.ADMIN, response=list[ReplayState]
+    ),
+    replays.get_replay: Operation(
+        summary="A replay's progress and whether it is done", auth=Auth.ADMIN, response=ReplayState, errors=(404,)
+    ),
+    replays.stop_replay: Operation(
+        summary="Stop a replay and cancel the liquidity it rests", auth=Auth.ADMIN, response=ReplayState, errors=(404,)
+    ),
+    console.index: Operation(summary="The web console's page (HTML)"),
+    console.asset: Operation(summary="One of the web console's files (JavaScript, CSS)", errors=(404,)),
     clock.get_clock: Operation(
         summary="The exchange clock: its time and whether it is frozen",
         auth=Auth.ADMIN,
@@ -625,7 +681,8 @@ PATH_PARAMS: dict[str, tuple[str, str]] = {
     "token_id": ("A token id (decimal uint256).", TOKEN_ID_PATTERN),
     "builder_code": ("A builder code (bytes32).", builders.BUILDER_CODE.pattern),
     "address": ("An address: 0x and 40 hex digits.", admin.ADDRESS.pattern),
-    "id": ("A fault rule's id, or a Gamma market's or event's id.", r"^[0-9]{1,18}$"),
+    "id": ("A fault rule's or a replay's id, or a Gamma market's or event's id.", r"^[0-9]{1,18}$"),
     "slug": ("A Gamma market's or event's slug.", r"^.+$"),
+    "name": ("A file of the web console (app.js, console.css...).", r"^[a-z]+\.(js|css|html)$"),
 }
 """Description and pattern of each path parameter, by name."""

@@ -457,6 +457,15 @@ class BuilderFees(_Shape):
 # ---------------------------------------------------------------------------- admin
 
 
+class AdminApiKey(_Shape):
+    """An API key as the operator sees it: never its secret or passphrase."""
+
+    api_key: str
+    address: str
+    readonly: bool
+    created_at_ms: int
+
+
 class AdminBalance(_Shape):
     """An address's holding of one asset, in whole units: `balance` = `free` + `reserved` (open orders); `pending`
     is what trades not yet MINED will add, with `--proceeds-available-at mined`."""

@@ -31,6 +31,7 @@ PATH_VALUES = {
     "address": "0x" + "ad" * 20,
     "id": "1",
     "slug": "will-it-rain",
+    "name": "app.js",
 }
 """A well-formed value of each path parameter."""
 

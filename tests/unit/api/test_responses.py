@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import itertools
 import json
+import tempfile
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -272,6 +274,14 @@ async def test_every_operation_answers_in_its_documented_shape(env: Env) -> None
     await call("GET", "/order-scoring", params={"order_id": bid["orderID"]}, l2=a)
     await call("POST", "/orders-scoring", body=[bid["orderID"]], l2=a)
 
+    # the operator's reads of an account, and the console (HTML and scripts, not JSON: no schema to check)
+    assert await call("GET", "/admin/api-keys", params={"address": a.address}, admin=True)
+    for template in ("/admin/orders", "/admin/trades"):
+        assert (await call("GET", template, params={"address": a.address}, admin=True))["data"]
+    for template, url in (("/console", "/console"), ("/console/{name}", "/console/app.js")):
+        assert (await env.client.get(url)).status_code == 200
+        walk.covered.add(("get", template))
+
     # cancels, resolution, and a key deleted
     assert (await call("DELETE", "/order", body={"orderID": bid["orderID"]}, l2=a))["canceled"] == [bid["orderID"]]
     await call("DELETE", "/orders", body=[placed[1]["orderID"]], l2=b)
@@ -280,6 +290,16 @@ async def test_every_operation_answers_in_its_documented_shape(env: Env) -> None
     resolution = {"winning_token_id": yes}
     await call("POST", "/admin/markets/{condition_id}/resolve", path=condition, body=resolution, admin=True)
     await call("DELETE", "/auth/api-key", l2=b)
+
+    # replays: a recording without a market line, of both tokens of a new market
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / "recording.jsonl"
+        book = {"event_type": "book", "market": "0x" + "3e" * 32, "bids": [{"price": "0.4", "size": "10"}], "asks": []}
+        path.write_text("".join(json.dumps(book | {"asset_id": token}) + "\n" for token in ("31", "32")))
+        replay_id = {"id": str((await call("POST", "/admin/replays", body={"path": str(path)}, admin=True))["id"])}
+        await call("GET", "/admin/replays/{id}", path=replay_id, admin=True)
+        await call("GET", "/admin/replays", admin=True)
+        await call("DELETE", "/admin/replays/{id}", path=replay_id, admin=True)
 
     documented = {(method, path) for path, item in walk.document["paths"].items() for method in item}
     assert sorted(documented - walk.covered) == []
