@@ -14,21 +14,27 @@ Every other list keeps the batch's order (notification and price point ids are g
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import msgspec
 
 from openclob.core import (
     UNIT,
     BookLevelChanged,
     CancelReason,
+    Command,
     Event,
     MarketResolved,
+    Merge,
     OrderAccepted,
     OrderCanceled,
     OrderFilled,
+    Split,
     Trade,
     TradeStatusChanged,
 )
-from openclob.store.base import Batch
+from openclob.store.base import Batch, Journalled
 from openclob.store.convert import order_record, trade_record
 from openclob.store.records import ApiKeyRecord, OrderRecord, TradeRecord
 
@@ -70,6 +76,7 @@ class Rows:
     """A batch's rows, statement by statement (see schema.py for the statements and their columns)."""
 
     __slots__ = (
+        "activity",
         "api_keys",
         "cancels",
         "deleted_api_keys",
@@ -108,6 +115,8 @@ class Rows:
         self.market_infos: list[Row] = []
         self.rate_limit_tiers: list[Row] = []
         self.exchange_clock: list[Row] = []
+        self.activity: list[Row] = []
+        """INSERT_ACTIVITY parameters: the Data API's rows, by address (see `ACTIVITY_SOURCES`)."""
 
     def order_rows(self) -> list[Row]:
         """INSERT_ORDER parameters of the orders accepted in this batch, in acceptance order."""
@@ -132,6 +141,7 @@ def project_entries(batch: Batch) -> Rows:
     settlement_reference = batch.settlement_reference
     for entry in batch.entries:
         _entry(rows, entry.events, entry.command.now_ms, settlement_reference)
+        _activity(rows, entry, settlement_reference)
     return rows
 
 
@@ -233,3 +243,53 @@ def _complement(trade: Trade, events: list[Event]) -> str | None:
             first, second = event.token_ids
             return second if trade.token_id == first else first
     return None
+
+
+# ---------------------------------------------------------------------------- the Data API's activity
+
+
+def _trade_activity(trade: Trade, sequence: int, reference: str) -> list[Row]:
+    """The taker's row, then one per maker leg, each in that party's own token, side and price."""
+    price = trade.collateral_units * UNIT // trade.size_units if trade.size_units else 0
+    rows: list[Row] = [
+        (trade.taker_maker, sequence, 0, "TRADE", trade.condition_id, trade.token_id, trade.side.value,
+         trade.size_units, trade.collateral_units, price, 1, trade.trade_id, reference, trade.matched_at_ms)
+    ]  # fmt: skip
+    for leg in trade.maker_fills:
+        usdc = leg.matched_units * leg.price_units // UNIT
+        rows.append(
+            (leg.maker, sequence, 0, "TRADE", trade.condition_id, leg.token_id, leg.side.value, leg.matched_units,
+             usdc, leg.price_units, 0, trade.trade_id, reference, trade.matched_at_ms)
+        )  # fmt: skip
+    return rows
+
+
+def _conversion_activity(command: Split | Merge, sequence: int, reference: str) -> list[Row]:
+    kind = "SPLIT" if type(command) is Split else "MERGE"
+    amount = command.amount
+    return [(command.address, sequence, 0, kind, command.condition_id, "", "", amount, amount, 0, 0, "", reference,
+             command.now_ms)]  # fmt: skip
+
+
+ActivitySource = Callable[[Any, int, str], list[Row]]
+ACTIVITY_SOURCES: dict[type[Command] | type[Event], ActivitySource] = {
+    Trade: _trade_activity,
+    Split: _conversion_activity,
+    Merge: _conversion_activity,
+}
+"""Where the Data API's activity comes from: a journalled command or an event type -> its rows (address,
+sequence, item, type, condition, token, side, size, usdc, price, taker, trade id, reference, time; item is
+renumbered). The seam for what the core will do later: a redemption (type REDEEM) or a neg-risk conversion
+(type CONVERSION) adds its command or event here, and /data-api/activity, /positions and /value read it."""
+
+
+def _activity(rows: Rows, entry: Journalled, reference: str) -> None:
+    found: list[Row] = []
+    source = ACTIVITY_SOURCES.get(type(entry.command))
+    if source is not None:
+        found += source(entry.command, entry.sequence, reference)
+    for event in entry.events:
+        source = ACTIVITY_SOURCES.get(type(event))
+        if source is not None:
+            found += source(event, entry.sequence, reference)
+    rows.activity += [(row[0], row[1], item, *row[3:]) for item, row in enumerate(found)]

@@ -79,6 +79,31 @@ class TradeRecord(msgspec.Struct, kw_only=True):
     maker_legs: list[MakerLegRecord]
 
 
+class ActivityRecord(msgspec.Struct, kw_only=True):
+    """One thing an address did, as the Data API lists it: its side of a trade, a split or a merge.
+
+    A trade gives one row to its taker and one to each maker leg, each in that party's own token, side and
+    price. `sequence` is the journal entry that did it and `item` the row's place within it: the
+    address's history in order. Splits and merges have no token, side or trade (empty strings).
+    """
+
+    address: str
+    sequence: int
+    item: int
+    type: str
+    """"TRADE", "SPLIT" or "MERGE" (see api/activity.py for the kinds added later)."""
+    condition_id: str
+    token_id: str
+    side: str
+    size_units: int
+    usdc_units: int
+    price_units: int
+    taker: bool
+    trade_id: str
+    transaction_hash: str
+    at_ms: int
+
+
 class NotificationRecord(msgspec.Struct, kw_only=True):
     """A notification for one API key: 1 order cancelled, 2 order filled, 4 market resolved."""
 

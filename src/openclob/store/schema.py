@@ -5,7 +5,8 @@ three types that differ between the two (`{int}`, `{blob}`, `{serial_key}`). Key
 explicitly: SQLite, unlike PostgreSQL, lets a TEXT primary key hold NULL. Every query of the store
 is an index range scan: orders by (owner, position), with a partial index for the open ones; trade
 listings through `trade_parties` by (owner, position); trades and orders by id; a market's trades by
-(condition_id, position); price points by (token_id, at_ms); notifications by (owner, id). `exchange_clock` holds
+(condition_id, position); price points by (token_id, at_ms); notifications by (owner, id); the Data API's
+activity by (address, sequence, item), and the public trade tape by trades' position. `exchange_clock` holds
 one row, the exchange clock's offset or frozen time (service.py). `snapshots` keeps
 the latest exchange snapshot (see store/base.py), recovery's starting point. `unprojected_batches` lists the
 journalled batches whose query-table rows are not written yet (see `Store.write_projection`).
@@ -16,6 +17,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from openclob.store.records import (
+    ActivityRecord,
     ApiKeyRecord,
     MarketInfoRecord,
     OrderRecord,
@@ -82,6 +84,19 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     (
         """CREATE TABLE exchange_clock (
             id {int} NOT NULL PRIMARY KEY, offset_ms {int} NOT NULL, frozen_at_ms {int})""",
+    ),
+    # 8-10: other branches' migrations (kept empty here until they merge)
+    (),
+    (),
+    (),
+    # 11: the Data API's read model (activity by address) and the public trade tape (trades by position)
+    (
+        """CREATE TABLE activity (
+            address TEXT NOT NULL, sequence {int} NOT NULL, item {int} NOT NULL, type TEXT NOT NULL,
+            condition_id TEXT NOT NULL, token_id TEXT NOT NULL, side TEXT NOT NULL, size_units {int} NOT NULL,
+            usdc_units {int} NOT NULL, price_units {int} NOT NULL, taker {int} NOT NULL, trade_id TEXT NOT NULL,
+            transaction_hash TEXT NOT NULL, at_ms {int} NOT NULL, PRIMARY KEY (address, sequence, item))""",
+        "CREATE INDEX trades_by_position ON trades (position)",
     ),
 )
 """Migration N (from 1) is MIGRATIONS[N - 1]; append new ones, never edit an applied one."""
@@ -159,5 +174,7 @@ PRUNE_NOTIFICATIONS = (
 INSERT_UNPROJECTED_BATCH = "INSERT INTO unprojected_batches (last_sequence, first_sequence) VALUES (?, ?)"
 DELETE_UNPROJECTED_BATCH = "DELETE FROM unprojected_batches WHERE last_sequence = ?"
 SELECT_UNPROJECTED_BATCHES = "SELECT first_sequence, last_sequence FROM unprojected_batches ORDER BY last_sequence"
+ACTIVITY_COLUMNS = ActivityRecord.__struct_fields__
+INSERT_ACTIVITY = _plain_insert("activity", ACTIVITY_COLUMNS)
 UPSERT_SNAPSHOT = _upsert("snapshots", ("sequence", "format", "clock_ms", "state"), ("sequence",))
 DELETE_OLDER_SNAPSHOTS = "DELETE FROM snapshots WHERE sequence < ?"

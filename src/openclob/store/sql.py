@@ -24,11 +24,11 @@ import msgspec
 from openclob.core import Command
 from openclob.store import schema
 from openclob.store.base import Batch, Journalled, StoredSnapshot, StoreError
+from openclob.store.data_api_queries import DataApiQueries, trade_from_row
 from openclob.store.projection import project_edge, project_entries
 from openclob.store.records import (
     ApiKeyRecord,
     ClockRecord,
-    MakerLegRecord,
     MarketInfoRecord,
     NotificationRecord,
     OrderRecord,
@@ -48,11 +48,10 @@ CANCEL_CHUNK_IDS = 500
 
 _encode = msgspec.msgpack.Encoder().encode
 _decode_command = msgspec.msgpack.Decoder(Command).decode
-_decode_legs = msgspec.msgpack.Decoder(list[MakerLegRecord]).decode
 _decode_payload = msgspec.json.Decoder(dict[str, object]).decode
 
 
-class SqlStore(abc.ABC, Generic[C]):
+class SqlStore(DataApiQueries, abc.ABC, Generic[C]):
     """A `Store` over two connections of type `C`; subclasses connect and run statements."""
 
     types: ClassVar[dict[str, str]]
@@ -217,6 +216,7 @@ class SqlStore(abc.ABC, Generic[C]):
             (schema.INSERT_TRADE_PARTY, rows.trade_parties),
             (schema.INSERT_PRICE_POINT, rows.price_points),
             (schema.INSERT_NOTIFICATION, rows.notifications),
+            (schema.INSERT_ACTIVITY, rows.activity),
         ):
             if new_rows:
                 self._insert_rows(conn, insert, new_rows)
@@ -383,7 +383,7 @@ class SqlStore(abc.ABC, Generic[C]):
             f" WHERE {where} GROUP BY position ORDER BY position LIMIT ?) p"
             " JOIN trades t ON t.trade_id = p.trade_id ORDER BY p.position"
         )
-        return [_trade(row) for row in self._read(sql, (*params, limit))]
+        return [trade_from_row(row) for row in self._read(sql, (*params, limit))]
 
     def market_trades(self, condition_id: str, limit: int) -> list[TradeRecord]:
         """The latest trades of a market, newest first."""
@@ -391,7 +391,7 @@ class SqlStore(abc.ABC, Generic[C]):
             f"SELECT {', '.join(schema.TRADE_COLUMNS)} FROM trades WHERE condition_id = ?"
             " ORDER BY position DESC LIMIT ?"
         )
-        return [_trade(row) for row in self._read(sql, (condition_id, limit))]
+        return [trade_from_row(row) for row in self._read(sql, (condition_id, limit))]
 
     def notifications(self, owner: str) -> list[NotificationRecord]:
         """`owner`'s notifications, oldest first."""
@@ -459,8 +459,3 @@ def _order(row: Row) -> OrderRecord:
     fields = dict(zip(schema.ORDER_COLUMNS, row, strict=True))
     trade_ids = fields.pop("trade_ids")
     return OrderRecord(**fields, trade_ids=trade_ids.split(",") if trade_ids else [])
-
-
-def _trade(row: Row) -> TradeRecord:
-    fields = dict(zip(schema.TRADE_COLUMNS, row, strict=True))
-    return TradeRecord(**{**fields, "maker_legs": _decode_legs(fields["maker_legs"])})

@@ -244,6 +244,20 @@ async def test_every_operation_answers_in_its_documented_shape(env: Env) -> None
     assert (await call("GET", "/builder/trades", params={"builder_code": BUILDER}))["data"]
     await call("GET", "/fees/builder-fees/{builder_code}", path={"builder_code": BUILDER})
 
+    # Gamma and Data API subsets
+    gamma_markets = await call("GET", "/gamma/markets")
+    assert gamma_markets and "bestBid" in gamma_markets[0] and "lastTradePrice" in gamma_markets[0]
+    await call("GET", "/gamma/markets/{id}", path={"id": gamma_markets[0]["id"]})
+    await call("GET", "/gamma/markets/slug/{slug}", path={"slug": gamma_markets[0]["slug"]})
+    events = await call("GET", "/gamma/events")
+    await call("GET", "/gamma/events/{id}", path={"id": events[0]["id"]})
+    await call("GET", "/gamma/events/slug/{slug}", path={"slug": events[0]["slug"]})
+    await call("GET", "/gamma/tags")
+    assert await call("GET", "/data-api/positions", params={"user": b.address})
+    assert await call("GET", "/data-api/activity", params={"user": b.address})
+    assert await call("GET", "/data-api/trades", params={"takerOnly": "false"})
+    await call("GET", "/data-api/value", params={"user": b.address})
+
     # account
     order_id = {"order_id": bid["orderID"]}
     for template in ("/data/orders", "/orders", "/data/trades", "/trades"):
