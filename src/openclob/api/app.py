@@ -45,6 +45,7 @@ from openclob.api import (
     public,
     rate_limit_tiers,
     rate_limits,
+    simulations,
     trading,
 )
 from openclob.api.errors import INTERNAL, NOT_READY, OVERLOADED, ApiError
@@ -53,6 +54,7 @@ from openclob.api.throttle import Throttle
 from openclob.faults import Faults
 from openclob.load import Load
 from openclob.service import Overloaded, Recovering, Service, ServiceUnavailable, Status
+from openclob.simulation.manager import Simulations
 from openclob.ws import ROUTES as WS_ROUTES
 from openclob.ws import Hub, SocketFaults
 
@@ -234,6 +236,7 @@ def build_app(
                 recovery.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await recovery
+            await app.state.simulations.close()
             await service.stop()
 
     app = OpenClobApp(
@@ -247,6 +250,7 @@ def build_app(
             *faults.ROUTES,
             *rate_limit_tiers.ROUTES,
             *clock.ROUTES,
+            *simulations.ROUTES,
             *market_data.ROUTES,
             *markets.ROUTES,
             *clob_markets.ROUTES,
@@ -271,6 +275,7 @@ def build_app(
     hub = Hub(service)
     hub.attach()
     app.state.hub = hub
+    app.state.simulations = Simulations(service)
     socket_faults = SocketFaults(hub, app.faults)
     app.state.socket_faults = socket_faults
     return app
