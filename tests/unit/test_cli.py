@@ -119,3 +119,20 @@ def test_serve_takes_the_clock_and_settlement_flags() -> None:
     for wrong in (["--clock", "fast"], ["--proceeds-available-at", "confirmed"], ["--settlement-delay-ms", "-1"]):
         with pytest.raises(SystemExit):
             _parser().parse_args(["serve", *wrong])
+
+
+def test_admin_simulate_sends_the_given_flags_and_lists_and_stops() -> None:
+    condition = "0x" + "c1" * 32
+    args = _parser().parse_args(
+        ["admin", "simulate", condition, "--seed", "7", "--takers", "5", "--volatility", "0.3", "--jump-rate", "2"]
+    )
+    assert _admin_request(args) == (
+        "POST",
+        "/admin/simulations",
+        {"condition_id": condition, "seed": 7, "takers": 5, "fair_value": {"volatility": 0.3, "jump_rate": 2.0}},
+    )
+    plain = _parser().parse_args(["admin", "simulate", condition])
+    assert _admin_request(plain) == ("POST", "/admin/simulations", {"condition_id": condition})
+    assert _admin_request(_parser().parse_args(["admin", "simulations"])) == ("GET", "/admin/simulations", None)
+    stop = _parser().parse_args(["admin", "stop-simulation", "12"])
+    assert _admin_request(stop) == ("DELETE", "/admin/simulations/12", None)
