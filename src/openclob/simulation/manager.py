@@ -17,7 +17,7 @@ from typing import Any
 import msgspec
 
 from openclob.core import CancelAll
-from openclob.service import Service
+from openclob.service import Overloaded, Recovering, Service, ServiceUnavailable
 from openclob.simulation.config import SimulationError, SimulationSpec, check
 from openclob.simulation.runner import OWNER_PREFIX, STEP_MS, SimulationRunner
 
@@ -106,15 +106,20 @@ class Simulations:
             await self.service.submit_many([CancelAll(now_ms=0, owner=owner) for owner in owners])
 
     async def _follow(self, run: SimulationRunner) -> None:
-        """Step with the exchange clock while it runs: wake every step of wall time and catch up."""
+        """Step with the exchange clock while it runs: wake every step of wall time and catch up. A frozen clock
+        moves only through `move_clock`, whose `catch_up` steps every simulation in the order they started, so
+        that their commands interleave the same way on every run."""
         while run.status == "running":
             await asyncio.sleep(STEP_MS / 1000)
-            await self._step(run, self.service.now_ms())
+            if not self.service.clock.frozen:
+                await self._step(run, self.service.now_ms())
 
     async def _step(self, run: SimulationRunner, now_ms: int) -> None:
         try:
             await run.step_to(now_ms)
         except asyncio.CancelledError:
             raise
-        except Exception as error:  # the exchange refused for load or is stopping: the next step tries again
-            log.warning("simulation %s: a step failed: %s", run.id, error)
+        except (Overloaded, Recovering, ServiceUnavailable) as error:  # the next step tries again
+            log.debug("simulation %s: a step was refused: %r", run.id, error)
+        except Exception:
+            log.exception("simulation %s: a step failed", run.id)

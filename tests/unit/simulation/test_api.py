@@ -19,7 +19,19 @@ from openclob.core import UNIT, CancelAll, PlaceOrder, Side
 from openclob.core.orders import ASK, BID
 from openclob.service import Service
 from openclob.simulation.manager import Simulations
-from tests.unit.api.conftest import ALICE, CONDITION, NO, START_MS, YES, Clock, Env, FakeStore
+from tests.unit.api.conftest import (
+    ALICE,
+    CONDITION,
+    NO,
+    OTHER_CONDITION,
+    OTHER_NO,
+    OTHER_YES,
+    START_MS,
+    YES,
+    Clock,
+    Env,
+    FakeStore,
+)
 
 pytestmark = pytest.mark.anyio
 ADMIN = {"Authorization": "Bearer admin-token"}
@@ -43,7 +55,7 @@ async def frozen() -> AsyncIterator[Env]:
 
 
 async def _start(env: Env, **body: Any) -> dict[str, Any]:
-    response = await env.client.post("/admin/simulations", json={"condition_id": CONDITION, **body}, headers=ADMIN)
+    response = await env.client.post("/admin/simulations", json={"condition_id": CONDITION} | body, headers=ADMIN)
     assert response.status_code == 200, response.text
     simulation: dict[str, Any] = response.json()
     return simulation
@@ -95,6 +107,19 @@ async def test_the_same_seed_and_clock_steps_give_the_same_trades() -> None:
             runs.append(_trades(env))
     assert runs[0] and runs[0] == runs[1]
     assert runs[2] != runs[0]
+
+
+async def test_several_simulations_on_one_server_interleave_the_same_way_each_run() -> None:
+    runs = []
+    for _ in range(2):
+        async with frozen() as env:
+            await env.list_market(OTHER_CONDITION, (OTHER_YES, OTHER_NO), dynamic_tick=False)
+            await _start(env, seed=1)
+            await _start(env, condition_id=OTHER_CONDITION, seed=2)
+            await _advance(env, 6, 500)
+            runs.append(_trades(env))
+    assert {t.condition_id for t in runs[0]} == {CONDITION, OTHER_CONDITION}
+    assert runs[0] == runs[1]
 
 
 async def test_a_bot_trades_against_the_simulated_makers() -> None:
