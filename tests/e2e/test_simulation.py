@@ -3,6 +3,7 @@ liquidity, and the same seed giving the same trades on two servers with a frozen
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from py_clob_client.order_builder.constants import BUY
 
 from tests.e2e.clients import py_client
 from tests.e2e.conftest import Server, start_server
+from tests.e2e.test_websocket import _events, _ws
 
 START_MS = 1_800_000_000_000
 CONDITION = "0x" + "5e" * 32
@@ -55,19 +57,33 @@ def test_demo_markets_have_live_books_and_trades_within_seconds(tmp_path: Path) 
         server.stop()
 
 
-def test_py_clob_client_takes_liquidity_from_a_simulated_market(tmp_path: Path) -> None:
+def test_py_clob_client_takes_liquidity_from_a_simulated_market_seen_on_both_channels(tmp_path: Path) -> None:
     server = _frozen(tmp_path / "take")
     try:
-        yes, simulation = _simulated_market(server, seed=3)
-        _advance(server, 4, 500)
+        market = server.create_market("Will the bot fill?", condition_id=CONDITION, dynamic_tick=False)
+        yes = market["tokens"][0]["token_id"]
         client, wallet = py_client(server)
         server.deposit(wallet.address, "100")
-        order = client.create_market_order(MarketOrderArgs(token_id=yes, amount=5, side=BUY))
-        filled = client.post_order(order, OrderType.FOK)
-        assert filled["status"] == "matched" and filled["success"] is True, filled
-        (trade,) = client.get_trades(TradeParams(asset_id=yes))
-        simulated = {a["address"] for a in simulation["accounts"]}
-        assert {m["maker_address"].lower() for m in trade["maker_orders"]} <= simulated
+        with _ws(server, "market") as market_ws, _ws(server, "user") as user_ws:
+            market_ws.send(json.dumps({"assets_ids": [yes], "type": "market"}))
+            creds = client.creds
+            auth = {"apiKey": creds.api_key, "secret": creds.api_secret, "passphrase": creds.api_passphrase}
+            user_ws.send(json.dumps({"auth": auth, "markets": [CONDITION], "type": "user"}))
+            _events(market_ws)  # the (empty) book on subscribing
+            simulation = server.admin("POST", "/admin/simulations", {"condition_id": CONDITION, "seed": 3})
+            _advance(server, 4, 500)
+            seen = _events(market_ws)
+            assert {"price_change", "last_trade_price"} <= {e["event_type"] for e in seen}, seen
+
+            order = client.create_market_order(MarketOrderArgs(token_id=yes, amount=5, side=BUY))
+            filled = client.post_order(order, OrderType.FOK)
+            assert filled["status"] == "matched" and filled["success"] is True, filled
+            simulated = {a["address"] for a in simulation["accounts"]}
+            (trade,) = client.get_trades(TradeParams(asset_id=yes))
+            assert {m["maker_address"].lower() for m in trade["maker_orders"]} <= simulated
+            pushed = [e for e in _events(user_ws) if e["event_type"] == "trade"]
+            assert pushed and {m["maker_address"].lower() for m in pushed[0]["maker_orders"]} <= simulated
+
         stopped = server.admin("DELETE", f"/admin/simulations/{simulation['id']}")
         assert stopped["status"] == "stopped"
         book = client.get_order_book(yes)
