@@ -34,7 +34,7 @@ class Simulations:
     def __init__(self, service: Service) -> None:
         self.service = service
         self._runs: dict[str, SimulationRunner] = {}
-        self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._follower: asyncio.Task[None] | None = None
         self._creating = asyncio.Lock()
         service.on_ready.append(self.cancel_leftovers)
         service.on_clock_moved.append(self.catch_up)
@@ -55,7 +55,8 @@ class Simulations:
             runner = SimulationRunner(self.service, sim_id, spec, seed, self.service.now_ms())
             await runner.fund()
             self._runs[sim_id] = runner
-        self._tasks[sim_id] = asyncio.create_task(self._follow(runner), name=f"openclob-simulation-{sim_id}")
+        if self._follower is None:
+            self._follower = asyncio.create_task(self._follow(), name="openclob-simulations")
         return runner
 
     def list(self) -> list[dict[str, Any]]:
@@ -74,12 +75,7 @@ class Simulations:
         run = self.get(sim_id)
         if run.status == "running":
             run.status = "stopped"
-        task = self._tasks.pop(sim_id, None)
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        await run.cancel_orders()
+        await run.cancel_orders()  # (after the step in progress, if any: it stops at the next)
         return run
 
     async def catch_up(self) -> None:
@@ -90,11 +86,11 @@ class Simulations:
 
     async def close(self) -> None:
         """Stop following the clock (the server is stopping; their orders are cancelled at the next start)."""
-        tasks = list(self._tasks.values())
-        self._tasks.clear()
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        follower, self._follower = self._follower, None
+        if follower is not None:
+            follower.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await follower
 
     async def cancel_leftovers(self) -> None:
         """Cancel the open orders of simulated owners that a previous run of the server left in the books."""
@@ -105,14 +101,18 @@ class Simulations:
             log.info("cancelling the open orders of %d simulated traders from before the restart", len(owners))
             await self.service.submit_many([CancelAll(now_ms=0, owner=owner) for owner in owners])
 
-    async def _follow(self, run: SimulationRunner) -> None:
-        """Step with the exchange clock while it runs: wake every step of wall time and catch up. A frozen clock
-        moves only through `move_clock`, whose `catch_up` steps every simulation in the order they started, so
-        that their commands interleave the same way on every run."""
-        while run.status == "running":
+    async def _follow(self) -> None:
+        """Step with the exchange clock while it runs: every step of wall time, all running simulations catch up
+        together, so that their commands share the sequencer's batches. A frozen clock moves only through
+        `move_clock`, whose `catch_up` steps every simulation in the order they started, so that their commands
+        interleave the same way on every run."""
+        while True:
             await asyncio.sleep(STEP_MS / 1000)
-            if not self.service.clock.frozen:
-                await self._step(run, self.service.now_ms())
+            if self.service.clock.frozen:
+                continue
+            now = self.service.now_ms()
+            running = [run for run in self._runs.values() if run.status == "running"]
+            await asyncio.gather(*(self._step(run, now) for run in running))
 
     async def _step(self, run: SimulationRunner, now_ms: int) -> None:
         try:
