@@ -4,10 +4,11 @@ A real `openclob serve` (SQLite by default, `--db` for PostgreSQL, running clock
 market and wallets (http_orders.py) and 10 more markets. First the HTTP orders' sustained rate is measured
 alone (closed loop); then a simulation is started on each of the 10 markets and, once they run, the same load
 is measured again while the simulations' command counts (GET /admin/simulations) are read before and after;
-then the simulations are stopped. `--rounds` such pairs are run, alternating, and medians are printed (the
-HTTP cost is the median of each round's 1 - with / without).
+then the simulations are stopped. `--rounds` such pairs are run, the load alone first in odd rounds and last in
+even ones (the book grows with every run), and medians are printed (the HTTP cost is the median of each round's
+1 - with / without).
 
-    ./run bench simulation [--db URL] [--orders 10000] [--connections 128] [--markets 10] [--rounds 3] [--settle 3]
+    ./run bench simulation [--db URL] [--orders 10000] [--connections 128] [--markets 10] [--rounds 4] [--settle 3]
 
 Prints `simulation_alone: <N> commands/s` (the simulations with nothing else running, over `--settle` s),
 `http_orders_without_simulation: <N> orders/s`, `http_orders_with_simulation: <N> orders/s`,
@@ -59,7 +60,7 @@ def main() -> None:
     parser.add_argument("--orders", type=int, default=10_000)
     parser.add_argument("--connections", type=int, default=128)
     parser.add_argument("--markets", type=int, default=10)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument("--settle", type=float, default=3.0)
     args = parser.parse_args()
 
@@ -77,7 +78,8 @@ def main() -> None:
         alone, without, with_simulation, during = [], [], [], []
         for round_ in range(args.rounds):
             salt = 10_000_000 * (2 * round_ + 1)
-            without.append(_http(server, wallets, token, args.orders, args.connections, salt))
+            if round_ % 2 == 0:  # (ABBA: the book grows with every run, so neither side always runs on the larger)
+                without.append(_http(server, wallets, token, args.orders, args.connections, salt))
             ids = _start_simulations(server, markets)
             time.sleep(1)  # (the makers' first quotes)
             before, started = _commands(server), time.perf_counter()
@@ -88,6 +90,8 @@ def main() -> None:
             during.append((_commands(server) - before) / (time.perf_counter() - started))
             for sim_id in ids:
                 server.admin("DELETE", f"/admin/simulations/{sim_id}")
+            if round_ % 2 == 1:
+                without.append(_http(server, wallets, token, args.orders, args.connections, salt))
             print(
                 f"round {round_ + 1}: http {without[-1]:.0f} orders/s alone, {with_simulation[-1]:.0f} with the"
                 f" simulations; simulations {alone[-1]:.0f} commands/s alone, {during[-1]:.0f} during http",

@@ -2,13 +2,13 @@
 
 Time is cut into steps of `STEP_MS` of exchange time from the moment the simulation started. `step_to(now)`
 takes every step up to `now` in order; in each step the fair value moves (model.py), then the informed
-traders, the takers and the makers act in turn (strategies.py), each phase seeing the exchange as the one
-before left it. Every decision is a function of the seed, the step and the exchange state the simulation
-reads, so with a frozen clock moved in the same steps the same seed gives the same commands. A running clock
-is followed by a task that wakes every step of wall time and calls `step_to` with the exchange's time; a
-frozen one only moves when the operator moves it, and `Service.move_clock` then lets the simulations catch
-up before it answers (manager.py). A long advance only walks the fair value through its early steps (one
-draw) and acts in the last `MAX_ACTING_STEPS`.
+traders and the takers send their orders (the informed first), all decided on the same book, and then the
+makers requote on the book those orders left (strategies.py). Every decision is a function of the seed, the
+step and the exchange state the simulation reads, so with a frozen clock moved in the same steps the same seed
+gives the same commands. A running clock is followed by a task that wakes every step of wall time and calls
+`step_to` with the exchange's time; a frozen one only moves when the operator moves it, and
+`Service.move_clock` then lets the simulations catch up before it answers (manager.py). A long advance only
+walks the fair value through its early steps (one draw) and acts in the last `MAX_ACTING_STEPS`.
 
 Simulated orders are submitted to the sequencer as ordinary `PlaceOrder` and `CancelOrders` commands, so they
 are journalled, matched, stored and published like anyone's. They carry no signature: they are made inside
@@ -190,8 +190,9 @@ class SimulationRunner:
         if not market.accepting_orders:
             return True
         fair = model.to_units(self.fair_value)
-        await self._submit([c for t in self._role("informed") for c in self._informed(t, market, fair)])
-        await self._submit([c for t in self._role("taker") for c in self._taker(t, market)])
+        takes = [c for t in self._role("informed") for c in self._informed(t, market, fair)]
+        takes += [c for t in self._role("taker") for c in self._taker(t, market)]
+        await self._submit(takes)
         await self._submit([c for t in self._role("maker") for c in self._maker(t, market, fair)])
         return True
 
