@@ -8,7 +8,7 @@ then the simulations are stopped. `--rounds` such pairs are run, the load alone 
 even ones (the book grows with every run), and medians are printed (the HTTP cost is the median of each round's
 1 - with / without).
 
-    ./run bench simulation [--db URL] [--orders 10000] [--connections 128] [--markets 10] [--rounds 4] [--settle 3]
+    ./run bench simulation [--db URL] [--orders 20000] [--connections 128] [--markets 10] [--rounds 4] [--settle 3]
 
 Prints `simulation_alone: <N> commands/s` (the simulations with nothing else running, over `--settle` s),
 `http_orders_without_simulation: <N> orders/s`, `http_orders_with_simulation: <N> orders/s`,
@@ -57,7 +57,7 @@ def _start_simulations(server: Server, markets: list[str]) -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--db", default=None)
-    parser.add_argument("--orders", type=int, default=10_000)
+    parser.add_argument("--orders", type=int, default=20_000)
     parser.add_argument("--connections", type=int, default=128)
     parser.add_argument("--markets", type=int, default=10)
     parser.add_argument("--rounds", type=int, default=4)
