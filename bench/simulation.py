@@ -10,7 +10,9 @@ even ones (the book grows with every run), and medians are printed (the HTTP cos
 
     ./run bench simulation [--db URL] [--orders 20000] [--connections 128] [--markets 10] [--rounds 4] [--settle 3]
 
-Prints `simulation_alone: <N> commands/s` (the simulations with nothing else running, over `--settle` s),
+Each round's line gives the server's CPU use (cores, from /proc) during each HTTP run: on a shared machine a
+lower rate with less CPU is the machine's doing, not the simulations'. Prints `simulation_alone: <N> commands/s`
+(the simulations with nothing else running, over `--settle` s),
 `http_orders_without_simulation: <N> orders/s`, `http_orders_with_simulation: <N> orders/s`,
 `http_cost: <P>%` and last the headline `simulation: <N> commands/s` (during the HTTP load).
 """
@@ -18,6 +20,7 @@ Prints `simulation_alone: <N> commands/s` (the simulations with nothing else run
 from __future__ import annotations
 
 import argparse
+import os
 import time
 from statistics import median
 
@@ -39,12 +42,24 @@ def _commands(server: Server) -> int:
     return sum(s["commands"] for s in server.admin("GET", "/admin/simulations"))
 
 
-def _http(server: Server, wallets: list[Wallet], token: str, orders: int, connections: int, salt: int) -> float:
+def _cpu_s(server: Server) -> float:
+    """The server process's CPU time (user + system) so far, from /proc (Linux)."""
+    with open(f"/proc/{server.process.pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _http(
+    server: Server, wallets: list[Wallet], token: str, orders: int, connections: int, salt: int
+) -> tuple[float, float]:
+    """The closed loop's orders/s, and the server's CPU use meanwhile (cores)."""
     requests = mixed_orders(server.port, wallets, token, 0, orders, salt_base=salt)
+    cpu = _cpu_s(server)
     elapsed, statuses = _in_process(_closed_loop, server.port, requests, connections, False)
+    cores = (_cpu_s(server) - cpu) / elapsed
     if set(statuses) != {200}:
         raise RuntimeError(f"some orders failed: {dict(statuses)}")
-    return orders / elapsed
+    return orders / elapsed, cores
 
 
 def _start_simulations(server: Server, markets: list[str]) -> list[str]:
@@ -76,25 +91,33 @@ def main() -> None:
             for n in range(args.markets)
         ]
         alone, without, with_simulation, during = [], [], [], []
+        cores_without, cores_with = [], []
         for round_ in range(args.rounds):
             salt = 10_000_000 * (2 * round_ + 1)
             if round_ % 2 == 0:  # (ABBA: the book grows with every run, so neither side always runs on the larger)
-                without.append(_http(server, wallets, token, args.orders, args.connections, salt))
+                rate, cores = _http(server, wallets, token, args.orders, args.connections, salt)
+                without.append(rate)
+                cores_without.append(cores)
             ids = _start_simulations(server, markets)
             time.sleep(1)  # (the makers' first quotes)
             before, started = _commands(server), time.perf_counter()
             time.sleep(args.settle)
             alone.append((_commands(server) - before) / (time.perf_counter() - started))
             before, started = _commands(server), time.perf_counter()
-            with_simulation.append(_http(server, wallets, token, args.orders, args.connections, salt + 10_000_000))
+            rate, cores = _http(server, wallets, token, args.orders, args.connections, salt + 10_000_000)
+            with_simulation.append(rate)
+            cores_with.append(cores)
             during.append((_commands(server) - before) / (time.perf_counter() - started))
             for sim_id in ids:
                 server.admin("DELETE", f"/admin/simulations/{sim_id}")
             if round_ % 2 == 1:
-                without.append(_http(server, wallets, token, args.orders, args.connections, salt))
+                rate, cores = _http(server, wallets, token, args.orders, args.connections, salt)
+                without.append(rate)
+                cores_without.append(cores)
             print(
-                f"round {round_ + 1}: http {without[-1]:.0f} orders/s alone, {with_simulation[-1]:.0f} with the"
-                f" simulations; simulations {alone[-1]:.0f} commands/s alone, {during[-1]:.0f} during http",
+                f"round {round_ + 1}: http {without[-1]:.0f} orders/s alone ({cores_without[-1]:.2f} cores),"
+                f" {with_simulation[-1]:.0f} with the simulations ({cores_with[-1]:.2f} cores);"
+                f" simulations {alone[-1]:.0f} commands/s alone, {during[-1]:.0f} during http",
                 flush=True,
             )
         costs = [1 - w / o for w, o in zip(with_simulation, without, strict=True)]

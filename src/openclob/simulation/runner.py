@@ -239,13 +239,12 @@ class SimulationRunner:
         wanted = strategies.maker_quotes(
             fair, t.bias_units, inventory, INVENTORY_LIMIT_UNITS, self._terms(market), t.spread_ticks, self.spec.levels
         )
+        prices = {(q.side, q.price_units) for q in wanted}
         keep: set[tuple[Side, int]] = set()
         stale: list[str] = []
-        for order in exchange.open_orders(t.owner):
+        for order in exchange.open_orders(t.owner):  # (a trader trades in one market only)
             key = (order.side, order.price_units)
-            if order.condition_id == self.condition_id and any(
-                q.side is key[0] and q.price_units == key[1] for q in wanted
-            ):
+            if key in prices and key not in keep:
                 keep.add(key)
             else:
                 stale.append(order.order_id)
