@@ -108,3 +108,22 @@ def test_the_same_seed_on_a_frozen_clock_moved_alike_gives_the_same_trades(tmp_p
             server.stop()
     assert books[0]["bids"] and books[0] == books[1]
     assert prices[0][0]["history"] and prices[0] == prices[1]
+
+
+def test_a_restarted_server_cancels_what_its_simulations_left_and_starts_without_them(tmp_path: Path) -> None:
+    server = _frozen(tmp_path / "restart")
+    try:
+        yes, simulation = _simulated_market(server, seed=5)
+        _advance(server, 4, 500)
+        book = httpx.get(server.url + "/book", params={"token_id": yes}).json()
+        assert book["bids"] and book["asks"]
+        server.stop()
+        server = start_server(tmp_path / "restart", port=int(server.url.rsplit(":", 1)[1]))
+        assert server.admin("GET", "/admin/simulations") == []
+        book = httpx.get(server.url + "/book", params={"token_id": yes}).json()
+        assert book["bids"] == [] and book["asks"] == []
+        maker = simulation["accounts"][0]["address"]
+        held = server.admin("GET", f"/admin/balances?address={maker}")
+        assert held and all(entry["reserved"] == "0" for entry in held)  # the funds stay, free
+    finally:
+        server.stop()
