@@ -122,9 +122,10 @@ def _run_server(args: argparse.Namespace) -> int:
             faults.add(rule, service.now_ms())
         app = build_app(service, secret, token, faults)
         if args.demo:
-            from openclob.demo import add_demo_markets
+            from openclob.demo import add_demo_markets, simulate_demo_markets
 
             service.on_ready.append(lambda: add_demo_markets(service))
+            service.on_ready.append(lambda: simulate_demo_markets(service, app.state.simulations))
         service.on_ready.append(lambda: _announce(url, db_shown, token, faults))
         if recording is not None:
             replays = app.state.replays
@@ -313,6 +314,12 @@ def _admin_request(args: argparse.Namespace) -> tuple[str, str, Any]:
         return ("PUT", path, {"tier": args.tier}) if args.tier else ("GET", path, None)
     if action == "faults":
         return _faults_request(args)
+    if action == "simulate":
+        return "POST", "/admin/simulations", _simulation_body(args)
+    if action == "simulations":
+        return "GET", "/admin/simulations", None
+    if action == "stop-simulation":
+        return "DELETE", f"/admin/simulations/{args.id}", None
     raise SystemExit(f"unknown admin action {action}")
 
 
@@ -320,6 +327,30 @@ FAULT_FIELDS = (
     "kind", "method", "path", "address", "count", "probability", "status", "body", "delay_ms", "channel", "duration_ms",
 )  # fmt: skip
 """The rule fields `admin faults add` takes as flags (--delay-ms for delay_ms)."""
+
+
+SIMULATION_FIELDS = ("seed", "makers", "takers", "informed", "levels", "taker_rate", "informed_threshold")
+FAIR_VALUE_FIELDS = ("start", "volatility", "jump_rate", "jump_size")
+"""The simulation fields `admin simulate` takes as flags (--taker-rate for taker_rate); the fair value's
+are flags too (--start, --volatility, --jump-rate, --jump-size)."""
+
+
+def _simulation_body(args: argparse.Namespace) -> dict[str, Any]:
+    body: dict[str, Any] = {"condition_id": args.condition_id}
+    body.update({name: getattr(args, name) for name in SIMULATION_FIELDS if getattr(args, name) is not None})
+    fair_value = {name: getattr(args, name) for name in FAIR_VALUE_FIELDS if getattr(args, name) is not None}
+    if fair_value:
+        body["fair_value"] = fair_value
+    return body
+
+
+def _simulate_parser(simulate: argparse.ArgumentParser) -> None:
+    simulate.add_argument("condition_id")
+    simulate.add_argument("--seed", type=_seed, default=None, help="default: the server draws one")
+    for name in ("makers", "takers", "informed", "levels"):
+        simulate.add_argument(f"--{name}", type=int, default=None)
+    for name in ("taker-rate", "informed-threshold", *(f.replace("_", "-") for f in FAIR_VALUE_FIELDS)):
+        simulate.add_argument(f"--{name}", type=float, default=None)
 
 
 def _faults_request(args: argparse.Namespace) -> tuple[str, str, Any]:
@@ -621,6 +652,9 @@ def _parser() -> argparse.ArgumentParser:
     tier.add_argument("address")
     tier.add_argument("tier", nargs="?", help="standard, copper, bronze, silver, gold, platinum, diamond or elite")
     _fault_parser(actions.add_parser("faults", help="set, list and remove fault rules (README: Faults)"))
+    _simulate_parser(actions.add_parser("simulate", help="start simulated traders on a market (README: Simulations)"))
+    actions.add_parser("simulations", help="list the simulations")
+    actions.add_parser("stop-simulation", help="stop a simulation and cancel its orders").add_argument("id")
     admin.set_defaults(run=_admin)
     return parser
 

@@ -145,3 +145,20 @@ def test_redact_url_blanks_passwords_and_keeps_urls_without_one_as_given() -> No
     assert redact_url("postgresql://u@h/db?password=hunter2&x=1") == "postgresql://u@h/db?password=***&x=1"
     assert redact_url("sqlite:////tmp/openclob/s.db") == "sqlite:////tmp/openclob/s.db"
     assert redact_url("sqlite:///relative.db") == "sqlite:///relative.db"
+
+
+def test_admin_simulate_sends_the_given_flags_and_lists_and_stops() -> None:
+    condition = "0x" + "c1" * 32
+    args = _parser().parse_args(
+        ["admin", "simulate", condition, "--seed", "7", "--takers", "5", "--volatility", "0.3", "--jump-rate", "2"]
+    )
+    assert _admin_request(args) == (
+        "POST",
+        "/admin/simulations",
+        {"condition_id": condition, "seed": 7, "takers": 5, "fair_value": {"volatility": 0.3, "jump_rate": 2.0}},
+    )
+    plain = _parser().parse_args(["admin", "simulate", condition])
+    assert _admin_request(plain) == ("POST", "/admin/simulations", {"condition_id": condition})
+    assert _admin_request(_parser().parse_args(["admin", "simulations"])) == ("GET", "/admin/simulations", None)
+    stop = _parser().parse_args(["admin", "stop-simulation", "12"])
+    assert _admin_request(stop) == ("DELETE", "/admin/simulations/12", None)

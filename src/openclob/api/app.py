@@ -50,6 +50,7 @@ from openclob.api import (
     rate_limit_tiers,
     rate_limits,
     replays,
+    simulations,
     trading,
 )
 from openclob.api.errors import INTERNAL, NOT_READY, OVERLOADED, ApiError
@@ -59,6 +60,7 @@ from openclob.faults import Faults
 from openclob.load import Load
 from openclob.replay.driver import Replays
 from openclob.service import Overloaded, Recovering, Service, ServiceUnavailable, Status
+from openclob.simulation.manager import Simulations
 from openclob.ws import ROUTES as WS_ROUTES
 from openclob.ws import Hub, SocketFaults
 
@@ -243,6 +245,7 @@ def build_app(
             with contextlib.suppress(asyncio.CancelledError):
                 await recovery
             await app.state.replays.close()
+            await app.state.simulations.close()
             await service.stop()
 
     app = OpenClobApp(
@@ -258,6 +261,7 @@ def build_app(
             *replays.ROUTES,
             *rate_limit_tiers.ROUTES,
             *clock.ROUTES,
+            *simulations.ROUTES,
             *market_data.ROUTES,
             *markets.ROUTES,
             *clob_markets.ROUTES,
@@ -286,6 +290,7 @@ def build_app(
     hub.attach()
     app.state.hub = hub
     app.state.replays = Replays(service)
+    app.state.simulations = Simulations(service)
     socket_faults = SocketFaults(hub, app.faults)
     app.state.socket_faults = socket_faults
     return app

@@ -35,11 +35,13 @@ from openclob.api import (
     rate_limit_tiers,
     replays,
     responses,
+    simulations,
     trading,
 )
 from openclob.api.orders import SendOrder
 from openclob.faults import Rule
 from openclob.replay.driver import ReplayState
+from openclob.simulation.config import SimulationSpec
 from openclob.store.records import WalletLinkRecord
 
 Handler = Callable[[Request], Awaitable[Response]]
@@ -440,6 +442,24 @@ OPERATIONS: dict[Handler, Operation] = {
         response=responses.ExchangeClock,
         errors=(400,),
     ),
+    simulations.start_simulation: Operation(
+        summary="Start simulated traders (makers, takers, informed) on a market, on the exchange clock",
+        auth=Auth.ADMIN,
+        body=SimulationSpec,
+        response=responses.Simulation,
+        errors=(400,),
+    ),
+    simulations.list_simulations: Operation(
+        summary="Every simulation this server started, oldest first",
+        auth=Auth.ADMIN,
+        response=list[responses.Simulation],
+    ),
+    simulations.stop_simulation: Operation(
+        summary="Stop a simulation and cancel its traders' open orders",
+        auth=Auth.ADMIN,
+        response=responses.Simulation,
+        errors=(404,),
+    ),
     rate_limit_tiers.get_rate_limit_tier: Operation(
         summary="The trading rate-limit tier of the caller's signer", auth=Auth.L2, response=responses.RateLimitTier
     ),
@@ -684,5 +704,6 @@ PATH_PARAMS: dict[str, tuple[str, str]] = {
     "id": ("A fault rule's or a replay's id, or a Gamma market's or event's id.", r"^[0-9]{1,18}$"),
     "slug": ("A Gamma market's or event's slug.", r"^.+$"),
     "name": ("A file of the web console (app.js, console.css...).", r"^[a-z]+\.(js|css|html)$"),
+    "sim_id": ("A simulation's id.", r"^[0-9]{1,18}$"),
 }
 """Description and pattern of each path parameter, by name."""

@@ -510,6 +510,48 @@ class AdminRateLimitTier(_Shape):
     tier: str
 
 
+class SimulatedAccount(_Shape):
+    """One simulated trader: an account of the exchange, funded by the operator's mint."""
+
+    role: str
+    owner: str
+    address: str
+    simulated: bool
+
+
+class SimulationFairValue(_Shape):
+    start: float
+    volatility: float
+    jump_rate: float
+    jump_size: float
+
+
+class Simulation(_Shape):
+    """A simulation: its settings, where it stands (`status` running, stopped or resolved) and its accounts.
+
+    `current_fair_value` is the hidden fair value of the first outcome; `stepped_to_ms` the exchange time it has
+    acted up to (steps of 250 ms); `commands` how many commands it has submitted."""
+
+    id: str
+    condition_id: str
+    seed: int
+    status: str
+    simulated: bool
+    fair_value: SimulationFairValue
+    current_fair_value: float
+    makers: int
+    takers: int
+    informed: int
+    levels: int
+    taker_rate: float
+    informed_threshold: float
+    started_at_ms: int
+    stepped_to_ms: int
+    steps: int
+    commands: int
+    accounts: list[SimulatedAccount]
+
+
 class ExchangeClock(_Shape):
     """The exchange's time in unix milliseconds, and whether it stands still."""
 

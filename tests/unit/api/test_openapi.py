@@ -32,6 +32,7 @@ PATH_VALUES = {
     "id": "1",
     "slug": "will-it-rain",
     "name": "app.js",
+    "sim_id": "1",
 }
 """A well-formed value of each path parameter."""
 

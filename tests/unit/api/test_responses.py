@@ -210,6 +210,10 @@ async def test_every_operation_answers_in_its_documented_shape(env: Env) -> None
     assert len(await call("GET", "/admin/faults", admin=True)) == 2
     await call("DELETE", "/admin/faults/{id}", path=rule_id, admin=True)
     assert len(await call("DELETE", "/admin/faults", admin=True)) == 1
+    simulation = await call("POST", "/admin/simulations", body=condition | {"seed": 1}, admin=True)
+    assert [s["id"] for s in await call("GET", "/admin/simulations", admin=True)] == [simulation["id"]]
+    stopped = await call("DELETE", "/admin/simulations/{sim_id}", path={"sim_id": simulation["id"]}, admin=True)
+    assert stopped["status"] == "stopped"
 
     # trading: A bids 20 at 0.5; B sells 10 into it (with a builder code) and offers 5 at 0.6
     bid = await call("POST", "/order", body=signed_order(a, yes, "BUY", "0.5", "20"), l2=a)
