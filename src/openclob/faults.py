@@ -168,6 +168,8 @@ class Faults:
         self.http_rules: tuple[Active, ...] = ()
         self.key_rules: tuple[Active, ...] = ()
         self.socket_rules: tuple[Active, ...] = ()
+        self.fired: dict[str, int] = {}
+        """Firings since start by rule kind, rules removed since included (read by /metrics)."""
 
     def add(self, rule: Rule, now_ms: int) -> Active:
         """Put a checked rule in force (after those already set)."""
@@ -232,6 +234,8 @@ class Faults:
         if probability is not None and probability < 1 and self._random.random() >= probability:
             return False
         active.fired += 1
+        kind = active.rule.kind
+        self.fired[kind] = self.fired.get(kind, 0) + 1
         if active.left is not None:
             active.left -= 1
             if active.left == 0:

@@ -43,6 +43,7 @@ import enum
 import logging
 import os
 import signal
+import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -67,6 +68,7 @@ from openclob.core.bounds import MAX_CLOCK_MS, MAX_SETTLEMENT_DELAY_MS
 from openclob.core.snapshot import SNAPSHOT_FORMAT, SnapshotMismatch, decode_state, export_state, restore
 from openclob.crypto import keccak256
 from openclob.exchange_clock import ExchangeClock, wall_clock_ms
+from openclob.metrics import Metrics
 from openclob.store.base import Batch, Journalled, SnapshotStore, Store, StoredSnapshot, StoreError
 from openclob.store.records import ApiKeyRecord, ClockRecord, MarketInfoRecord, WalletLinkRecord
 
@@ -190,6 +192,8 @@ class Service:
         """Every journal entry up to this one is in the query tables."""
         self._projection_waiters: list[tuple[int, asyncio.Future[None]]] = []
         """Reads waiting for the projection to reach a sequence."""
+        self.metrics: Metrics | None = None
+        """Where batches, commits and store errors are counted (None: not counted; metrics.py)."""
 
     @property
     def ready(self) -> bool:
@@ -356,7 +360,12 @@ class Service:
             waiter: asyncio.Future[None] = loop.create_future()
             self._projection_waiters.append((target, waiter))
             await waiter
-        return await loop.run_in_executor(self._readers, query, *args)
+        try:
+            return await loop.run_in_executor(self._readers, query, *args)
+        except StoreError:
+            if self.metrics is not None:
+                self.metrics.store_failed("read")
+            raise
 
     def _projected(self, sequence: int) -> None:
         """The query tables now hold the journal up to `sequence`: let the reads waiting for it go."""
@@ -417,22 +426,48 @@ class Service:
 
     async def _sequence_batch(self, submissions: list[_Submission]) -> None:
         """Apply, journal, answer, publish and project one batch (any exception: see `_run`)."""
-        loop = asyncio.get_running_loop()
+        metrics = self.metrics
         batch, outcomes = self._apply(submissions)
         if batch.entries or _has_edge_rows(batch):
-            await loop.run_in_executor(self._writer, self.store.write, batch)
+            started = time.perf_counter()
+            await self._on_writer(self.store.write, batch, "write")
+            if metrics is not None:
+                metrics.committed(time.perf_counter() - started)
         for submission, outcome in zip(submissions, outcomes, strict=True):
             _settle_future(submission.future, outcome)
+        if metrics is not None:
+            self._count(metrics, submissions, outcomes)
         if batch.entries or batch.market_infos or batch.killed_orders:
             self._publish(batch)
         if batch.entries:
             await asyncio.sleep(0)  # the answered handlers send their responses before the projection starts
             # A failure here is the batch's, though it is durable and answered: recovery writes the projection.
-            await loop.run_in_executor(self._writer, self.store.write_projection, batch)
+            await self._on_writer(self.store.write_projection, batch, "projection")
             self._projected(batch.entries[-1].sequence)
         self._arm_settlement_timer()  # (a trade matched, or the clock was moved or let run)
         if self._sequence - self._snapshot_sequence >= self.settings.limits.snapshot_interval_commands:
             self._snapshot_between_batches()
+
+    async def _on_writer(self, write: Callable[[Batch], None], batch: Batch, operation: str) -> None:
+        """Run a store write on the writer thread, counting its failure (which is raised on)."""
+        try:
+            await asyncio.get_running_loop().run_in_executor(self._writer, write, batch)
+        except Exception:
+            if self.metrics is not None:
+                self.metrics.store_failed(operation)
+            raise
+
+    def _count(self, metrics: Metrics, submissions: list[_Submission], outcomes: list[Any]) -> None:
+        """Count a durable batch's commands (a failure to count is logged, never the batch's)."""
+        commands, applied = [], []
+        for submission, outcome in zip(submissions, outcomes, strict=True):
+            if submission.command is not None and isinstance(outcome, Receipt):
+                commands.append(submission.command)
+                applied.append(outcome.applied)
+        try:
+            metrics.applied(len(submissions), commands, applied)
+        except Exception:
+            log.exception("counting a batch for the metrics failed")
 
     def _sequencer_ended(self, task: asyncio.Task[None]) -> None:
         """The sequencer task ended: expected only on stop; otherwise the service cannot go on."""
@@ -648,6 +683,8 @@ class Service:
             if not self.store.write_snapshot(snapshot):
                 log.warning("snapshot at journal entry %d not stored: the journal ends before it", snapshot.sequence)
         except Exception:
+            if self.metrics is not None:
+                self.metrics.store_failed("snapshot")
             log.exception("storing the snapshot at journal entry %d failed", snapshot.sequence)
 
     def _store_snapshot_now(self) -> None:
