@@ -14,7 +14,7 @@ enums; no address, key or id is ever a label.
 from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, disable_created_metrics
-from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client.exposition import generate_latest
 
 from openclob.core import Applied, Canceled, Command, OrderPlaced, PlaceOrder, Reject, Rejected
 from openclob.core.events import OrderCanceled, Trade
@@ -22,8 +22,9 @@ from openclob.core.orders import CancelReason
 
 disable_created_metrics()  # no `_created` series beside each counter: they double what is scraped, for nothing
 
-CONTENT_TYPE = CONTENT_TYPE_LATEST
-"""The Prometheus text format, version 0.0.4."""
+CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+"""The Prometheus text format 0.0.4, which every Prometheus reads (`generate_latest` writes it: the names here need
+none of 1.0.0's escaping)."""
 
 LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 """Seconds: an order takes about a millisecond unloaded; under overload a request may wait seconds."""
