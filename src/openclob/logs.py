@@ -3,7 +3,8 @@
 `--log-format text` (the default) writes `time LEVEL logger: message key=value ...`; `--log-format json` one
 JSON object a line with `timestamp` (UTC, ISO 8601, milliseconds), `level`, `event`, `logger`, `message` and the
 line's fields (`route`, `status`, `latency_ms`, `address`, `order_id`, ...). A line's event is the name its
-call gives (`extra={"event": ...}`), else its logger's name. The formatter is a few lines of our own over the
+call gives (`extra={"event": "snapshot_not_used"}`: every openclob call names one), else its logger's name
+(uvicorn's lines: `uvicorn.error`). The formatter is a few lines of our own over the
 standard library's `logging` and `json`: no dependency to keep, and it is where the redaction sits.
 
 Secrets are kept out of the log in two ways. No call logs a request's headers or body, an API key's secret or
@@ -28,8 +29,9 @@ STARTUP_LOGGER = "openclob.startup"
 """What text mode prints at startup, as a JSON line (INFO, whatever `--log-level` says)."""
 REDACTED = "***"
 
-_STANDARD = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "event", "fields"}
-"""A LogRecord's own attributes: anything else on a record came from `extra` and is one of its fields."""
+_STANDARD = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "event", "fields", "color_message"}
+"""A LogRecord's own attributes (and uvicorn's coloured copy of the message): anything else on a record came from
+`extra` and is one of its fields."""
 
 
 class Redactor:

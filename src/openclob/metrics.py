@@ -20,7 +20,9 @@ from openclob.core import Applied, Canceled, Command, OrderPlaced, PlaceOrder, R
 from openclob.core.events import OrderCanceled, Trade
 from openclob.core.orders import CancelReason
 
-disable_created_metrics()  # no `_created` series beside each counter: they double what is scraped, for nothing
+# No `_created` series beside each counter and histogram: they double what is scraped, for nothing (the setting is
+# the client library's, for the whole process).
+disable_created_metrics()  # type: ignore[no-untyped-call]
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 """The Prometheus text format 0.0.4, which every Prometheus reads (`generate_latest` writes it: the names here need

@@ -191,7 +191,7 @@ class Server(uvicorn.Server):
 
 
 def _forced_exit(after_s: float) -> None:
-    log.critical("still running %.0f s after the stop began: exiting now", after_s)
+    log.critical("still running %.0f s after the stop began: exiting now", after_s, extra={"event": "forced_exit"})
     logging.shutdown()
     os._exit(FORCED_EXIT_CODE)
 

@@ -286,7 +286,9 @@ class Service:
             await asyncio.wait_for(future, self._stop_timeout_s)
         except TimeoutError:
             log.error(
-                "the store did not answer within %.1f s while stopping; stopping without it", self._stop_timeout_s
+                "the store did not answer within %.1f s while stopping; stopping without it",
+                self._stop_timeout_s,
+                extra={"event": "store_stuck_at_stop"},
             )
 
     def now_ms(self) -> int:
@@ -419,7 +421,9 @@ class Service:
                 # Whatever failed (applying, journalling, projecting), memory may be ahead of the store: the
                 # callers not yet answered hear of the failure once memory is back in line with the store.
                 log.exception(
-                    "a batch of %d submissions failed; rebuilding the exchange from the store", len(submissions)
+                    "a batch of %d submissions failed; rebuilding the exchange from the store",
+                    len(submissions),
+                    extra={"event": "batch_failed"},
                 )
                 await self._rebuild()
                 self._fail(submissions, ServiceUnavailable(INTERNAL_ERROR))
@@ -467,7 +471,7 @@ class Service:
         try:
             metrics.applied(len(submissions), commands, applied)
         except Exception:
-            log.exception("counting a batch for the metrics failed")
+            log.exception("counting a batch for the metrics failed", extra={"event": "metrics_failed"})
 
     def _sequencer_ended(self, task: asyncio.Task[None]) -> None:
         """The sequencer task ended: expected only on stop; otherwise the service cannot go on."""
@@ -475,7 +479,7 @@ class Service:
             return
         error = None if task.cancelled() else task.exception()
         if error is not None:
-            log.critical("the sequencer stopped", exc_info=error)
+            log.critical("the sequencer stopped", exc_info=error, extra={"event": "sequencer_stopped"})
         self._halt(f"the sequencer stopped: {_one_line(error) if error else 'it was cancelled'}")
 
     def _apply(self, submissions: list[_Submission]) -> tuple[Batch, list[Any]]:
@@ -521,7 +525,7 @@ class Service:
             try:
                 listener(batch.entries, batch)
             except Exception:
-                log.exception("a listener failed")
+                log.exception("a listener failed", extra={"event": "listener_failed"})
 
     # ---------------------------------------------------------------- the exchange clock and settlement
 
@@ -550,7 +554,12 @@ class Service:
         before = clock.record()
         start = settings.start_time_ms
         if start is not None and start < clock.last_ms:
-            log.warning("the exchange's time is already %d, past --start-time-ms %d: it goes on", clock.last_ms, start)
+            log.warning(
+                "the exchange's time is already %d, past --start-time-ms %d: it goes on",
+                clock.last_ms,
+                start,
+                extra={"event": "start_time_passed"},
+            )
             start = None
         frozen = clock.frozen if settings.clock_mode is None else settings.clock_mode == "frozen"
         if start is not None or frozen != clock.frozen:
@@ -608,7 +617,11 @@ class Service:
         exchange, sequence = self._restore_snapshot()
         unprojected = store.unprojected_batches()
         if unprojected and sequence >= unprojected[0][0]:
-            log.warning("snapshot at journal entry %d is ahead of the query tables; replaying the journal", sequence)
+            log.warning(
+                "snapshot at journal entry %d is ahead of the query tables; replaying the journal",
+                sequence,
+                extra={"event": "snapshot_ahead"},
+            )
             exchange, sequence, self._snapshot_sequence = Exchange(), 0, 0
         journal = store.journal_after(sequence) if isinstance(store, SnapshotStore) else store.journal()
         pending = iter(unprojected)
@@ -656,13 +669,20 @@ class Service:
             state = decode_state(stored.state)
             exchange = restore(state, store.known_orders(state.order_sequence))
         except SnapshotMismatch as exc:
-            log.warning("snapshot at journal entry %d not used (%s); replaying the whole journal", stored.sequence, exc)
+            log.warning(
+                "snapshot at journal entry %d not used (%s); replaying the whole journal",
+                stored.sequence,
+                exc,
+                extra={"event": "snapshot_not_used"},
+            )
             return Exchange(), 0
         except StoreError:
             raise
         except Exception:  # a bug in restoring (a snapshot is only a shortcut): the full replay is still right
             log.exception(
-                "restoring the snapshot at journal entry %d failed; replaying the whole journal", stored.sequence
+                "restoring the snapshot at journal entry %d failed; replaying the whole journal",
+                stored.sequence,
+                extra={"event": "snapshot_restore_failed"},
             )
             return Exchange(), 0
         self.clock.observe(stored.clock_ms)
@@ -681,18 +701,28 @@ class Service:
             return
         try:
             if not self.store.write_snapshot(snapshot):
-                log.warning("snapshot at journal entry %d not stored: the journal ends before it", snapshot.sequence)
+                log.warning(
+                    "snapshot at journal entry %d not stored: the journal ends before it",
+                    snapshot.sequence,
+                    extra={"event": "snapshot_not_stored"},
+                )
         except Exception:
             if self.metrics is not None:
                 self.metrics.store_failed("snapshot")
-            log.exception("storing the snapshot at journal entry %d failed", snapshot.sequence)
+            log.exception(
+                "storing the snapshot at journal entry %d failed",
+                snapshot.sequence,
+                extra={"event": "snapshot_store_failed"},
+            )
 
     def _store_snapshot_now(self) -> None:
         """Take and store a snapshot (writer thread, no command being applied); a failure is only logged."""
         try:
             snapshot = self._take_snapshot()
         except Exception:  # a snapshot is a shortcut for recovery; the journal alone is still complete
-            log.exception("taking a snapshot at journal entry %d failed", self._sequence)
+            log.exception(
+                "taking a snapshot at journal entry %d failed", self._sequence, extra={"event": "snapshot_failed"}
+            )
             return
         self._write_snapshot(snapshot)
 
@@ -703,7 +733,9 @@ class Service:
         try:
             snapshot = self._take_snapshot()
         except Exception:
-            log.exception("taking a snapshot at journal entry %d failed", self._sequence)
+            log.exception(
+                "taking a snapshot at journal entry %d failed", self._sequence, extra={"event": "snapshot_failed"}
+            )
             return
         asyncio.get_running_loop().run_in_executor(self._writer, self._write_snapshot, snapshot)
 
@@ -716,7 +748,7 @@ class Service:
             if growing and not store.unprojected_batches():
                 self._store_snapshot_now()
         except StoreError:
-            log.exception("the snapshot at stop was not stored")
+            log.exception("the snapshot at stop was not stored", extra={"event": "snapshot_store_failed"})
 
     async def _rebuild(self) -> None:
         """After a failed batch: rebuild from the store, retrying; if it stays unreadable, halt and stop."""
@@ -728,7 +760,12 @@ class Service:
                 self._release_readers()
                 return
             except Exception:
-                log.exception("rebuilding the exchange from the store failed (attempt %d of %d)", attempt, attempts)
+                log.exception(
+                    "rebuilding the exchange from the store failed (attempt %d of %d)",
+                    attempt,
+                    attempts,
+                    extra={"event": "rebuild_failed"},
+                )
                 if attempt < attempts:
                     await asyncio.sleep(0.2 * attempt)
         self._halt("the store cannot be read back after a failed batch")
@@ -737,7 +774,12 @@ class Service:
         """Stop for good: refuse everything from now on, fail what waits, and ask the process to stop (once)."""
         if self.status is Status.HALTED:
             return
-        log.critical("halting: %s; refusing every request%s", reason, " and stopping" if stop_process else "")
+        log.critical(
+            "halting: %s; refusing every request%s",
+            reason,
+            " and stopping" if stop_process else "",
+            extra={"event": "halted"},
+        )
         self.status = Status.HALTED
         self.failure = reason
         # Memory may hold a failed batch; until the process exits, serve an empty exchange rather than that.
@@ -778,7 +820,7 @@ class Service:
                     prune = _prune_notifications(pruned_at_ms - limits.notification_retention_ms)
                     await self._enqueue_internal(None, prune)
             except ServiceUnavailable:
-                log.warning("time advance failed; will retry")
+                log.warning("time advance failed; will retry", extra={"event": "time_advance_failed"})
 
 
 def _prune_notifications(before_ms: int) -> EdgeOperation:

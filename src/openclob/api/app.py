@@ -94,7 +94,9 @@ async def _recovering(request: Request, error: Exception) -> Response:
 
 
 async def _unexpected(request: Request, error: Exception) -> Response:
-    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=error)
+    log.exception(
+        "unhandled error on %s %s", request.method, request.url.path, exc_info=error, extra={"event": "unhandled_error"}
+    )
     return JSONResponse({"error": INTERNAL}, status_code=500)
 
 
@@ -215,7 +217,7 @@ async def _start(service: Service) -> None:
     try:
         await service.start()
     except Exception:
-        log.critical("the exchange could not start: %s", service.failure)
+        log.critical("the exchange could not start: %s", service.failure, extra={"event": "start_failed"})
         service.on_fatal()
 
 
