@@ -4,13 +4,14 @@ A real `openclob serve` (SQLite by default, `--db postgresql://...` for PostgreS
 many wallets, prepared ahead; a load generator in its own process posts them over keep-alive connections.
 
     ./run bench http_orders [--db URL] [--orders 20000] [--connections 128] [--rate 1000] [--seconds 10]
-                            [--rate-limits polymarket]
+                            [--rate-limits polymarket] [--metrics off]
 
 With `--rate-limits polymarket` the server runs with Polymarket's rate limits, every wallet at the Elite tier,
 and each connection comes from its own loopback address (127.0.0.2, 127.0.0.3, ...), as if from its own
 machine, so that neither the signer buckets nor the per-IP throttle hold the load back: what is measured is
 what the limits cost. The 10,000-order market cancel is then left out (one wallet placing 10,000 orders as fast
-as it can is what the limits refuse).
+as it can is what the limits refuse). `--metrics off` runs the server without GET /metrics and its counting
+(the default is the server's: on), to measure what the metrics cost.
 
 Prints `http_orders_p50_ms`/`http_orders_p99_ms` at the offered rate, `cancel_market_orders_10k: <ms> ms`,
 and last the headline `http_orders: <N> orders/s` (sustained, closed loop).
@@ -131,10 +132,11 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=1_000)
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--rate-limits", choices=("off", "polymarket"), default="off")
+    parser.add_argument("--metrics", choices=("off", "on"), default="on")
     args = parser.parse_args()
     limited = args.rate_limits == "polymarket"
 
-    server = start_server(args.db, "--rate-limits", args.rate_limits)
+    server = start_server(args.db, "--rate-limits", args.rate_limits, "--metrics", args.metrics)
     try:
         wallets = [Wallet(i) for i in range(args.wallets)]
         market = create_funded_market(server, wallets, collateral="1000000", split="100000")

@@ -55,7 +55,7 @@ FIELDS: Final[dict[str, tuple[frozenset[str], frozenset[str]]]] = {
     "new_key_delay": (frozenset({"delay_ms"}), _MATCH),
 }
 
-NEVER_FAULTED: Final = frozenset({"/ready", "/openapi.json"})
+NEVER_FAULTED: Final = frozenset({"/ready", "/openapi.json", "/metrics"})
 """Exact paths never faulted, besides /admin and everything under it."""
 
 

@@ -73,7 +73,7 @@ def test_a_checked_rule_has_its_method_upper_cased_and_its_address_lower_cased()
 
 
 def test_admin_ready_and_the_document_are_never_faultable_and_the_health_checks_are() -> None:
-    assert not any(faultable(path) for path in ("/admin/faults", "/admin", "/ready", "/openapi.json"))
+    assert not any(faultable(path) for path in ("/admin/faults", "/admin", "/ready", "/openapi.json", "/metrics"))
     assert all(faultable(path) for path in ("/", "/ok", "/order", "/administrators"))
 
 

@@ -1,7 +1,7 @@
 """The ASGI application: routes, the one error handler, and the service's lifecycle.
 
 The server listens at once; the service recovers its state from the store in the background (started by the
-lifespan), and until it is ready every request but the health checks (and /openapi.json) gets 425, as
+lifespan), and until it is ready every request but the health checks, /openapi.json and /metrics gets 425, as
 Polymarket's restarting engine answers, and WebSockets are refused. A service that halted answers 503 to
 everything. A request whose client left before the app took it up is dropped unanswered and undone (under
 overload it may have waited long enough for its client to give up). Past `max_inflight_requests` requests in

@@ -83,8 +83,8 @@ class RequestObserver:
 
         try:
             await app(scope, receive, sending)
-        except BaseException:
-            status = status or 500
+        except Exception:
+            status = status or 500  # (uvicorn answers 500; a cancelled request stays unanswered)
             raise
         finally:
             self._observe(scope, status, time.perf_counter() - started)
@@ -129,7 +129,7 @@ def _access_fields(scope: Scope, method: str, route: str, status: int, seconds: 
     if client:
         fields["client"] = client[0]
     for name, value in scope["headers"]:
-        if name == b"poly_address" or name == b"poly-address":
+        if name == b"poly_address":
             fields["address"] = value.decode("latin-1")[:64].lower()
             break
     order_id = scope.get(NOTE_KEY)
