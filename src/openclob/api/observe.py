@@ -19,10 +19,9 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
-from prometheus_client.metrics import Counter, Histogram
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -68,7 +67,8 @@ class RequestObserver:
         self._routes = RouteNames(routes)
         self._metrics = metrics
         self._access = access
-        self._children: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
+        self._children: dict[tuple[str, str, int], tuple[Callable[[], None], Callable[[float], None]]] = {}
+        """(method, route, status) -> its counter's `inc` and its histogram's `observe`, bound once."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send, app: ASGIApp) -> None:
         """Serve an HTTP request with `app`, then count it and log it."""
@@ -95,23 +95,21 @@ class RequestObserver:
             method = "OTHER"
         route = self._routes.name(path)
         if self._metrics is not None:
-            children = self._children.get((method, route, status))
-            if children is None:
-                children = self._bind(method, route, status)
-            children[0].inc()
-            children[1].observe(seconds)
+            children = self._children.get((method, route, status)) or self._bind(method, route, status)
+            children[0]()
+            children[1](seconds)
         if self._access:
             access_log.info(
                 "%s %s %d %.1f ms", method, path, status, seconds * 1000,
                 extra={"event": "request", "fields": _access_fields(scope, method, route, status, seconds)},
             )  # fmt: skip
 
-    def _bind(self, method: str, route: str, status: int) -> tuple[Counter, Histogram]:
+    def _bind(self, method: str, route: str, status: int) -> tuple[Callable[[], None], Callable[[float], None]]:
         assert self._metrics is not None
         metrics = self._metrics
         children = (
-            metrics.http_requests.labels(method, route, str(status) if status else "none"),
-            metrics.http_duration.labels(method, route),
+            metrics.http_requests.labels(method, route, str(status) if status else "none").inc,
+            metrics.http_duration.labels(method, route).observe,
         )
         self._children[(method, route, status)] = children
         return children
