@@ -8,7 +8,7 @@ of load shedding, a 414 or 431 head) never reach the app and are counted by the 
 The route label is the route's template (`/data/order/{order_id}`), never the raw path, so there are as many
 series as routes: a path no route serves is `unmatched`. The children of each (method, route, status) are
 bound on first use and kept (bounded by routes x methods x statuses), so a request costs two dictionary reads,
-two clock reads, a counter increment and a histogram observation: about 2 us.
+two clock reads, a counter increment and a histogram observation: 3-4 us on a busy VM (bench/README.md).
 
 An access line carries the method, route, path (no query), status, latency in ms, the client's IP, the
 POLY_ADDRESS header when the request has one, and the order id a trading route noted (`note_order`). No other
