@@ -99,9 +99,11 @@ class RequestObserver:
             children[0]()
             children[1](seconds)
         if self._access:
+            if not path.isprintable():  # (the path is percent-decoded: "%0A" would start a line of its own)
+                path = path.encode("unicode_escape").decode("ascii")
             access_log.info(
                 "%s %s %d %.1f ms", method, path, status, seconds * 1000,
-                extra={"event": "request", "fields": _access_fields(scope, method, route, status, seconds)},
+                extra={"event": "request", "fields": _access_fields(scope, method, route, path, status, seconds)},
             )  # fmt: skip
 
     def _bind(self, method: str, route: str, status: int) -> tuple[Callable[[], None], Callable[[float], None]]:
@@ -115,11 +117,11 @@ class RequestObserver:
         return children
 
 
-def _access_fields(scope: Scope, method: str, route: str, status: int, seconds: float) -> dict[str, Any]:
+def _access_fields(scope: Scope, method: str, route: str, path: str, status: int, seconds: float) -> dict[str, Any]:
     fields: dict[str, Any] = {
         "method": method,
         "route": route,
-        "path": scope["path"],
+        "path": path,
         "status": status,
         "latency_ms": round(seconds * 1000, 3),
     }
