@@ -7,10 +7,12 @@ call gives (`extra={"event": "snapshot_not_used"}`: every openclob call names on
 (uvicorn's lines: `uvicorn.error`). The formatter is a few lines of our own over the
 standard library's `logging` and `json`: no dependency to keep, and it is where the redaction sits.
 
-Secrets are kept out of the log in two ways. No call logs a request's headers or body, an API key's secret or
-passphrase, a private key or the admin token (the access log reads POLY_ADDRESS and nothing else). And the
-server's own secrets (the admin token, the master secret, the database password) are registered with `redact`
-at startup: any line that would still contain one has it replaced by `***`, whatever logged it.
+Secrets are kept out of the log in three ways. No call logs a request's headers or body, an API key's secret or
+passphrase, a private key or the admin token (the access log reads POLY_ADDRESS and nothing else). The
+`websockets` library's DEBUG dumps of frames and handshake headers (through uvicorn's logger) are dropped: a
+user-channel subscription carries its API secret and passphrase in a frame. And the server's own secrets (the
+admin token, the master secret, the database password) are registered with `redact` at startup: any line that
+would still contain one has it replaced by `***`, whatever logged it.
 
 `--access-log` turns on one line a request (logger `openclob.access`, INFO), whatever `--log-level` says.
 """
@@ -66,6 +68,15 @@ def fields_of(record: logging.LogRecord) -> dict[str, Any]:
     return found
 
 
+WIRE_DUMPS = frozenset({"< %s", "> %s", "< %s: %s", "> %s: %s"})
+"""The `websockets` library's DEBUG templates for a frame and a handshake header, read or written."""
+
+
+def no_wire_dumps(record: logging.LogRecord) -> bool:
+    """A handler filter: False for a dump of WebSocket frames or handshake headers (they may carry secrets)."""
+    return not (record.levelno == logging.DEBUG and record.msg in WIRE_DUMPS)
+
+
 class JsonFormatter(logging.Formatter):
     """One JSON object a line: timestamp, level, event, logger, message, then the fields."""
 
@@ -115,6 +126,7 @@ def configure(log_format: str = "text", level: str = "warning", access_log: bool
         raise ValueError(f"log format must be text or json, not {log_format!r}")
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter() if log_format == "json" else TextFormatter())
+    handler.addFilter(no_wire_dumps)
     root = logging.getLogger()
     for old in root.handlers[:]:
         root.removeHandler(old)

@@ -93,3 +93,18 @@ def test_the_access_log_is_on_only_when_asked_for_whatever_the_level(captured: i
 def test_an_unknown_format_is_refused() -> None:
     with pytest.raises(ValueError, match="text or json"):
         logs.configure("xml")
+
+
+@pytest.mark.parametrize("log_format", logs.LOG_FORMATS)
+def test_websocket_frames_and_handshake_headers_are_never_dumped_even_at_debug(
+    captured: io.StringIO, log_format: str
+) -> None:
+    logs.configure(log_format, "debug")
+    _to(captured)
+    uvicorn = logging.getLogger("uvicorn.error")
+    uvicorn.debug("< %s", 'TEXT \'{"auth": {"secret": "frame-secret"}}\' [60 bytes]')
+    uvicorn.debug("> %s", 'TEXT \'{"event_type": "trade"}\' [30 bytes]')
+    uvicorn.debug("< %s: %s", "authorization", "Bearer header-secret")
+    uvicorn.debug("%s - WebSocket %s", "127.0.0.1", "/ws/user")
+    lines = captured.getvalue().splitlines()
+    assert len(lines) == 1 and "WebSocket /ws/user" in lines[0]
