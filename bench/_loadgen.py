@@ -71,6 +71,11 @@ class Server:
             raise RuntimeError(f"{method} {path}: {response.status_code} {response.text}")
         return response.json()
 
+    def cpu_seconds(self) -> float:
+        """CPU time the server process has used so far (user and system, all its threads; Linux /proc)."""
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rpartition(")")[2].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def stop(self) -> None:
         """Stop the server."""
         self.process.terminate()

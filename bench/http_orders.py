@@ -4,16 +4,18 @@ A real `openclob serve` (SQLite by default, `--db postgresql://...` for PostgreS
 many wallets, prepared ahead; a load generator in its own process posts them over keep-alive connections.
 
     ./run bench http_orders [--db URL] [--orders 20000] [--connections 128] [--rate 1000] [--seconds 10]
-                            [--rate-limits polymarket]
+                            [--rate-limits polymarket] [--metrics off]
 
 With `--rate-limits polymarket` the server runs with Polymarket's rate limits, every wallet at the Elite tier,
 and each connection comes from its own loopback address (127.0.0.2, 127.0.0.3, ...), as if from its own
 machine, so that neither the signer buckets nor the per-IP throttle hold the load back: what is measured is
 what the limits cost. The 10,000-order market cancel is then left out (one wallet placing 10,000 orders as fast
-as it can is what the limits refuse).
+as it can is what the limits refuse). `--metrics off` runs the server without GET /metrics and its counting
+(`--metrics on` says so; without either the flag is not passed, so the script also drives an older tree).
 
-Prints `http_orders_p50_ms`/`http_orders_p99_ms` at the offered rate, `cancel_market_orders_10k: <ms> ms`,
-and last the headline `http_orders: <N> orders/s` (sustained, closed loop).
+Prints `http_orders_p50_ms`/`http_orders_p99_ms` at the offered rate, `http_orders_cpu_us` (the server's CPU
+time per order over the closed loop, all its threads: steadier than a rate on a shared machine),
+`cancel_market_orders_10k: <ms> ms`, and last the headline `http_orders: <N> orders/s` (sustained, closed loop).
 """
 
 from __future__ import annotations
@@ -131,10 +133,12 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=1_000)
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--rate-limits", choices=("off", "polymarket"), default="off")
+    parser.add_argument("--metrics", choices=("off", "on"), default=None)
     args = parser.parse_args()
     limited = args.rate_limits == "polymarket"
 
-    server = start_server(args.db, "--rate-limits", args.rate_limits)
+    metrics = ("--metrics", args.metrics) if args.metrics else ()
+    server = start_server(args.db, "--rate-limits", args.rate_limits, *metrics)
     try:
         wallets = [Wallet(i) for i in range(args.wallets)]
         market = create_funded_market(server, wallets, collateral="1000000", split="100000")
@@ -150,12 +154,15 @@ def main() -> None:
         print(f"http_orders_p99_ms: {percentile(latencies, 0.99) * 1000:.2f} ms")
 
         sustained = mixed_orders(server.port, wallets, token, 0, args.orders, salt_base=10_000_000)
+        cpu_before = server.cpu_seconds()
         elapsed, statuses = _in_process(_closed_loop, server.port, sustained, args.connections, limited)
+        cpu_us = (server.cpu_seconds() - cpu_before) / args.orders * 1e6
         print(
             f"sustained: {args.orders} orders in {elapsed:.2f} s over {args.connections} connections: {dict(statuses)}"
         )
         if set(statuses) != {200}:
             raise RuntimeError(f"some orders failed: {dict(statuses)}")
+        print(f"http_orders_cpu_us: {cpu_us:.0f} us")
 
         if not limited:
             other = server.admin("POST", "/admin/markets", {"question": "cancel benchmark", "dynamic_tick": False})

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from openclob.replay.recording import Recording
 
 DEFAULT_DATA_DIR = Path("openclob-data")
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
 DEMO_FAUCET_UNITS = 1_000 * UNIT
 
 
@@ -48,18 +49,30 @@ class StartupError(Exception):
     """Why the server cannot start, in one line for the operator."""
 
 
+log = logging.getLogger("openclob.cli")
+startup_log = logging.getLogger("openclob.startup")
+"""Where `--log-format json` writes what text mode prints at startup (logs.py lets its INFO through)."""
+
+
 def _serve(args: argparse.Namespace) -> int:
+    from openclob import logs
+
+    logs.configure(args.log_format, args.log_level, args.access_log)
     try:
         return _run_server(args)
     except StartupError as error:
-        print(f"openclob: {error}", file=sys.stderr, flush=True)
+        if args.log_format == "json":
+            log.critical("openclob: %s", error, extra={"event": "startup_failed"})
+        else:
+            print(f"openclob: {error}", file=sys.stderr, flush=True)
         return 1
 
 
 def _run_server(args: argparse.Namespace) -> int:
     from openclob.api.app import build_app
-    from openclob.datadir import admin_token, master_secret
+    from openclob.datadir import ADMIN_TOKEN_FILE, admin_token, master_secret
     from openclob.locks import AlreadyLocked, LockFailed, holder_description, lock_data_dir
+    from openclob.logs import redact
     from openclob.server import Server, listening_socket, uvicorn_config
     from openclob.service import Service
     from openclob.store import StoreError, open_store
@@ -71,6 +84,10 @@ def _run_server(args: argparse.Namespace) -> int:
     fault_rules = _fault_rules(args.faults)
     recording = _recording(args.replay)
     data_dir = Path(args.data_dir)
+    if args.db:
+        redact.add(urllib.parse.urlsplit(args.db).password)
+        for password in re.findall(r"(?i)password=([^&]*)", args.db):
+            redact.add(password)
     db_shown = redact_url(args.db) if args.db else str(data_dir / "openclob.db")
     try:
         sock = listening_socket(args.host, args.port)
@@ -83,8 +100,10 @@ def _run_server(args: argparse.Namespace) -> int:
         try:
             data_dir.mkdir(parents=True, exist_ok=True)
             locks.append(lock_data_dir(data_dir, holder_description(url)))
-            token = admin_token(data_dir, args.admin_token or os.environ.get("OPENCLOB_ADMIN_TOKEN"))
+            given_token = args.admin_token or os.environ.get("OPENCLOB_ADMIN_TOKEN")
+            token = admin_token(data_dir, given_token)
             secret = master_secret(data_dir)
+            redact.add(secret.hex())
         except OSError as error:
             raise StartupError(f"cannot use the data directory {data_dir}: {error.strerror or error}") from None
         try:
@@ -120,13 +139,19 @@ def _run_server(args: argparse.Namespace) -> int:
         faults = Faults(fault_seed(args.seed), settings.limits.max_fault_rules)
         for rule in fault_rules:
             faults.add(rule, service.now_ms())
-        app = build_app(service, secret, token, faults)
+        app = build_app(service, secret, token, faults, with_metrics=args.metrics == "on", access_log=args.access_log)
         if args.demo:
             from openclob.demo import add_demo_markets, simulate_demo_markets
 
             service.on_ready.append(lambda: add_demo_markets(service))
             service.on_ready.append(lambda: simulate_demo_markets(service, app.state.simulations))
-        service.on_ready.append(lambda: _announce(url, db_shown, token, faults))
+        redact.add(token)
+        if args.log_format == "json":
+            # The token is printed in text mode (it is how a user learns it), never put in a JSON log line.
+            token_source = str(data_dir / ADMIN_TOKEN_FILE) if not given_token else "given"
+            service.on_ready.append(lambda: _log_serving(url, db_shown, token_source, faults, args.metrics))
+        else:
+            service.on_ready.append(lambda: _announce(url, db_shown, token, faults))
         if recording is not None:
             replays = app.state.replays
             service.on_ready.append(lambda: _start_replay(replays, args.replay, args.replay_speed, recording))
@@ -210,6 +235,19 @@ async def _start_replay(replays: Replays, path: str, speed: float, recording: Re
         print(f"openclob: cannot replay {path}: {error}", file=sys.stderr, flush=True)
         return
     print(f"replay {replay.id}: {path} at speed {speed:g} on market {replay.condition_id}", flush=True)
+
+
+async def _log_serving(url: str, database: str, token_source: str, faults: Faults, metrics: str) -> None:
+    """`_announce` as one JSON log line (`--log-format json`): where the admin token is kept, never the token."""
+    fields = {
+        "url": url,
+        "database": database,
+        "admin_token": token_source,
+        "fault_rules": len(faults.rules()),
+        "seed": faults.seed,
+        "metrics": metrics,
+    }
+    startup_log.info("openclob serving on %s", url, extra={"event": "serving", "fields": fields})
 
 
 def _fault_rules(path: str | None) -> list[Rule]:
@@ -581,7 +619,19 @@ def _parser() -> argparse.ArgumentParser:
         default=0.0,
         help="1 replays in real time, 2 twice as fast, 0 (the default) as fast as possible",
     )
-    serve.add_argument("--log-level", default="warning")
+    serve.add_argument("--log-level", choices=LOG_LEVELS, default="warning", help="default warning")
+    serve.add_argument(
+        "--log-format", choices=("text", "json"), default="text", help="log lines as text (default) or JSON objects"
+    )
+    serve.add_argument(
+        "--access-log", action="store_true", help="log one line per HTTP request (route, status, latency; default off)"
+    )
+    serve.add_argument(
+        "--metrics",
+        choices=("on", "off"),
+        default="on",
+        help="serve Prometheus metrics at GET /metrics, without auth (default on; off: 404)",
+    )
     serve.set_defaults(run=_serve)
 
     record = commands.add_parser("record", help="record a market channel to a file that --replay takes")

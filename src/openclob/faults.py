@@ -56,7 +56,7 @@ FIELDS: Final[dict[str, tuple[frozenset[str], frozenset[str]]]] = {
     "new_key_delay": (frozenset({"delay_ms"}), _MATCH),
 }
 
-NEVER_FAULTED: Final = frozenset({"/ready", "/openapi.json"})
+NEVER_FAULTED: Final = frozenset({"/ready", "/openapi.json", "/metrics"})
 """Exact paths never faulted, besides /admin and everything under it."""
 
 
@@ -169,6 +169,8 @@ class Faults:
         self.http_rules: tuple[Active, ...] = ()
         self.key_rules: tuple[Active, ...] = ()
         self.socket_rules: tuple[Active, ...] = ()
+        self.fired: dict[str, int] = {}
+        """Firings since start by rule kind, rules removed since included (read by /metrics)."""
 
     def add(self, rule: Rule, now_ms: int) -> Active:
         """Put a checked rule in force (after those already set)."""
@@ -233,6 +235,8 @@ class Faults:
         if probability is not None and probability < 1 and self._random.random() >= probability:
             return False
         active.fired += 1
+        kind = active.rule.kind
+        self.fired[kind] = self.fired.get(kind, 0) + 1
         if active.left is not None:
             active.left -= 1
             if active.left == 0:

@@ -119,6 +119,7 @@ def bounded_http_protocol(limits: Limits, load: Load) -> type[HttpToolsProtocol]
                 super().on_message_complete()
                 return
             self._shedding = False
+            load.shed += 1
             self.transport.write(overloaded)  # the connection stays open for the client's next request
 
         def _start_asgi_task(self, cycle: RequestResponseCycle, app: ASGI3Application) -> None:
@@ -190,7 +191,7 @@ class Server(uvicorn.Server):
 
 
 def _forced_exit(after_s: float) -> None:
-    log.critical("still running %.0f s after the stop began: exiting now", after_s)
+    log.critical("still running %.0f s after the stop began: exiting now", after_s, extra={"event": "forced_exit"})
     logging.shutdown()
     os._exit(FORCED_EXIT_CODE)
 
@@ -203,6 +204,7 @@ def uvicorn_config(app: Any, limits: Limits, load: Load, log_level: str) -> uvic
         http=bounded_http_protocol(limits, load),
         ws_max_size=limits.ws_max_message_bytes,
         log_level=log_level,
+        log_config=None,  # openclob's own (logs.py): every logger through one handler, text or JSON
         access_log=False,
         proxy_headers=False,  # nothing reads the client's address: skip the X-Forwarded-* middleware per request
         timeout_graceful_shutdown=max(1, limits.stop_timeout_ms // 1000),

@@ -33,6 +33,10 @@ reason, or the store cannot be read back, the service halts: it refuses everythi
 asks the process to stop. The queue is bounded: past `max_queued_commands`, submissions are refused at once
 with `Overloaded` (503 with Retry-After) rather than waiting without bound; before recovery is done they are
 refused with `Recovering` (425, as Polymarket's restarting engine answers).
+
+With metrics on (`metrics`, metrics.py), the sequencer times each journal write, counts the store calls that
+fail, and counts each durable batch (its size, the orders accepted and refused, trades, cancels) once its
+callers are answered: one call a batch.
 """
 
 from __future__ import annotations
@@ -43,6 +47,7 @@ import enum
 import logging
 import os
 import signal
+import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -67,6 +72,7 @@ from openclob.core.bounds import MAX_CLOCK_MS, MAX_SETTLEMENT_DELAY_MS
 from openclob.core.snapshot import SNAPSHOT_FORMAT, SnapshotMismatch, decode_state, export_state, restore
 from openclob.crypto import keccak256
 from openclob.exchange_clock import ExchangeClock, wall_clock_ms
+from openclob.metrics import Metrics
 from openclob.store.base import Batch, Journalled, SnapshotStore, Store, StoredSnapshot, StoreError
 from openclob.store.records import ApiKeyRecord, ClockRecord, MarketInfoRecord, WalletLinkRecord
 
@@ -192,6 +198,8 @@ class Service:
         """Every journal entry up to this one is in the query tables."""
         self._projection_waiters: list[tuple[int, asyncio.Future[None]]] = []
         """Reads waiting for the projection to reach a sequence."""
+        self.metrics: Metrics | None = None
+        """Where batches, commits and store errors are counted (None: not counted; metrics.py)."""
 
     @property
     def ready(self) -> bool:
@@ -284,7 +292,9 @@ class Service:
             await asyncio.wait_for(future, self._stop_timeout_s)
         except TimeoutError:
             log.error(
-                "the store did not answer within %.1f s while stopping; stopping without it", self._stop_timeout_s
+                "the store did not answer within %.1f s while stopping; stopping without it",
+                self._stop_timeout_s,
+                extra={"event": "store_stuck_at_stop"},
             )
 
     def now_ms(self) -> int:
@@ -361,7 +371,12 @@ class Service:
             waiter: asyncio.Future[None] = loop.create_future()
             self._projection_waiters.append((target, waiter))
             await waiter
-        return await loop.run_in_executor(self._readers, query, *args)
+        try:
+            return await loop.run_in_executor(self._readers, query, *args)
+        except StoreError:
+            if self.metrics is not None:
+                self.metrics.store_failed("read")
+            raise
 
     def _projected(self, sequence: int) -> None:
         """The query tables now hold the journal up to `sequence`: let the reads waiting for it go."""
@@ -415,29 +430,57 @@ class Service:
                 # Whatever failed (applying, journalling, projecting), memory may be ahead of the store: the
                 # callers not yet answered hear of the failure once memory is back in line with the store.
                 log.exception(
-                    "a batch of %d submissions failed; rebuilding the exchange from the store", len(submissions)
+                    "a batch of %d submissions failed; rebuilding the exchange from the store",
+                    len(submissions),
+                    extra={"event": "batch_failed"},
                 )
                 await self._rebuild()
                 self._fail(submissions, ServiceUnavailable(INTERNAL_ERROR))
 
     async def _sequence_batch(self, submissions: list[_Submission]) -> None:
         """Apply, journal, answer, publish and project one batch (any exception: see `_run`)."""
-        loop = asyncio.get_running_loop()
+        metrics = self.metrics
         batch, outcomes = self._apply(submissions)
         if batch.entries or _has_edge_rows(batch):
-            await loop.run_in_executor(self._writer, self.store.write, batch)
+            started = time.perf_counter()
+            await self._on_writer(self.store.write, batch, "write")
+            if metrics is not None:
+                metrics.committed(time.perf_counter() - started)
         for submission, outcome in zip(submissions, outcomes, strict=True):
             _settle_future(submission.future, outcome)
+        if metrics is not None:
+            self._count(metrics, submissions, outcomes)
         if batch.entries or batch.market_infos or batch.killed_orders:
             self._publish(batch)
         if batch.entries:
             await asyncio.sleep(0)  # the answered handlers send their responses before the projection starts
             # A failure here is the batch's, though it is durable and answered: recovery writes the projection.
-            await loop.run_in_executor(self._writer, self.store.write_projection, batch)
+            await self._on_writer(self.store.write_projection, batch, "projection")
             self._projected(batch.entries[-1].sequence)
         self._arm_settlement_timer()  # (a trade matched, or the clock was moved or let run)
         if self._sequence - self._snapshot_sequence >= self.settings.limits.snapshot_interval_commands:
             self._snapshot_between_batches()
+
+    async def _on_writer(self, write: Callable[[Batch], None], batch: Batch, operation: str) -> None:
+        """Run a store write on the writer thread, counting its failure (which is raised on)."""
+        try:
+            await asyncio.get_running_loop().run_in_executor(self._writer, write, batch)
+        except Exception:
+            if self.metrics is not None:
+                self.metrics.store_failed(operation)
+            raise
+
+    def _count(self, metrics: Metrics, submissions: list[_Submission], outcomes: list[Any]) -> None:
+        """Count a durable batch's commands (a failure to count is logged, never the batch's)."""
+        commands, applied = [], []
+        for submission, outcome in zip(submissions, outcomes, strict=True):
+            if submission.command is not None and isinstance(outcome, Receipt):
+                commands.append(submission.command)
+                applied.append(outcome.applied)
+        try:
+            metrics.applied(len(submissions), commands, applied)
+        except Exception:
+            log.exception("counting a batch for the metrics failed", extra={"event": "metrics_failed"})
 
     def _sequencer_ended(self, task: asyncio.Task[None]) -> None:
         """The sequencer task ended: expected only on stop; otherwise the service cannot go on."""
@@ -445,7 +488,7 @@ class Service:
             return
         error = None if task.cancelled() else task.exception()
         if error is not None:
-            log.critical("the sequencer stopped", exc_info=error)
+            log.critical("the sequencer stopped", exc_info=error, extra={"event": "sequencer_stopped"})
         self._halt(f"the sequencer stopped: {_one_line(error) if error else 'it was cancelled'}")
 
     def _apply(self, submissions: list[_Submission]) -> tuple[Batch, list[Any]]:
@@ -491,7 +534,7 @@ class Service:
             try:
                 listener(batch.entries, batch)
             except Exception:
-                log.exception("a listener failed")
+                log.exception("a listener failed", extra={"event": "listener_failed"})
 
     # ---------------------------------------------------------------- the exchange clock and settlement
 
@@ -520,7 +563,12 @@ class Service:
         before = clock.record()
         start = settings.start_time_ms
         if start is not None and start < clock.last_ms:
-            log.warning("the exchange's time is already %d, past --start-time-ms %d: it goes on", clock.last_ms, start)
+            log.warning(
+                "the exchange's time is already %d, past --start-time-ms %d: it goes on",
+                clock.last_ms,
+                start,
+                extra={"event": "start_time_passed"},
+            )
             start = None
         frozen = clock.frozen if settings.clock_mode is None else settings.clock_mode == "frozen"
         if start is not None or frozen != clock.frozen:
@@ -578,7 +626,11 @@ class Service:
         exchange, sequence = self._restore_snapshot()
         unprojected = store.unprojected_batches()
         if unprojected and sequence >= unprojected[0][0]:
-            log.warning("snapshot at journal entry %d is ahead of the query tables; replaying the journal", sequence)
+            log.warning(
+                "snapshot at journal entry %d is ahead of the query tables; replaying the journal",
+                sequence,
+                extra={"event": "snapshot_ahead"},
+            )
             exchange, sequence, self._snapshot_sequence = Exchange(), 0, 0
         journal = store.journal_after(sequence) if isinstance(store, SnapshotStore) else store.journal()
         pending = iter(unprojected)
@@ -626,13 +678,20 @@ class Service:
             state = decode_state(stored.state)
             exchange = restore(state, store.known_orders(state.order_sequence))
         except SnapshotMismatch as exc:
-            log.warning("snapshot at journal entry %d not used (%s); replaying the whole journal", stored.sequence, exc)
+            log.warning(
+                "snapshot at journal entry %d not used (%s); replaying the whole journal",
+                stored.sequence,
+                exc,
+                extra={"event": "snapshot_not_used"},
+            )
             return Exchange(), 0
         except StoreError:
             raise
         except Exception:  # a bug in restoring (a snapshot is only a shortcut): the full replay is still right
             log.exception(
-                "restoring the snapshot at journal entry %d failed; replaying the whole journal", stored.sequence
+                "restoring the snapshot at journal entry %d failed; replaying the whole journal",
+                stored.sequence,
+                extra={"event": "snapshot_restore_failed"},
             )
             return Exchange(), 0
         self.clock.observe(stored.clock_ms)
@@ -651,16 +710,28 @@ class Service:
             return
         try:
             if not self.store.write_snapshot(snapshot):
-                log.warning("snapshot at journal entry %d not stored: the journal ends before it", snapshot.sequence)
+                log.warning(
+                    "snapshot at journal entry %d not stored: the journal ends before it",
+                    snapshot.sequence,
+                    extra={"event": "snapshot_not_stored"},
+                )
         except Exception:
-            log.exception("storing the snapshot at journal entry %d failed", snapshot.sequence)
+            if self.metrics is not None:
+                self.metrics.store_failed("snapshot")
+            log.exception(
+                "storing the snapshot at journal entry %d failed",
+                snapshot.sequence,
+                extra={"event": "snapshot_store_failed"},
+            )
 
     def _store_snapshot_now(self) -> None:
         """Take and store a snapshot (writer thread, no command being applied); a failure is only logged."""
         try:
             snapshot = self._take_snapshot()
         except Exception:  # a snapshot is a shortcut for recovery; the journal alone is still complete
-            log.exception("taking a snapshot at journal entry %d failed", self._sequence)
+            log.exception(
+                "taking a snapshot at journal entry %d failed", self._sequence, extra={"event": "snapshot_failed"}
+            )
             return
         self._write_snapshot(snapshot)
 
@@ -671,7 +742,9 @@ class Service:
         try:
             snapshot = self._take_snapshot()
         except Exception:
-            log.exception("taking a snapshot at journal entry %d failed", self._sequence)
+            log.exception(
+                "taking a snapshot at journal entry %d failed", self._sequence, extra={"event": "snapshot_failed"}
+            )
             return
         asyncio.get_running_loop().run_in_executor(self._writer, self._write_snapshot, snapshot)
 
@@ -684,7 +757,7 @@ class Service:
             if growing and not store.unprojected_batches():
                 self._store_snapshot_now()
         except StoreError:
-            log.exception("the snapshot at stop was not stored")
+            log.exception("the snapshot at stop was not stored", extra={"event": "snapshot_store_failed"})
 
     async def _rebuild(self) -> None:
         """After a failed batch: rebuild from the store, retrying; if it stays unreadable, halt and stop."""
@@ -696,7 +769,12 @@ class Service:
                 self._release_readers()
                 return
             except Exception:
-                log.exception("rebuilding the exchange from the store failed (attempt %d of %d)", attempt, attempts)
+                log.exception(
+                    "rebuilding the exchange from the store failed (attempt %d of %d)",
+                    attempt,
+                    attempts,
+                    extra={"event": "rebuild_failed"},
+                )
                 if attempt < attempts:
                     await asyncio.sleep(0.2 * attempt)
         self._halt("the store cannot be read back after a failed batch")
@@ -705,7 +783,12 @@ class Service:
         """Stop for good: refuse everything from now on, fail what waits, and ask the process to stop (once)."""
         if self.status is Status.HALTED:
             return
-        log.critical("halting: %s; refusing every request%s", reason, " and stopping" if stop_process else "")
+        log.critical(
+            "halting: %s; refusing every request%s",
+            reason,
+            " and stopping" if stop_process else "",
+            extra={"event": "halted"},
+        )
         self.status = Status.HALTED
         self.failure = reason
         # Memory may hold a failed batch; until the process exits, serve an empty exchange rather than that.
@@ -746,7 +829,7 @@ class Service:
                     prune = _prune_notifications(pruned_at_ms - limits.notification_retention_ms)
                     await self._enqueue_internal(None, prune)
             except ServiceUnavailable:
-                log.warning("time advance failed; will retry")
+                log.warning("time advance failed; will retry", extra={"event": "time_advance_failed"})
 
 
 def _prune_notifications(before_ms: int) -> EdgeOperation:

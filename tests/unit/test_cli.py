@@ -3,6 +3,8 @@ server and its settings."""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -10,6 +12,16 @@ import pytest
 from openclob.cli import _admin_request, _parser, fault_seed, main, redact_url
 
 ADDRESS = "0x" + "ab" * 20
+
+
+@pytest.fixture(autouse=True)
+def _logging_put_back() -> Iterator[None]:
+    """`serve` sets up the process's logging (logs.py): put pytest's back after each test."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
 
 
 def test_rate_limit_tier_with_a_tier_sets_it_and_without_one_reads_it() -> None:
@@ -162,3 +174,12 @@ def test_admin_simulate_sends_the_given_flags_and_lists_and_stops() -> None:
     assert _admin_request(_parser().parse_args(["admin", "simulations"])) == ("GET", "/admin/simulations", None)
     stop = _parser().parse_args(["admin", "stop-simulation", "12"])
     assert _admin_request(stop) == ("DELETE", "/admin/simulations/12", None)
+
+
+def test_serve_logs_as_text_without_access_lines_and_serves_metrics_by_default() -> None:
+    args = _parser().parse_args(["serve"])
+    assert (args.log_format, args.access_log, args.metrics, args.log_level) == ("text", False, "on", "warning")
+    args = _parser().parse_args(["serve", "--log-format", "json", "--access-log", "--metrics", "off"])
+    assert (args.log_format, args.access_log, args.metrics) == ("json", True, "off")
+    with pytest.raises(SystemExit):
+        _parser().parse_args(["serve", "--log-format", "xml"])

@@ -72,8 +72,8 @@ def test_a_checked_rule_has_its_method_upper_cased_and_its_address_lower_cased()
     assert (rule.method, rule.address) == ("POST", ALICE)
 
 
-def test_admin_the_console_ready_and_the_document_are_never_faultable_and_the_health_checks_are() -> None:
-    never = ("/admin/faults", "/admin", "/console", "/console/app.js", "/ready", "/openapi.json")
+def test_admin_the_console_ready_the_document_and_metrics_are_never_faultable_and_the_health_checks_are() -> None:
+    never = ("/admin/faults", "/admin", "/console", "/console/app.js", "/ready", "/openapi.json", "/metrics")
     assert not any(faultable(path) for path in never)
     assert all(faultable(path) for path in ("/", "/ok", "/order", "/administrators", "/consoles"))
 

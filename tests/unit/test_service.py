@@ -297,3 +297,36 @@ def test_time_settings_the_exchange_cannot_take_are_refused_when_the_service_is_
 ) -> None:
     with pytest.raises(ValueError, match=next(iter(wrong))):
         Service(HookedStore(tmp_path / "s.db"), Settings(**wrong))
+
+
+async def test_failed_store_writes_and_projections_are_counted_and_batches_and_commits_observed(
+    service: Service,
+) -> None:
+    from openclob.metrics import Metrics
+    from tests.unit.api.test_metrics import parse, value
+
+    metrics = service.metrics = Metrics()
+
+    def fail(batch: Batch) -> None:
+        raise ValueError("the disk is gone")
+
+    await service.read(lambda: None)
+    _store(service).before_write = fail
+    with pytest.raises(ServiceUnavailable):
+        await service.submit(_bid(1))
+    _store(service).before_write = None
+
+    def fail_once(batch: Batch) -> None:
+        _store(service).before_projection = None  # (the rebuild after it projects the batch)
+        fail(batch)
+
+    _store(service).before_projection = fail_once
+    assert _placed(await service.submit(_bid(2)))
+    await service.read(lambda: None)  # once the projection failed and the rebuild wrote it
+    await asyncio.gather(*(service.submit(_bid(n)) for n in range(3, 8)))
+    samples = parse(metrics.render().decode())
+    assert value(samples, "openclob_store_errors_total", operation="write") == 1
+    assert value(samples, "openclob_store_errors_total", operation="projection") == 1
+    assert value(samples, "openclob_orders_accepted_total") == 6  # the failed batch is not counted
+    assert value(samples, "openclob_sequencer_batch_size_sum") >= 6
+    assert value(samples, "openclob_journal_commit_seconds_count") >= 2

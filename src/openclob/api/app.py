@@ -1,8 +1,8 @@
 """The ASGI application: routes, the one error handler, and the service's lifecycle.
 
 The server listens at once; the service recovers its state from the store in the background (started by the
-lifespan), and until it is ready every request but the health checks (and /openapi.json and the console's
-static files) gets 425, as Polymarket's restarting engine answers, and WebSockets are refused. A service that
+lifespan), and until it is ready every request but the health checks, /openapi.json, /metrics and the console's
+static files gets 425, as Polymarket's restarting engine answers, and WebSockets are refused. A service that
 halted answers 503 to everything. A request whose client left before the app took it up is dropped unanswered
 and undone (under overload it may have waited long enough for its client to give up). Past
 `max_inflight_requests` requests in hand, the server's protocol itself answers 503 (server.py).
@@ -12,7 +12,9 @@ endpoints straight from the (method, path) of the request, before Starlette's mi
 with the same error handlers. Every other route goes through Starlette as usual.
 
 The operator's fault rules of the HTTP kinds act on a request before anything else (the gate and the throttle
-included): with no rule set, that costs one attribute test (api/faults.py, openclob/faults.py).
+included): with no rule set, that costs one attribute test (api/faults.py, openclob/faults.py). Only the
+observer sees a request before them: it counts and times every answer for /metrics and writes the access log
+(api/observe.py, api/metrics.py).
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ from openclob.api import (
     keys,
     market_data,
     markets,
+    metrics,
     openapi,
     public,
     rate_limit_tiers,
@@ -55,9 +58,11 @@ from openclob.api import (
 )
 from openclob.api.errors import INTERNAL, NOT_READY, OVERLOADED, ApiError
 from openclob.api.http import JSONResponse
+from openclob.api.observe import RequestObserver
 from openclob.api.throttle import Throttle
 from openclob.faults import Faults
 from openclob.load import Load
+from openclob.metrics import Metrics
 from openclob.replay.driver import Replays
 from openclob.service import Overloaded, Recovering, Service, ServiceUnavailable, Status
 from openclob.simulation.manager import Simulations
@@ -97,7 +102,9 @@ async def _recovering(request: Request, error: Exception) -> Response:
 
 
 async def _unexpected(request: Request, error: Exception) -> Response:
-    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=error)
+    log.exception(
+        "unhandled error on %s %s", request.method, request.url.path, exc_info=error, extra={"event": "unhandled_error"}
+    )
     return JSONResponse({"error": INTERNAL}, status_code=500)
 
 
@@ -113,9 +120,9 @@ ERROR_HANDLERS: dict[type[Exception], ErrorHandler] = {
 }
 
 
-ALWAYS_SERVED = frozenset({"/", "/ok", "/ready", "/openapi.json"})
-"""Answered whatever the service's status: the health checks report it, the API's document does not change.
-The console's static files (under /console) are served too: the page then shows the API's 425 itself."""
+ALWAYS_SERVED = frozenset({"/", "/ok", "/ready", "/openapi.json", "/metrics"})
+"""Answered whatever the service's status: the health checks and the metrics report it, the API's document does
+not change. The console's static files (under /console) are served too: the page then shows the API's 425 itself."""
 
 
 class OpenClobApp(Starlette):
@@ -133,9 +140,19 @@ class OpenClobApp(Starlette):
     load: Load
     """What the HTTP server has in hand (its protocol counts it and sheds load past the bound: server.py)."""
     faults: Faults
-    """The operator's fault rules (openclob/faults.py): the HTTP kinds act in `__call__`, before anything else."""
+    """The operator's fault rules (openclob/faults.py): the HTTP kinds act in `_serve`, before anything else."""
+    observer: RequestObserver | None = None
+    """Counts, times and logs each HTTP request (None with metrics off and no access log: api/observe.py)."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        observer = self.observer
+        if observer is not None and scope["type"] == "http":
+            await observer(scope, receive, send, self._serve)
+            return
+        await self._serve(scope, receive, send)
+
+    async def _serve(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The fault rules of the HTTP kinds, then the request."""
         if self.faults.http_rules and scope["type"] == "http":
             rule = faults.fired(self.faults, scope)
             if rule is not None:
@@ -209,7 +226,7 @@ async def _start(service: Service) -> None:
     try:
         await service.start()
     except Exception:
-        log.critical("the exchange could not start: %s", service.failure)
+        log.critical("the exchange could not start: %s", service.failure, extra={"event": "start_failed"})
         service.on_fatal()
 
 
@@ -228,10 +245,17 @@ def _rate_limits(app: OpenClobApp, service: Service) -> None:
 
 
 def build_app(
-    service: Service, master_secret: bytes, admin_token: str, fault_rules: Faults | None = None
+    service: Service,
+    master_secret: bytes,
+    admin_token: str,
+    fault_rules: Faults | None = None,
+    *,
+    with_metrics: bool = True,
+    access_log: bool = False,
 ) -> OpenClobApp:
     """The Starlette app serving the Polymarket CLOB API on top of `service`, with `fault_rules` in force
-    (default: none, with a random seed)."""
+    (default: none, with a random seed), GET /metrics if `with_metrics`, and one log line a request if
+    `access_log`."""
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -270,6 +294,7 @@ def build_app(
             *data_api.ROUTES,
             *openapi.ROUTES,
             *console.ROUTES,
+            *(metrics.ROUTES if with_metrics else []),
             *WS_ROUTES,
         ],
         exception_handlers=dict(ERROR_HANDLERS),
@@ -293,4 +318,17 @@ def build_app(
     app.state.simulations = Simulations(service)
     socket_faults = SocketFaults(hub, app.faults)
     app.state.socket_faults = socket_faults
+    _observe(app, service, with_metrics, access_log)
     return app
+
+
+def _observe(app: OpenClobApp, service: Service, with_metrics: bool, access_log: bool) -> None:
+    """Count and time the requests and the sequencer's batches into a registry of this app's own, and log."""
+    counted = None
+    if with_metrics:
+        counted = Metrics()
+        counted.registry.register(metrics.StateCollector(app))
+        service.metrics = counted
+        app.state.metrics = counted
+    if counted is not None or access_log:
+        app.observer = RequestObserver(app.routes, counted, access_log)

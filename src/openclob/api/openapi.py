@@ -161,7 +161,9 @@ def _operation(
             "content": {JSON: {"schema": schema_of[operation.body]}},
         }
     ok: dict[str, Any] = {"description": "OK"}
-    if operation.response is not None:
+    if operation.response_media_type is not None:
+        ok["content"] = {operation.response_media_type: {"schema": {"type": "string"}}}
+    elif operation.response is not None:
         ok["content"] = {JSON: {"schema": schema_of[operation.response]}}
     statuses = set(operation.errors)
     if operation.auth is not Auth.PUBLIC:

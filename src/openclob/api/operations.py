@@ -31,6 +31,7 @@ from openclob.api import (
     keys,
     market_data,
     markets,
+    metrics,
     public,
     rate_limit_tiers,
     replays,
@@ -40,6 +41,7 @@ from openclob.api import (
 )
 from openclob.api.orders import SendOrder
 from openclob.faults import Rule
+from openclob.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from openclob.replay.driver import ReplayState
 from openclob.simulation.config import SimulationSpec
 from openclob.store.records import WalletLinkRecord
@@ -90,6 +92,8 @@ class Operation:
     body: Any = None
     body_required: bool = True
     response: Any = None
+    response_media_type: str | None = None
+    """The answer's media type when it is not JSON (its schema is then a string)."""
     errors: tuple[int, ...] = ()
 
 
@@ -183,6 +187,10 @@ OPERATIONS: dict[Handler, Operation] = {
     ),
     public.readiness: Operation(
         summary="Readiness: the sequencer runs (425 while recovering, 503 if not)", response=responses.Readiness
+    ),
+    metrics.metrics: Operation(
+        summary="Prometheus metrics in the text format (public; 404 with --metrics off; answered while recovering)",
+        response_media_type=METRICS_CONTENT_TYPE,
     ),
     public.server_time: Operation(summary="Server time in unix seconds", response=int),
     public.version: Operation(summary="The order version the server prefers", response=responses.ServerVersion),

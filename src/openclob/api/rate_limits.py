@@ -166,6 +166,8 @@ class TradingLimits:
         self.clock = clock
         self._signers: dict[str, _Signer] = {}
         """One entry per address that has sent an authenticated trading request: no more than the API keys."""
+        self.refused = 0
+        """Trading requests refused with 429 since start (read by /metrics)."""
 
     def evaluation(self, address: str, *, cancel: bool) -> Evaluation:
         """The evaluation of one trading request of `address` against its order or cancel bucket."""
@@ -209,6 +211,7 @@ class Evaluation:
         self.refused = bool(cost) and not self.bucket.take(cost, now)
         self._account(now)
         if self.refused:
+            self.limits.refused += 1
             raise ApiError(429, TOO_MANY_REQUESTS)
 
     def settle(self, canceled: int) -> None:

@@ -193,6 +193,8 @@ class Throttle:
         self._sleep = sleep
         self._clients: dict[str, _Client] = {}
         self._swept_at = clock()
+        self.refused = 0
+        """Requests refused with 429 since start (read by /metrics)."""
 
     async def refusal(self, scope: Scope) -> Response | None:
         """Hold an HTTP request back until its IP's windows admit it: None then, or the 429 that refuses it."""
@@ -203,6 +205,7 @@ class Throttle:
         retry_after = await held
         if retry_after is None:
             return None
+        self.refused += 1
         seconds = max(1, math.ceil(retry_after))
         return JSONResponse({"error": TOO_MANY_REQUESTS}, status_code=429, headers={"Retry-After": str(seconds)})
 

@@ -26,6 +26,7 @@ from openclob.api.errors import (
     from_reject,
 )
 from openclob.api.http import decode, ok, read_body
+from openclob.api.observe import note_order
 from openclob.api.orders import SendOrder, build_place_order, parse_uint
 from openclob.api.wire import decimal
 from openclob.core import CancelAll, Canceled, CancelMarketOrders, CancelOrders, Command, OrderPlaced, Rejected
@@ -92,6 +93,7 @@ async def post_order(request: Request) -> Response:
     send = _decode(body, SendOrder)
     rate_limits.charge(request, 1)
     command = build_place_order(send, key, service)
+    note_order(request.scope, command.order_id)
     receipt = await service.submit(command)
     return ok(_order_response(receipt))
 
@@ -147,6 +149,7 @@ async def cancel_order(request: Request) -> Response:
     order_id = _decode(body, _CancelOne).orderID
     if ORDER_ID.fullmatch(order_id) is None:
         raise ApiError(400, INVALID_ORDER_ID)
+    note_order(request.scope, order_id)
     rate_limits.charge(request, 1)
     return _cancel_response(await service.submit(CancelOrders(now_ms=0, owner=key.api_key, order_ids=(order_id,))))
 

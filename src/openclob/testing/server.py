@@ -29,7 +29,7 @@ import httpx
 from openclob.testing.admin import AdminClient, Clock, Faults
 from openclob.testing.wallet import Wallet, new_private_key
 
-SERVING = re.compile(r"openclob serving on (http://\S+)")
+SERVING = re.compile(r"openclob serving on (http://[^\s\"]+)")
 """The line `openclob serve` prints once it serves (cli.py, `_announce`)."""
 LOG_TAIL_LINES = 40
 POLL_SECONDS = 0.02

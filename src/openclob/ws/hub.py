@@ -214,6 +214,8 @@ class Hub:
         authenticated (ws/faults.py)."""
         self.deliveries = 0
         """Events queued to sockets since start (a delivery is one event to one socket)."""
+        self.slow_closed: dict[str, int] = {}
+        """Sockets closed as too slow since start, by channel (read by /metrics)."""
 
     def attach(self) -> None:
         """Follow the service: seed on start, then take every durable batch."""
@@ -244,6 +246,9 @@ class Hub:
 
     def disconnect(self, subscriber: Subscriber) -> None:
         """Forget a socket and everything it followed."""
+        stopped = subscriber.stopped
+        if stopped.done() and (close := stopped.result()) is not None and close[0] == CLOSE_TOO_SLOW:
+            self.slow_closed[subscriber.channel] = self.slow_closed.get(subscriber.channel, 0) + 1
         subscriber.stop(None)
         self.sockets.pop(subscriber, None)
         self.unsubscribe_assets(subscriber, list(subscriber.assets))

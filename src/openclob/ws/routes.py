@@ -139,7 +139,7 @@ async def _read(websocket: WebSocket, hub: Hub, subscriber: Subscriber, handle: 
             subscriber.stop(refused.close)
             return
         except Exception:
-            log.exception("unexpected error on a %s message", handle.__name__)
+            log.exception("unexpected error on a %s message", handle.__name__, extra={"event": "ws_message_failed"})
             subscriber.stop((CLOSE_INTERNAL, "internal error"))
             return
 

@@ -182,3 +182,10 @@ def test_openapi_json_is_routed_after_the_trading_routes(app: Starlette) -> None
     paths = [getattr(route, "path", "") for route in app.routes]
     trading_paths = {route.path for route in trading.ROUTES if isinstance(route, Route)}
     assert max(i for i, p in enumerate(paths) if p in trading_paths) < paths.index("/openapi.json")
+
+
+async def test_metrics_are_documented_as_public_prometheus_text(app: Starlette) -> None:
+    operation = (await fetch(app))["paths"]["/metrics"]["get"]
+    assert "security" not in operation
+    content = operation["responses"]["200"]["content"]
+    assert content == {"text/plain; version=0.0.4; charset=utf-8": {"schema": {"type": "string"}}}

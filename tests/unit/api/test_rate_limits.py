@@ -216,6 +216,7 @@ async def test_an_order_over_the_burst_gets_429_with_retry_after_and_is_not_plac
     order = signed_order(limited.a, YES, "BUY", "0.5", "10")
     refused = await limited.send("POST", "/order", limited.a, order)
     assert (refused.status_code, refused.json()) == (429, {"error": "Too Many Requests"})
+    assert limited.app.trading_limits is not None and limited.app.trading_limits.refused == 1  # (GET /metrics)
     now_seconds = limited.env.clock.now_ms // 1000
     assert _headers(refused) == {
         "poly-ratelimit-remaining": "0",

@@ -169,6 +169,10 @@ async def test_every_operation_answers_in_its_documented_shape(env: Env) -> None
     # public
     for template in ("/", "/ok", "/ready", "/time", "/version", "/openapi.json"):
         await call("GET", template)
+    metrics = await env.client.get("/metrics")  # (Prometheus text, not JSON)
+    assert metrics.status_code == 200
+    assert metrics.headers["content-type"] in walk.document["paths"]["/metrics"]["get"]["responses"]["200"]["content"]
+    walk.covered.add(("get", "/metrics"))
 
     # API keys (L1, then L2)
     a.creds = await call("POST", "/auth/api-key", l1=a)

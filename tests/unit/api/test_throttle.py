@@ -171,3 +171,4 @@ async def _drive_throttled_app(app: OpenClobApp, time: Time) -> None:
             {"error": "Too Many Requests"},
             "11",
         )
+        assert app.throttle.refused == 1  # (GET /metrics shows it)
