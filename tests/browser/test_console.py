@@ -127,6 +127,27 @@ def test_the_account_page_shows_balances_orders_trades_and_keys(server: Server, 
     screenshot(page, "account")
 
 
+def test_a_page_still_loading_when_the_user_moves_on_never_writes_into_the_next_page(
+    server: Server, page: Page
+) -> None:
+    use_token(page, server)
+    address = "0x" + "ab" * 20
+    rule = server.admin(
+        "POST", "/admin/faults", {"kind": "delay", "delay_ms": 1_500, "method": "GET", "path": "/markets"}
+    )
+    try:
+        # The account page waits for /markets, then reads the balances last and draws its panels.
+        with page.expect_response(lambda response: "/admin/balances?" in response.url):
+            page.goto(server.url + f"/console#/account/{address}")
+            page.goto(server.url + "/console#/operator")
+            expect(page.get_by_role("heading", name="Operator")).to_be_visible()
+        page.evaluate("() => new Promise((resolve) => setTimeout(resolve, 200))")  # let it draw, wherever it draws
+        expect(page.locator(".panel", has_text="API keys")).to_have_count(1)
+        expect(page.locator(".panel", has_text="Balances")).to_have_count(0)
+    finally:
+        server.admin("DELETE", f"/admin/faults/{rule['id']}")
+
+
 def test_the_websocket_drop_shows_a_message_until_the_console_reconnects(server: Server, page: Page) -> None:
     condition_id, yes, _ = _market(server, "Does the console notice a dropped socket?")
     page.goto(server.url + f"/console#/market/{condition_id}")

@@ -26,6 +26,8 @@ function operatorState() {
   document.getElementById("operator-state").textContent = adminToken() ? "operator" : "";
 }
 
+let shown = 0;
+
 async function route() {
   if (cleanup) cleanup();
   cleanup = null;
@@ -35,13 +37,20 @@ async function route() {
   for (const link of document.querySelectorAll("nav a")) {
     link.classList.toggle("active", link.dataset.page === (name === "market" ? "markets" : name));
   }
-  view.replaceChildren();
+  // Each page renders into a box of its own: a page still loading when the user moves on writes into its
+  // detached box, never into the next page, and whatever it starts is cleaned up as soon as it returns.
+  const mine = ++shown;
+  const box = el("div", {});
+  view.replaceChildren(box);
   operatorState();
+  let done = null;
   try {
-    cleanup = (await page.render(view, decodeURIComponent(rest.join("/")), { live, operatorState })) || null;
+    done = (await page.render(box, decodeURIComponent(rest.join("/")), { live, operatorState })) || null;
   } catch (error) {
-    view.append(el("p", { class: "status error" }, error.message));
+    box.append(el("p", { class: "status error" }, error.message));
   }
+  if (mine === shown) cleanup = done;
+  else if (done) done();
 }
 
 window.addEventListener("hashchange", route);
