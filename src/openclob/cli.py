@@ -107,6 +107,8 @@ def _run_server(args: argparse.Namespace) -> int:
             clock_mode=args.clock,
             start_time_ms=args.start_time_ms,
             rate_limits=args.rate_limits,
+            auto_redeem=args.auto_redeem,
+            user_conversions=args.user_conversions,
             limits=Limits(
                 ws_flush_interval_ms=args.ws_flush_ms,
                 stop_timeout_ms=round(args.stop_timeout * 1000),
@@ -462,6 +464,18 @@ def _parser() -> argparse.ArgumentParser:
         default="off",
         help="polymarket: per-signer order and cancel token buckets (429 when empty) and per-IP throttling, as"
         " Polymarket's (default off)",
+    )
+    serve.add_argument(
+        "--auto-redeem",
+        action="store_true",
+        help="resolution pays winning tokens at once, as before redemption existed (default: they become"
+        " redeemable through POST /admin/redeem or POST /redeem)",
+    )
+    serve.add_argument(
+        "--user-conversions",
+        action="store_true",
+        help="API keys may convert their own neg-risk NO positions through POST /convert (default: only the operator,"
+        " POST /admin/convert)",
     )
     serve.add_argument("--faults", metavar="FILE", default=None, help="fault rules in force from the start (JSON list)")
     serve.add_argument(

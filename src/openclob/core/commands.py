@@ -50,6 +50,7 @@ class CreateEvent(_Command, frozen=True, kw_only=True):
     event_id: str
     title: str
     slug: str
+    description: str = ""
     neg_risk: bool
     neg_risk_market_id: str = ""
     markets: tuple[CreateMarket, ...]

@@ -48,6 +48,11 @@ class EventListed(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """An event was listed with its markets (their `MarketListed` events follow)."""
 
     event_id: str
+    title: str
+    slug: str
+    description: str
+    neg_risk: bool
+    neg_risk_market_id: str
     condition_ids: tuple[str, ...]
 
 
@@ -87,6 +92,7 @@ class PositionsRedeemed(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     address: str
     condition_id: str
     winning_token_id: str
+    losing_token_id: str
     winning_units: int
     losing_units: int
     payout_units: int

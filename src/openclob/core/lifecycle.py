@@ -94,12 +94,23 @@ class Lifecycle(Admin):
             event_id=cmd.event_id,
             title=cmd.title,
             slug=cmd.slug,
+            description=cmd.description,
             neg_risk=cmd.neg_risk,
             neg_risk_market_id=cmd.neg_risk_market_id,
             condition_ids=condition_ids,
             created_at_ms=cmd.now_ms,
         )
-        self._events.append(EventListed(event_id=cmd.event_id, condition_ids=condition_ids))
+        self._events.append(
+            EventListed(
+                event_id=cmd.event_id,
+                title=cmd.title,
+                slug=cmd.slug,
+                description=cmd.description,
+                neg_risk=cmd.neg_risk,
+                neg_risk_market_id=cmd.neg_risk_market_id,
+                condition_ids=condition_ids,
+            )
+        )
         for spec in cmd.markets:
             self._list_market(spec, cmd.now_ms, cmd.event_id, cmd.neg_risk)
         return Done()
@@ -233,6 +244,7 @@ class Lifecycle(Admin):
                     address=address,
                     condition_id=market.condition_id,
                     winning_token_id=winner,
+                    losing_token_id=market.token_ids[1 - market.token_index(winner)],
                     winning_units=won,
                     losing_units=lost,
                     payout_units=won,

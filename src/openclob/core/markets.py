@@ -26,6 +26,7 @@ class EventGroup(msgspec.Struct):
     event_id: str
     title: str
     slug: str
+    description: str
     neg_risk: bool
     neg_risk_market_id: str
     condition_ids: tuple[str, ...]

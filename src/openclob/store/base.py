@@ -27,8 +27,10 @@ import msgspec
 
 from openclob.core import Command, Event, PlaceOrder
 from openclob.store.records import (
+    ActivityRecord,
     ApiKeyRecord,
     ClockRecord,
+    EventRecord,
     MarketInfoRecord,
     NotificationRecord,
     OrderRecord,
@@ -188,6 +190,22 @@ class Store(Protocol):
 
     def notifications(self, owner: str) -> list[NotificationRecord]:
         """`owner`'s notifications, oldest first."""
+        ...
+
+    def events(self) -> list[EventRecord]:
+        """Every listed event, in listing order."""
+        ...
+
+    def event(self, event_id: str) -> EventRecord | None:
+        """One event by id."""
+        ...
+
+    def event_of_market(self, condition_id: str) -> tuple[str, int] | None:
+        """(event id, outcome index) of a market listed as an event's outcome; None for a market listed alone."""
+        ...
+
+    def activity(self, address: str, after_id: int = 0, limit: int = 1_000) -> list[ActivityRecord]:
+        """`address`'s splits, merges, conversions and redemptions after `after_id`, oldest first, at most `limit`."""
         ...
 
     def price_history(self, token_id: str, start_ms: int, end_ms: int) -> list[PricePointRecord]:

@@ -20,11 +20,22 @@ from openclob.core import (
     UNIT,
     BookLevelChanged,
     CancelReason,
+    ConvertPositions,
+    CreateEvent,
     Event,
+    EventListed,
     MarketResolved,
+    Merge,
     OrderAccepted,
     OrderCanceled,
     OrderFilled,
+    PositionsConverted,
+    PositionsMerged,
+    PositionsRedeemed,
+    PositionsSplit,
+    Redeem,
+    ResolveMarket,
+    Split,
     Trade,
     TradeStatusChanged,
 )
@@ -70,10 +81,13 @@ class Rows:
     """A batch's rows, statement by statement (see schema.py for the statements and their columns)."""
 
     __slots__ = (
+        "activity",
         "api_keys",
         "cancels",
         "deleted_api_keys",
         "deleted_notifications",
+        "event_markets",
+        "events",
         "exchange_clock",
         "fills",
         "market_infos",
@@ -108,6 +122,11 @@ class Rows:
         self.market_infos: list[Row] = []
         self.rate_limit_tiers: list[Row] = []
         self.exchange_clock: list[Row] = []
+        self.events: list[Row] = []
+        self.event_markets: list[Row] = []
+        """(condition_id, event_id, outcome_index)."""
+        self.activity: list[Row] = []
+        """INSERT_ACTIVITY parameters: splits, merges, conversions and redemptions, in the order they happened."""
 
     def order_rows(self) -> list[Row]:
         """INSERT_ORDER parameters of the orders accepted in this batch, in acceptance order."""
@@ -132,6 +151,8 @@ def project_entries(batch: Batch) -> Rows:
     settlement_reference = batch.settlement_reference
     for entry in batch.entries:
         _entry(rows, entry.events, entry.command.now_ms, settlement_reference)
+        if type(entry.command) in _POSITION_COMMANDS:
+            _positions(rows, entry.events, entry.command.now_ms, entry.sequence)
     return rows
 
 
@@ -183,6 +204,41 @@ def _entry(rows: Rows, events: list[Event], now_ms: int, settlement_reference: s
         elif type(event) is MarketResolved:
             payload_json = _encode_json(_Resolved(event.condition_id, event.winning_token_id)).decode()
             notifications += [(owner, NOTIFY_RESOLVED, payload_json, now_ms) for owner in resolved_owners]
+
+
+def _positions(rows: Rows, events: list[Event], now_ms: int, sequence: int) -> None:
+    """The events listing and activity rows of a command that lists events or moves positions."""
+    for event in events:
+        if type(event) is PositionsSplit or type(event) is PositionsMerged:
+            kind = "SPLIT" if type(event) is PositionsSplit else "MERGE"
+            row = (event.address, kind, event.condition_id, "", event.amount_units, event.amount_units, "", "", "0")
+            rows.activity.append((*row, now_ms, sequence))
+        elif type(event) is PositionsConverted:
+            ins, outs = ",".join(event.no_token_ids), ",".join(event.yes_token_ids)
+            amount, collateral, index_set = event.amount_units, event.collateral_units, str(event.index_set)
+            row = (event.address, "CONVERSION", "", event.event_id, amount, collateral, ins, outs, index_set)
+            rows.activity.append((*row, now_ms, sequence))
+        elif type(event) is PositionsRedeemed:
+            amount = event.winning_units + event.losing_units
+            redeemed = ",".join(t for t in _redeemed_tokens(event))
+            row = (event.address, "REDEEM", event.condition_id, "", amount, event.payout_units, redeemed, "", "0")
+            rows.activity.append((*row, now_ms, sequence))
+        elif type(event) is EventListed:
+            ids = event.condition_ids
+            rows.events.append(
+                (event.event_id, sequence, event.title, event.slug, event.description, int(event.neg_risk),
+                 event.neg_risk_market_id, ",".join(ids), now_ms)
+            )  # fmt: skip
+            rows.event_markets += [(c, event.event_id, i) for i, c in enumerate(ids)]
+
+
+def _redeemed_tokens(event: PositionsRedeemed) -> list[str]:
+    winning = [event.winning_token_id] if event.winning_units else []
+    return winning + ([event.losing_token_id] if event.losing_units else [])
+
+
+_POSITION_COMMANDS = frozenset({Split, Merge, ConvertPositions, Redeem, ResolveMarket, CreateEvent})
+"""The commands whose events `_positions` reads (the others have none of its events: no need to look)."""
 
 
 def _filled(rows: Rows, event: OrderFilled, now_ms: int) -> None:

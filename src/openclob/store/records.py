@@ -136,6 +136,48 @@ class MarketInfoRecord(msgspec.Struct, kw_only=True):
     question_id: str = ""
 
 
+class EventRecord(msgspec.Struct, kw_only=True):
+    """An event as listed (core `EventListed`): its words, neg-risk ids and markets, one per outcome in order."""
+
+    event_id: str
+    position: int
+    """Listing order, from 1 (the journal sequence of the listing)."""
+    title: str
+    slug: str
+    description: str
+    neg_risk: bool
+    neg_risk_market_id: str
+    condition_ids: list[str]
+    created_at_ms: int
+
+
+class ActivityRecord(msgspec.Struct, kw_only=True):
+    """A change of a user's positions other than a trade: a split, merge, neg-risk conversion or redemption.
+
+    - SPLIT: `amount_units` collateral became as many of each of the market's tokens (`collateral_units` spent).
+    - MERGE: `amount_units` pairs became `collateral_units` (as many) collateral.
+    - CONVERSION: `amount_units` NO of each of `token_ids_in` became `amount_units` of each of `token_ids_out`
+      (YES shares) and `collateral_units` collateral; `condition_id` is "" and `index_set` the outcomes converted.
+    - REDEEM: `amount_units` tokens of a resolved market were redeemed (`token_ids_in`: the winning one first, if
+      held, then the losing one), for `collateral_units` collateral, one per winning token.
+    """
+
+    activity_id: int
+    address: str
+    kind: str
+    """"SPLIT", "MERGE", "CONVERSION" or "REDEEM"."""
+    condition_id: str
+    event_id: str
+    amount_units: int
+    collateral_units: int
+    token_ids_in: list[str]
+    token_ids_out: list[str]
+    index_set: int
+    at_ms: int
+    sequence: int
+    """The journal sequence of the command that did it."""
+
+
 class PricePointRecord(msgspec.Struct, kw_only=True):
     """A trade print in one token's own terms, for /prices-history."""
 

@@ -6,7 +6,9 @@ explicitly: SQLite, unlike PostgreSQL, lets a TEXT primary key hold NULL. Every 
 is an index range scan: orders by (owner, position), with a partial index for the open ones; trade
 listings through `trade_parties` by (owner, position); trades and orders by id; a market's trades by
 (condition_id, position); price points by (token_id, at_ms); notifications by (owner, id). `exchange_clock` holds
-one row, the exchange clock's offset or frozen time (service.py). `snapshots` keeps
+one row, the exchange clock's offset or frozen time (service.py). `events` and `event_markets` hold the listed
+events and which market is which outcome; `activity` the splits, merges, conversions and redemptions, by
+(address, activity_id). `snapshots` keeps
 the latest exchange snapshot (see store/base.py), recovery's starting point. `unprojected_batches` lists the
 journalled batches whose query-table rows are not written yet (see `Store.write_projection`).
 """
@@ -16,7 +18,9 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from openclob.store.records import (
+    ActivityRecord,
     ApiKeyRecord,
+    EventRecord,
     MarketInfoRecord,
     OrderRecord,
     RateLimitTierRecord,
@@ -82,6 +86,23 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     (
         """CREATE TABLE exchange_clock (
             id {int} NOT NULL PRIMARY KEY, offset_ms {int} NOT NULL, frozen_at_ms {int})""",
+    ),
+    # Migration 8 is another branch's; this placeholder keeps migration 9 at its number until that one lands here.
+    (),
+    (
+        """CREATE TABLE events (
+            event_id TEXT NOT NULL PRIMARY KEY, position {int} NOT NULL, title TEXT NOT NULL, slug TEXT NOT NULL,
+            description TEXT NOT NULL, neg_risk {int} NOT NULL, neg_risk_market_id TEXT NOT NULL,
+            condition_ids TEXT NOT NULL, created_at_ms {int} NOT NULL)""",
+        "CREATE INDEX events_by_slug ON events (slug)",
+        """CREATE TABLE event_markets (
+            condition_id TEXT NOT NULL PRIMARY KEY, event_id TEXT NOT NULL, outcome_index {int} NOT NULL)""",
+        """CREATE TABLE activity (
+            activity_id {serial_key}, address TEXT NOT NULL, kind TEXT NOT NULL, condition_id TEXT NOT NULL,
+            event_id TEXT NOT NULL, amount_units {int} NOT NULL, collateral_units {int} NOT NULL,
+            token_ids_in TEXT NOT NULL, token_ids_out TEXT NOT NULL, index_set TEXT NOT NULL, at_ms {int} NOT NULL,
+            sequence {int} NOT NULL)""",
+        "CREATE INDEX activity_by_address ON activity (address, activity_id)",
     ),
 )
 """Migration N (from 1) is MIGRATIONS[N - 1]; append new ones, never edit an applied one."""
@@ -156,6 +177,11 @@ PRUNE_NOTIFICATIONS = (
     "DELETE FROM notifications WHERE notification_id IN"
     " (SELECT notification_id FROM notifications WHERE created_at_ms < ? ORDER BY created_at_ms LIMIT ?)"
 )
+EVENT_COLUMNS = EventRecord.__struct_fields__
+INSERT_EVENT = _plain_insert("events", EVENT_COLUMNS)
+INSERT_EVENT_MARKET = _plain_insert("event_markets", ("condition_id", "event_id", "outcome_index"))
+ACTIVITY_COLUMNS = tuple(c for c in ActivityRecord.__struct_fields__ if c != "activity_id")
+INSERT_ACTIVITY = _plain_insert("activity", ACTIVITY_COLUMNS)
 INSERT_UNPROJECTED_BATCH = "INSERT INTO unprojected_batches (last_sequence, first_sequence) VALUES (?, ?)"
 DELETE_UNPROJECTED_BATCH = "DELETE FROM unprojected_batches WHERE last_sequence = ?"
 SELECT_UNPROJECTED_BATCHES = "SELECT first_sequence, last_sequence FROM unprojected_batches ORDER BY last_sequence"

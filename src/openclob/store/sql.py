@@ -26,8 +26,10 @@ from openclob.store import schema
 from openclob.store.base import Batch, Journalled, StoredSnapshot, StoreError
 from openclob.store.projection import project_edge, project_entries
 from openclob.store.records import (
+    ActivityRecord,
     ApiKeyRecord,
     ClockRecord,
+    EventRecord,
     MakerLegRecord,
     MarketInfoRecord,
     NotificationRecord,
@@ -217,6 +219,9 @@ class SqlStore(abc.ABC, Generic[C]):
             (schema.INSERT_TRADE_PARTY, rows.trade_parties),
             (schema.INSERT_PRICE_POINT, rows.price_points),
             (schema.INSERT_NOTIFICATION, rows.notifications),
+            (schema.INSERT_EVENT, rows.events),
+            (schema.INSERT_EVENT_MARKET, rows.event_markets),
+            (schema.INSERT_ACTIVITY, rows.activity),
         ):
             if new_rows:
                 self._insert_rows(conn, insert, new_rows)
@@ -414,6 +419,31 @@ class SqlStore(abc.ABC, Generic[C]):
         )
         return [PricePointRecord(token_id=token_id, at_ms=at, price_units=p) for at, p in rows]
 
+    def events(self) -> list[EventRecord]:
+        """Every listed event, in listing order."""
+        rows = self._read(f"SELECT {', '.join(schema.EVENT_COLUMNS)} FROM events ORDER BY position")
+        return [_event(row) for row in rows]
+
+    def event(self, event_id: str) -> EventRecord | None:
+        """One event by id."""
+        rows = self._read(f"SELECT {', '.join(schema.EVENT_COLUMNS)} FROM events WHERE event_id = ?", (event_id,))
+        return _event(rows[0]) if rows else None
+
+    def event_of_market(self, condition_id: str) -> tuple[str, int] | None:
+        """(event id, outcome index) of a market listed as an event's outcome; None for a market listed alone."""
+        rows = self._read("SELECT event_id, outcome_index FROM event_markets WHERE condition_id = ?", (condition_id,))
+        return (rows[0][0], rows[0][1]) if rows else None
+
+    def activity(self, address: str, after_id: int = 0, limit: int = 1_000) -> list[ActivityRecord]:
+        """`address`'s splits, merges, conversions and redemptions after `after_id`, oldest first, at most `limit`."""
+        columns = ("activity_id", *schema.ACTIVITY_COLUMNS)
+        rows = self._read(
+            f"SELECT {', '.join(columns)} FROM activity WHERE address = ? AND activity_id > ?"
+            " ORDER BY activity_id LIMIT ?",
+            (address, after_id, limit),
+        )
+        return [_activity(row) for row in rows]
+
     # ------------------------------------------------------------------ plumbing
 
     def _read(self, sql: str, params: Sequence[object] = ()) -> list[Row]:
@@ -464,3 +494,22 @@ def _order(row: Row) -> OrderRecord:
 def _trade(row: Row) -> TradeRecord:
     fields = dict(zip(schema.TRADE_COLUMNS, row, strict=True))
     return TradeRecord(**{**fields, "maker_legs": _decode_legs(fields["maker_legs"])})
+
+
+def _event(row: Row) -> EventRecord:
+    fields = dict(zip(schema.EVENT_COLUMNS, row, strict=True))
+    fields["neg_risk"] = bool(fields["neg_risk"])
+    fields["condition_ids"] = _split_ids(fields["condition_ids"])
+    return EventRecord(**fields)
+
+
+def _activity(row: Row) -> ActivityRecord:
+    fields = dict(zip(("activity_id", *schema.ACTIVITY_COLUMNS), row, strict=True))
+    fields["token_ids_in"] = _split_ids(fields["token_ids_in"])
+    fields["token_ids_out"] = _split_ids(fields["token_ids_out"])
+    fields["index_set"] = int(fields["index_set"])
+    return ActivityRecord(**fields)
+
+
+def _split_ids(text: Any) -> list[str]:
+    return str(text).split(",") if text else []
