@@ -134,6 +134,8 @@ class MarketInfoRecord(msgspec.Struct, kw_only=True):
     created_at_ms: int
     end_date_iso: str = ""
     question_id: str = ""
+    group_item_title: str = ""
+    """The outcome's short name in its event ("" for a market listed alone)."""
 
 
 class EventRecord(msgspec.Struct, kw_only=True):

@@ -103,6 +103,7 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             token_ids_in TEXT NOT NULL, token_ids_out TEXT NOT NULL, index_set TEXT NOT NULL, at_ms {int} NOT NULL,
             sequence {int} NOT NULL)""",
         "CREATE INDEX activity_by_address ON activity (address, activity_id)",
+        "ALTER TABLE market_infos ADD COLUMN group_item_title TEXT NOT NULL DEFAULT ''",
     ),
 )
 """Migration N (from 1) is MIGRATIONS[N - 1]; append new ones, never edit an applied one."""

@@ -1,0 +1,205 @@
+"""api/events.py and the lifecycle routes: events, conversion, closing at end dates, resolution and redemption,
+in process on SQLite and PostgreSQL, across a restart."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, replace
+from typing import Any
+
+import httpx
+import pytest
+from py_clob_client.headers.headers import create_level_1_headers
+from py_clob_client.signer import Signer
+
+from openclob.api.app import build_app
+from openclob.config import Settings
+from openclob.service import Service
+from tests.unit.store.conftest import StoreFactory
+from tests.unit.api.conftest import ADMIN, ADMIN_TOKEN, l2_headers
+
+pytestmark = pytest.mark.anyio
+
+END = "2030-01-01T00:00:00Z"
+END_MS = 1_893_456_000_000
+
+
+@dataclass
+class Venue:
+    new_store: StoreFactory
+    settings: Settings
+    service: Service
+    client: httpx.AsyncClient
+    signer: Signer
+    creds: dict[str, str]
+
+    @property
+    def address(self) -> str:
+        return self.signer.address().lower()
+
+    async def admin(self, method: str, path: str, body: Any = None, status: int = 200) -> Any:
+        response = await self.client.request(method, path, json=body, headers=ADMIN)
+        assert response.status_code == status, response.text
+        return response.json()
+
+    async def user(self, path: str, body: Any, status: int = 200) -> Any:
+        raw = json.dumps(body).encode()
+        headers = {**l2_headers(self.creds, self.address, "POST", path, raw), "content-type": "application/json"}
+        response = await self.client.post(path, content=raw, headers=headers)
+        assert response.status_code == status, response.text
+        return response.json()
+
+    async def restart(self) -> None:
+        await self.service.stop()
+        self.service = Service(self.new_store(), self.settings)
+        await self.service.start()
+        await self.client.aclose()
+        self.client = _client(self.service)
+
+    def balance(self, asset: str) -> int:
+        free, reserved = self.service.exchange.balance(self.address, asset)
+        return free + reserved
+
+
+def _client(service: Service) -> httpx.AsyncClient:
+    app = build_app(service, master_secret=b"x" * 32, admin_token=ADMIN_TOKEN)
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver")
+
+
+async def _venue(new_store: StoreFactory, settings: Settings) -> Venue:
+    service = Service(new_store(), settings)
+    await service.start()
+    client = _client(service)
+    signer = Signer("0x" + "5e" * 32, 137)
+    response = await client.post("/auth/api-key", headers=create_level_1_headers(signer))
+    assert response.status_code == 200, response.text
+    return Venue(new_store, settings, service, client, signer, response.json())
+
+
+@pytest.fixture
+async def venue(new_store: StoreFactory) -> AsyncIterator[Venue]:
+    """A frozen exchange clock before END, user conversions on; on SQLite and PostgreSQL."""
+    settings = Settings(user_conversions=True, clock_mode="frozen", start_time_ms=END_MS - 60_000)
+    harness = await _venue(new_store, settings)
+    try:
+        yield harness
+    finally:
+        await harness.client.aclose()
+        await harness.service.stop()
+
+
+async def _three_way(venue: Venue) -> dict[str, Any]:
+    body = {
+        "title": "Who wins?",
+        "outcomes": ["Alice", "Bob", {"name": "Carol"}],
+        "neg_risk": True,
+        "end_date_iso": END,
+    }
+    event: dict[str, Any] = await venue.admin("POST", "/admin/events", body)
+    await venue.admin("POST", "/admin/balances", {"address": venue.address, "amount": "300"})
+    for market in event["markets"]:
+        split = {"address": venue.address, "condition_id": market["condition_id"], "amount": "100"}
+        await venue.admin("POST", "/admin/split", split)
+    return event
+
+
+def _tokens(event: dict[str, Any], i: int) -> tuple[str, str]:
+    yes, no = event["markets"][i]["tokens"]
+    return yes["token_id"], no["token_id"]
+
+
+async def test_an_event_lists_one_neg_risk_market_per_outcome_as_the_clob_shows_them(venue: Venue) -> None:
+    event = await _three_way(venue)
+    assert (event["id"], event["title"], event["slug"], event["neg_risk"]) == ("1", "Who wins?", "who-wins", True)
+    market_id = event["neg_risk_market_id"]
+    assert market_id.startswith("0x") and len(market_id) == 66 and market_id.endswith("00")
+    for index, market in enumerate(event["markets"]):
+        assert market["outcome"] == ["Alice", "Bob", "Carol"][index]
+        assert market["question"] == f"Who wins?: {market['outcome']}"
+        assert (market["neg_risk"], market["neg_risk_market_id"]) == (True, market_id)
+        assert market["question_id"] == market_id[:-2] + f"{index:02x}"
+        assert market["neg_risk_request_id"].startswith("0x") and len(market["neg_risk_request_id"]) == 66
+        assert (market["end_date_iso"], market["closed"], market["accepting_orders"]) == (END, False, True)
+        clob = (await venue.client.get(f"/clob-markets/{market['condition_id']}")).json()
+        assert clob["nr"] is True
+    assert await venue.admin("GET", "/admin/events") == [event]
+    assert (await venue.admin("GET", "/admin/events/2", status=404)) == {"error": "event not found"}
+    stored = await venue.service.read(venue.service.store.event, "1")
+    assert stored is not None and stored.condition_ids == [m["condition_id"] for m in event["markets"]]
+    assert await venue.service.read(venue.service.store.event_of_market, event["markets"][2]["condition_id"]) == (
+        "1",
+        2,
+    )
+
+
+async def test_a_user_converts_no_positions_and_the_activity_records_it(venue: Venue) -> None:
+    event = await _three_way(venue)
+    answer = await venue.user("/convert", {"event_id": "1", "index_set": 3, "amount": "10"})
+    assert (answer["collateral"], answer["index_set"]) == ("10", "3")
+    assert venue.balance("COLLATERAL") == 10_000_000
+    assert venue.balance(_tokens(event, 2)[0]) == 110_000_000
+    assert venue.balance(_tokens(event, 0)[1]) == 90_000_000
+    by_ids = {"neg_risk_market_id": event["neg_risk_market_id"], "condition_ids": [event["markets"][2]["condition_id"]]}
+    await venue.admin("POST", "/admin/convert", {**by_ids, "address": venue.address, "amount": "1"})
+    assert venue.balance(_tokens(event, 0)[0]) == 101_000_000
+    activity = await venue.service.read(venue.service.store.activity, venue.address)
+    assert [a.kind for a in activity] == ["SPLIT", "SPLIT", "SPLIT", "CONVERSION", "CONVERSION"]
+    first = activity[3]
+    assert (first.event_id, first.amount_units, first.collateral_units, first.index_set) == ("1", 10**7, 10**7, 3)
+    assert first.token_ids_in == [_tokens(event, 0)[1], _tokens(event, 1)[1]]
+    assert first.token_ids_out == [_tokens(event, 2)[0]]
+
+
+async def test_conversions_refused_without_the_operators_leave_or_with_bad_outcomes(venue: Venue) -> None:
+    event = await _three_way(venue)
+    bad = await venue.user("/convert", {"event_id": "1", "index_set": 8, "amount": "1"}, status=400)
+    assert bad == {"error": "invalid index_set 8: a non-empty set of the event's 3 outcomes, bit i for outcome i"}
+    missing = await venue.user("/convert", {"event_id": "1", "condition_ids": ["0x" + "00" * 32], "amount": "1"}, 400)
+    assert missing["error"].startswith("invalid condition_ids:")
+    assert await venue.user("/convert", {"event_id": "9", "index_set": 1, "amount": "1"}, status=404) == {
+        "error": "event not found"
+    }
+    too_much = await venue.user("/convert", {"event_id": "1", "index_set": 1, "amount": "101"}, status=400)
+    assert too_much == {"error": "not enough balance / allowance"}
+    venue.settings = replace(venue.settings, user_conversions=False)
+    await venue.restart()
+    refused = await venue.user("/convert", {"event_id": "1", "index_set": 3, "amount": "1"}, status=403)
+    assert refused == {"error": "conversions are not enabled on this exchange"}
+    assert event["markets"]
+
+
+async def test_end_date_closes_then_resolution_makes_yes_redeemable_once_across_a_restart(venue: Venue) -> None:
+    event = await _three_way(venue)
+    await venue.admin("POST", "/admin/clock", {"advance_ms": 60_000})
+    markets = [await venue.admin("GET", "/admin/events/1")][0]["markets"]
+    assert [(m["closed"], m["accepting_orders"], m["active"]) for m in markets] == [(True, False, True)] * 3
+    winner = event["markets"][1]
+    resolve = {"winning_token_id": _tokens(event, 1)[0]}
+    await venue.admin("POST", f"/admin/markets/{winner['condition_id']}/resolve", resolve)
+    assert venue.balance(_tokens(event, 1)[0]) == 100_000_000  # redeemable, not paid
+    await venue.restart()
+    paid = await venue.user("/redeem", {"condition_id": winner["condition_id"]})
+    assert paid["payout"] == "100"
+    assert venue.balance("COLLATERAL") == 100_000_000
+    again = await venue.user("/redeem", {"condition_id": winner["condition_id"]})
+    assert again["payout"] == "0"
+    loser = event["markets"][0]["condition_id"]
+    other = await venue.admin("POST", "/admin/redeem", {"address": venue.address, "condition_id": loser})
+    assert other["payout"] == "100"  # the NO of a losing outcome wins
+    assert venue.balance("COLLATERAL") == 200_000_000
+    activity = await venue.service.read(venue.service.store.activity, venue.address)
+    assert [(a.kind, a.collateral_units) for a in activity[3:]] == [("REDEEM", 10**8), ("REDEEM", 10**8)]
+    venue.service.exchange.check_invariants()
+
+
+async def test_a_redemption_of_an_open_market_is_refused(venue: Venue) -> None:
+    event = await _three_way(venue)
+    condition_id = event["markets"][0]["condition_id"]
+    refused = await venue.user("/redeem", {"condition_id": condition_id}, status=400)
+    assert refused == {"error": f"market {condition_id} is not resolved"}
+
+
+async def test_a_market_listed_with_a_bad_end_date_is_refused(venue: Venue) -> None:
+    answer = await venue.admin("POST", "/admin/markets", {"question": "Q?", "end_date_iso": "soon"}, status=400)
+    assert answer == {"error": "invalid end_date_iso: 'soon' (ISO-8601, e.g. 2026-12-31T00:00:00Z)"}
