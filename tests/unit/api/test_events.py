@@ -16,8 +16,8 @@ from py_clob_client.signer import Signer
 from openclob.api.app import build_app
 from openclob.config import Settings
 from openclob.service import Service
-from tests.unit.store.conftest import StoreFactory
 from tests.unit.api.conftest import ADMIN, ADMIN_TOKEN, l2_headers
+from tests.unit.store.conftest import StoreFactory
 
 pytestmark = pytest.mark.anyio
 
