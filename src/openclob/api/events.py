@@ -179,7 +179,7 @@ async def get_event(request: Request) -> Response:
     return ok(event_json(service, _event(service, request.path_params["event_id"])))
 
 
-class _Conversion(msgspec.Struct, forbid_unknown_fields=True):
+class ConvertRequest(msgspec.Struct, forbid_unknown_fields=True):
     amount: str
     event_id: str | None = None
     neg_risk_market_id: str | None = None
@@ -188,7 +188,7 @@ class _Conversion(msgspec.Struct, forbid_unknown_fields=True):
     address: str | None = None
 
 
-def _conversion_command(service: Service, spec: _Conversion, address: str) -> ConvertPositions:
+def _conversion_command(service: Service, spec: ConvertRequest, address: str) -> ConvertPositions:
     if (spec.event_id is None) == (spec.neg_risk_market_id is None):
         raise ApiError(400, "invalid conversion: give event_id or neg_risk_market_id")
     if spec.event_id is not None:
@@ -248,14 +248,14 @@ async def admin_convert(request: Request) -> Response:
     """POST /admin/convert: convert an address's NO positions of a neg-risk event (NegRiskAdapter)."""
     service, body = await _authorized(request)
     spec = decode(
-        body, _Conversion, "invalid conversion: expected {address, event_id, index_set, amount}", explain=True
+        body, ConvertRequest, "invalid conversion: expected {address, event_id, index_set, amount}", explain=True
     )
     if spec.address is None:
         raise ApiError(400, "invalid conversion: address is required")
     return ok(await _convert(service, _conversion_command(service, spec, _address(spec.address))))
 
 
-class _Redemption(msgspec.Struct, forbid_unknown_fields=True):
+class RedeemRequest(msgspec.Struct, forbid_unknown_fields=True):
     condition_id: str
     address: str | None = None
 
@@ -281,7 +281,7 @@ async def _redeem(service: Service, address: str, condition_id: str) -> dict[str
 async def admin_redeem(request: Request) -> Response:
     """POST /admin/redeem: redeem an address's tokens of a resolved market."""
     service, body = await _authorized(request)
-    spec = decode(body, _Redemption, "invalid redemption: expected {address, condition_id}", explain=True)
+    spec = decode(body, RedeemRequest, "invalid redemption: expected {address, condition_id}", explain=True)
     if spec.address is None:
         raise ApiError(400, "invalid redemption: address is required")
     return ok(await _redeem(service, _address(spec.address), spec.condition_id))
@@ -308,7 +308,7 @@ async def user_convert(request: Request) -> Response:
     service, key, body = await _user(request)
     if not service.settings.user_conversions:
         raise ApiError(403, "conversions are not enabled on this exchange")
-    spec = decode(body, _Conversion, "invalid conversion: expected {event_id, index_set, amount}", explain=True)
+    spec = decode(body, ConvertRequest, "invalid conversion: expected {event_id, index_set, amount}", explain=True)
     address = _own_address(service, key, spec.address)
     return ok(await _convert(service, _conversion_command(service, spec, address)))
 
@@ -316,7 +316,7 @@ async def user_convert(request: Request) -> Response:
 async def user_redeem(request: Request) -> Response:
     """POST /redeem (L2): redeem the caller's own tokens of a resolved market."""
     service, key, body = await _user(request)
-    spec = decode(body, _Redemption, "invalid redemption: expected {condition_id}", explain=True)
+    spec = decode(body, RedeemRequest, "invalid redemption: expected {condition_id}", explain=True)
     return ok(await _redeem(service, _own_address(service, key, spec.address), spec.condition_id))
 
 
