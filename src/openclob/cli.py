@@ -241,7 +241,19 @@ def _admin_request(args: argparse.Namespace) -> tuple[str, str, Any]:
         body.update({"neg_risk": args.neg_risk, "fee_rate_bps": args.fee_rate_bps, "fee_exponent": args.fee_exponent})
         if args.outcomes:
             body["outcomes"] = args.outcomes
+        if args.end_date:
+            body["end_date_iso"] = args.end_date
         return "POST", "/admin/markets", body
+    if action == "create-event":
+        listing = {"title": args.title, "outcomes": args.outcomes, "neg_risk": args.neg_risk}
+        return "POST", "/admin/events", listing | ({"end_date_iso": args.end_date} if args.end_date else {})
+    if action == "events":
+        return "GET", "/admin/events", None
+    if action == "convert":
+        conversion = {"address": args.address, "event_id": args.event_id, "index_set": args.index_set}
+        return "POST", "/admin/convert", conversion | {"amount": args.amount}
+    if action == "redeem":
+        return "POST", "/admin/redeem", {"address": args.address, "condition_id": args.condition_id}
     if action == "update-market":
         change: dict[str, Any] = {}
         if args.accepting_orders is not None:
@@ -500,6 +512,21 @@ def _parser() -> argparse.ArgumentParser:
     market.add_argument("--neg-risk", action="store_true")
     market.add_argument("--fee-rate-bps", type=int, default=0)
     market.add_argument("--fee-exponent", type=int, default=1, help="V2 taker fee exponent e (default 1)")
+    market.add_argument("--end-date", default=None, help="ISO-8601; the market closes then (exchange clock)")
+    event = actions.add_parser("create-event", help="list an event: one binary market per outcome")
+    event.add_argument("title")
+    event.add_argument("outcomes", nargs="+")
+    event.add_argument("--neg-risk", action="store_true")
+    event.add_argument("--end-date", default=None, help="ISO-8601; its markets close then (exchange clock)")
+    actions.add_parser("events", help="list the events with their markets")
+    convert_no = actions.add_parser("convert", help="convert NO positions of a neg-risk event (NegRiskAdapter)")
+    convert_no.add_argument("address")
+    convert_no.add_argument("event_id")
+    convert_no.add_argument("index_set", type=int, help="bit i converts outcome i's NO (lsb: the first outcome)")
+    convert_no.add_argument("amount")
+    redeem = actions.add_parser("redeem", help="redeem an address's tokens of a resolved market")
+    redeem.add_argument("address")
+    redeem.add_argument("condition_id")
     update = actions.add_parser("update-market")
     update.add_argument("condition_id")
     update.add_argument("--accepting-orders", choices=("true", "false"), default=None)
