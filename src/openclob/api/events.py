@@ -35,7 +35,7 @@ from openclob.api.auth import l2_key
 from openclob.api.errors import ApiError, from_reject
 from openclob.api.http import decode, ok, read_body
 from openclob.api.markets import market_json
-from openclob.core import COLLATERAL, ConvertPositions, CreateEvent, Redeem, Redeemed, Rejected
+from openclob.core import COLLATERAL, ConvertPositions, CreateEvent, Redeem, Redeemed, Reject, Rejected
 from openclob.core.amounts import format_units
 from openclob.core.commands import Command
 from openclob.core.lifecycle import MAX_EVENT_OUTCOMES
@@ -135,7 +135,6 @@ async def create_event(request: Request) -> Response:
         )
     parse_end_date(spec.end_date_iso)
     built = [list_market_command(spec_i, f"outcome {i}: ") for i, spec_i in enumerate(specs)]
-    event_id = ""
     for _ in range(EVENT_ID_ATTEMPTS):
         event_id = str(len(service.exchange.events) + 1)
         while event_id in service.exchange.events:
@@ -152,12 +151,12 @@ async def create_event(request: Request) -> Response:
         )
         result = (await service.submit(listing)).applied.result
         if not isinstance(result, Rejected):
-            break
-        if event_id not in service.exchange.events:
+            for _, info in built:
+                await remember_market(service, info)
+            return ok(event_json(service, service.exchange.events[event_id]))
+        if result.reject is not Reject.EVENT_EXISTS:  # (another listing may have taken the id: take the next)
             raise from_reject(result)
-    for _, info in built:
-        await remember_market(service, info)
-    return ok(event_json(service, service.exchange.events[event_id]))
+    raise ApiError(503, "too many events are being listed at once, retry")
 
 
 def _event(service: Service, event_id: str) -> EventGroup:

@@ -273,7 +273,7 @@ OPERATIONS: dict[Handler, Operation] = {
         auth=Auth.ADMIN,
         body=events.NewEvent,
         response=responses.AdminEvent,
-        errors=(400,),
+        errors=(400, 503),
     ),
     events.get_events: Operation(
         summary="Every event with its markets", auth=Auth.ADMIN, response=list[responses.AdminEvent]

@@ -203,3 +203,17 @@ async def test_a_redemption_of_an_open_market_is_refused(venue: Venue) -> None:
 async def test_a_market_listed_with_a_bad_end_date_is_refused(venue: Venue) -> None:
     answer = await venue.admin("POST", "/admin/markets", {"question": "Q?", "end_date_iso": "soon"}, status=400)
     assert answer == {"error": "invalid end_date_iso: 'soon' (ISO-8601, e.g. 2026-12-31T00:00:00Z)"}
+
+
+async def test_an_event_with_a_bad_outcome_is_refused_whole_and_names_the_outcome(venue: Venue) -> None:
+    taken = {"name": "B", "token_ids": ["11", "12"]}
+    again = {"name": "C", "token_ids": ["12", "13"]}
+    body = {"title": "Who?", "outcomes": ["A", taken, again], "neg_risk": True}
+    answer = await venue.admin("POST", "/admin/events", body, status=400)
+    assert answer == {"error": "invalid event: outcome 2: a token id is already listed"}
+    lonely = await venue.admin("POST", "/admin/events", {"title": "Who?", "outcomes": ["A"], "neg_risk": True}, 400)
+    assert lonely == {"error": "invalid event: a neg-risk event has at least two outcomes"}
+    late = {"title": "Who?", "outcomes": ["A", {"name": "B", "end_date_iso": "later"}]}
+    assert (await venue.admin("POST", "/admin/events", late, status=400))["error"].startswith("invalid end_date_iso")
+    assert await venue.admin("GET", "/admin/events") == []
+    assert venue.service.exchange.markets == {}
