@@ -22,7 +22,7 @@ from starlette.routing import Route
 from openclob.api.errors import ApiError, from_reject
 from openclob.api.http import decode, ok, read_body
 from openclob.api.market_data import is_token_id
-from openclob.api.markets import market_json
+from openclob.api.markets import iso_time, market_json
 from openclob.core import (
     COLLATERAL,
     CreateMarket,
@@ -161,6 +161,7 @@ def list_market_command(spec: NewMarket, where: str = "") -> tuple[CreateMarket,
     words = [spec.question, spec.description, spec.market_slug or "", spec.end_date_iso, *spec.outcomes]
     if any("\x00" in text for text in [*words, spec.question_id, spec.group_item_title]):
         raise ApiError(400, f"invalid market: {where}its words may not hold NUL characters")
+    end_ms = parse_end_date(spec.end_date_iso)
     command = CreateMarket(
         now_ms=0,
         condition_id=condition_id,
@@ -172,7 +173,7 @@ def list_market_command(spec: NewMarket, where: str = "") -> tuple[CreateMarket,
         fee_rate_bps=spec.fee_rate_bps,
         fee_exponent=spec.fee_exponent,
         dynamic_tick=spec.dynamic_tick,
-        end_ms=parse_end_date(spec.end_date_iso),
+        end_ms=end_ms,
         close_at_end=spec.close_at_end,
     )
     info = MarketInfoRecord(
@@ -181,16 +182,17 @@ def list_market_command(spec: NewMarket, where: str = "") -> tuple[CreateMarket,
         description=spec.description,
         market_slug=spec.market_slug or slug_of(spec.question),
         created_at_ms=0,
-        end_date_iso=spec.end_date_iso,
+        end_date_iso="" if end_ms is None else iso_time(end_ms),
         question_id=spec.question_id,
         group_item_title=spec.group_item_title,
     )
     return command, info
 
 
-async def remember_market(service: Service, info: MarketInfoRecord) -> None:
-    """Store a listed market's words (stamped with the time they are stored)."""
-    info = msgspec.structs.replace(info, created_at_ms=service.now_ms())
+async def remember_market(service: Service, info: MarketInfoRecord, *, listed: bool = True) -> None:
+    """Store a market's words; those of a market just `listed` are stamped with the time they are stored."""
+    if listed:
+        info = msgspec.structs.replace(info, created_at_ms=service.now_ms())
 
     def remember(batch: Batch) -> None:
         batch.market_infos.append(info)
@@ -239,8 +241,10 @@ async def update_market(request: Request) -> Response:
         ),
     )
     info = service.edge.market_infos.get(condition_id)
-    if change.end_date_iso and info is not None:
-        await remember_market(service, msgspec.structs.replace(info, end_date_iso=change.end_date_iso))
+    end_ms = service.exchange.markets[condition_id].end_ms
+    if change.end_date_iso and info is not None and end_ms is not None:
+        changed = msgspec.structs.replace(info, end_date_iso=iso_time(end_ms))
+        await remember_market(service, changed, listed=False)
     return ok(market_json(service, service.exchange.markets[condition_id]))
 
 

@@ -217,3 +217,20 @@ async def test_an_event_with_a_bad_outcome_is_refused_whole_and_names_the_outcom
     assert (await venue.admin("POST", "/admin/events", late, status=400))["error"].startswith("invalid end_date_iso")
     assert await venue.admin("GET", "/admin/events") == []
     assert venue.service.exchange.markets == {}
+
+
+async def test_an_end_date_is_shown_as_polymarket_writes_it_and_moves_with_a_patch(venue: Venue) -> None:
+    market = await venue.admin(
+        "POST", "/admin/markets", {"question": "Q?", "end_date_iso": "2030-01-01T01:00:00+01:00"}
+    )
+    assert market["end_date_iso"] == END
+    path = f"/admin/markets/{market['condition_id']}"
+    moved = await venue.admin("PATCH", path, {"end_date_iso": "2031-01-01"})
+    assert (moved["end_date_iso"], moved["closed"]) == ("2031-01-01T00:00:00Z", False)
+    await venue.admin("POST", "/admin/clock", {"advance_ms": 60_000})
+    assert not venue.service.exchange.markets[market["condition_id"]].closed
+    await venue.admin("PATCH", path, {"end_date_iso": END})
+    assert (await venue.admin("GET", "/admin/events")) == []
+    assert venue.service.exchange.markets[market["condition_id"]].closed  # END is already past
+    refused = await venue.admin("PATCH", path, {"accepting_orders": True}, status=400)
+    assert refused == {"error": "invalid market: the market is closed"}
