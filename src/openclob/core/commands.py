@@ -34,8 +34,6 @@ class CreateMarket(_Command, frozen=True, kw_only=True):
     end_ms: int | None = None
     """The market's end date (unix ms): on the exchange's clock it then closes, unless `close_at_end` is off."""
     close_at_end: bool = True
-    event_id: str | None = None
-    """The event the market belongs to; set by `CreateEvent` for its markets, never given alone."""
 
 
 class CreateEvent(_Command, frozen=True, kw_only=True):

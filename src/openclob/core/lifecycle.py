@@ -44,8 +44,9 @@ from openclob.core.orders import COLLATERAL, CancelReason
 from openclob.core.rejects import Reject, rejected
 from openclob.core.results import Converted, Done, Redeemed, Result
 
-MAX_EVENT_OUTCOMES = 256
-"""The most outcomes an event may have (an index set is then at most 256 bits, as on chain)."""
+MAX_EVENT_OUTCOMES = 64
+"""The most outcomes an event may have: an index set then fits the journal's 64-bit integers (the adapter takes
+up to 256)."""
 
 
 class Lifecycle(Admin):

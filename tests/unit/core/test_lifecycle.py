@@ -82,6 +82,19 @@ def test_an_event_with_a_bad_outcome_lists_nothing() -> None:
     assert exchange.markets == {} and exchange.events == {}
 
 
+def test_an_event_has_at_most_64_outcomes() -> None:
+    markets = tuple(
+        CreateMarket(now_ms=0, condition_id=f"0x{i:064x}", token_ids=(str(2 * i + 1), str(2 * i + 2)))
+        for i in range(65)
+    )
+    exchange = Exchange()
+    reject = refused(exchange.apply(CreateEvent(**{**_fields(_event()), "markets": markets})))
+    assert reject.message == "invalid event: an event has 1 to 64 outcomes"
+    assert exchange.apply(CreateEvent(**{**_fields(_event()), "markets": markets[:64]})).events
+    convert = ConvertPositions(now_ms=0, address=ALICE.address, event_id=EVENT, index_set=2**64, amount=UNIT)
+    assert refused(exchange.apply(convert)).reject is Reject.INVALID_INDEX_SET
+
+
 def _fields(cmd: CreateEvent) -> dict[str, object]:
     return {name: getattr(cmd, name) for name in cmd.__struct_fields__}
 
