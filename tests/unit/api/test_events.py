@@ -234,3 +234,18 @@ async def test_an_end_date_is_shown_as_polymarket_writes_it_and_moves_with_a_pat
     assert venue.service.exchange.markets[market["condition_id"]].closed  # END is already past
     refused = await venue.admin("PATCH", path, {"accepting_orders": True}, status=400)
     assert refused == {"error": "invalid market: the market is closed"}
+
+
+async def test_a_user_redeems_and_converts_only_its_own_positions(venue: Venue) -> None:
+    event = await _three_way(venue)
+    other = "0x" + "0d" * 20
+    await venue.admin("POST", "/admin/balances", {"address": other, "amount": "10"})
+    condition_id = event["markets"][0]["condition_id"]
+    await venue.admin("POST", "/admin/split", {"address": other, "condition_id": condition_id, "amount": "10"})
+    mine_only = {"error": "the address has to be the API key's address or a wallet linked to it"}
+    assert await venue.user("/redeem", {"condition_id": condition_id, "address": other}, status=400) == mine_only
+    body = {"event_id": "1", "index_set": 1, "amount": "1", "address": other}
+    assert await venue.user("/convert", body, status=400) == mine_only
+    assert venue.service.exchange.balance(other, event["markets"][0]["tokens"][1]["token_id"]) == (10_000_000, 0)
+    unknown = await venue.user("/redeem", {"condition_id": "0x" + "99" * 32}, status=404)
+    assert unknown == {"error": "market not found"}
