@@ -47,7 +47,8 @@ class HeldStore(SqliteStore):
 
 
 def _settings() -> Settings:
-    return Settings(limits=Limits(store_rebuild_attempts=2), time_advance_interval_ms=3_600_000)
+    # A frozen clock: no time advance or settlement step of a "killed" service lands after its restart started.
+    return Settings(limits=Limits(store_rebuild_attempts=2), time_advance_interval_ms=3_600_000, clock_mode="frozen")
 
 
 @pytest.fixture
