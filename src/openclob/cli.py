@@ -21,6 +21,8 @@ from openclob.faults import Faults, InvalidRule, Rule, load_rules
 
 if TYPE_CHECKING:
     from openclob.locks import Lock
+    from openclob.replay.driver import Replays
+    from openclob.replay.recording import Recording
 
 DEFAULT_DATA_DIR = Path("openclob-data")
 DEMO_FAUCET_UNITS = 1_000 * UNIT
@@ -67,6 +69,7 @@ def _run_server(args: argparse.Namespace) -> int:
             f"--order-version {args.order_version} must be one of --order-versions {args.order_versions}"
         )
     fault_rules = _fault_rules(args.faults)
+    recording = _recording(args.replay)
     data_dir = Path(args.data_dir)
     db_shown = redact_url(args.db) if args.db else str(data_dir / "openclob.db")
     try:
@@ -121,10 +124,14 @@ def _run_server(args: argparse.Namespace) -> int:
             faults.add(rule, service.now_ms())
         app = build_app(service, secret, token, faults)
         if args.demo:
-            from openclob.demo import add_demo_markets
+            from openclob.demo import add_demo_markets, simulate_demo_markets
 
             service.on_ready.append(lambda: add_demo_markets(service))
+            service.on_ready.append(lambda: simulate_demo_markets(service, app.state.simulations))
         service.on_ready.append(lambda: _announce(url, db_shown, token, faults))
+        if recording is not None:
+            replays = app.state.replays
+            service.on_ready.append(lambda: _start_replay(replays, args.replay, args.replay_speed, recording))
         server = Server(uvicorn_config(app, settings.limits, app.load, args.log_level), settings.limits)
         service.on_fatal = server.request_stop
         with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises Ctrl-C after a clean shutdown
@@ -159,6 +166,8 @@ def redact_url(url: str) -> str:
     if parts.password is not None:
         netloc = netloc.replace(f":{parts.password}@", ":***@", 1)
     query = re.sub(r"(?i)(password=)[^&]*", r"\1***", parts.query)
+    if (netloc, query) == (parts.netloc, parts.query):
+        return url  # urlunsplit would drop the empty authority of sqlite:////absolute/path.db
     return urllib.parse.urlunsplit(parts._replace(netloc=netloc, query=query))
 
 
@@ -180,6 +189,29 @@ async def _announce(url: str, database: str, token: str, faults: Faults) -> None
     print(f"admin token: {token}", flush=True)
     rules = len(faults.rules())
     print(f"fault rules: {rules}, seed {faults.seed} (--seed {faults.seed} repeats the draws)", flush=True)
+
+
+def _recording(path: str | None) -> Recording | None:
+    """The checked recording of `--replay`, or a StartupError in one line."""
+    if path is None:
+        return None
+    from openclob.replay.recording import RecordingError, read_recording
+
+    try:
+        return read_recording(Path(path))
+    except RecordingError as error:
+        raise StartupError(f"cannot replay {path}: {error}") from None
+
+
+async def _start_replay(replays: Replays, path: str, speed: float, recording: Recording) -> None:
+    from openclob.replay.driver import ReplayRefused
+
+    try:
+        replay = await replays.start(path, speed, recording)
+    except ReplayRefused as error:
+        print(f"openclob: cannot replay {path}: {error}", file=sys.stderr, flush=True)
+        return
+    print(f"replay {replay.id}: {path} at speed {speed:g} on market {replay.condition_id}", flush=True)
 
 
 def _fault_rules(path: str | None) -> list[Rule]:
@@ -296,6 +328,12 @@ def _admin_request(args: argparse.Namespace) -> tuple[str, str, Any]:
         return ("PUT", path, {"tier": args.tier}) if args.tier else ("GET", path, None)
     if action == "faults":
         return _faults_request(args)
+    if action == "simulate":
+        return "POST", "/admin/simulations", _simulation_body(args)
+    if action == "simulations":
+        return "GET", "/admin/simulations", None
+    if action == "stop-simulation":
+        return "DELETE", f"/admin/simulations/{args.id}", None
     raise SystemExit(f"unknown admin action {action}")
 
 
@@ -303,6 +341,30 @@ FAULT_FIELDS = (
     "kind", "method", "path", "address", "count", "probability", "status", "body", "delay_ms", "channel", "duration_ms",
 )  # fmt: skip
 """The rule fields `admin faults add` takes as flags (--delay-ms for delay_ms)."""
+
+
+SIMULATION_FIELDS = ("seed", "makers", "takers", "informed", "levels", "taker_rate", "informed_threshold")
+FAIR_VALUE_FIELDS = ("start", "volatility", "jump_rate", "jump_size")
+"""The simulation fields `admin simulate` takes as flags (--taker-rate for taker_rate); the fair value's
+are flags too (--start, --volatility, --jump-rate, --jump-size)."""
+
+
+def _simulation_body(args: argparse.Namespace) -> dict[str, Any]:
+    body: dict[str, Any] = {"condition_id": args.condition_id}
+    body.update({name: getattr(args, name) for name in SIMULATION_FIELDS if getattr(args, name) is not None})
+    fair_value = {name: getattr(args, name) for name in FAIR_VALUE_FIELDS if getattr(args, name) is not None}
+    if fair_value:
+        body["fair_value"] = fair_value
+    return body
+
+
+def _simulate_parser(simulate: argparse.ArgumentParser) -> None:
+    simulate.add_argument("condition_id")
+    simulate.add_argument("--seed", type=_seed, default=None, help="default: the server draws one")
+    for name in ("makers", "takers", "informed", "levels"):
+        simulate.add_argument(f"--{name}", type=int, default=None)
+    for name in ("taker-rate", "informed-threshold", *(f.replace("_", "-") for f in FAIR_VALUE_FIELDS)):
+        simulate.add_argument(f"--{name}", type=float, default=None)
 
 
 def _faults_request(args: argparse.Namespace) -> tuple[str, str, Any]:
@@ -350,6 +412,46 @@ def _seconds(text: str) -> float:
     if not 0 < value <= 3_600:
         raise argparse.ArgumentTypeError(f"expected seconds between 0 and 3600 (got {text!r})")
     return value
+
+
+def _speed(text: str) -> float:
+    from openclob.replay.driver import MAX_SPEED
+
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= MAX_SPEED:
+        raise argparse.ArgumentTypeError(f"a replay speed is a number from 0 to {MAX_SPEED:g} (got {text!r})")
+    return value
+
+
+def _seconds_any(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 < value <= 10**7:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds above 0 (got {text!r})")
+    return value
+
+
+def _sequence(text: str) -> int:
+    if not (text.isascii() and text.isdigit() and len(text) <= 18):
+        raise argparse.ArgumentTypeError(f"a journal sequence is a whole number from 0 (got {text!r})")
+    return int(text)
+
+
+def _record(args: argparse.Namespace) -> int:
+    from openclob.replay.recorder import record_main
+
+    return record_main(args.url, args.assets, args.rest_url, Path(args.out), args.seconds)
+
+
+def _inspect(args: argparse.Namespace) -> int:
+    from openclob.replay.inspect import inspect_main
+
+    return inspect_main(args.db, Path(args.data_dir), args.at)
 
 
 MAX_SEED = 10**19 - 1
@@ -496,8 +598,40 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help="seeds the fault rules' probability draws, so that a run can be repeated (default: random, printed)",
     )
+    serve.add_argument(
+        "--replay", metavar="FILE", default=None, help="replay this recording into its market once the server is up"
+    )
+    serve.add_argument(
+        "--replay-speed",
+        type=_speed,
+        default=0.0,
+        help="1 replays in real time, 2 twice as fast, 0 (the default) as fast as possible",
+    )
     serve.add_argument("--log-level", default="warning")
     serve.set_defaults(run=_serve)
+
+    record = commands.add_parser("record", help="record a market channel to a file that --replay takes")
+    record.add_argument(
+        "--url",
+        required=True,
+        help="the market channel, e.g. wss://ws-subscriptions-clob.polymarket"
+        ".com/ws/market or ws://127.0.0.1:8080/ws/market",
+    )
+    record.add_argument("--assets", required=True, help="token ids, comma-separated (one market's)")
+    record.add_argument(
+        "--rest-url", default=None, help="where GET /markets/{condition_id} is (default: the --url host over http)"
+    )
+    record.add_argument("--out", required=True, help="the recording to write (JSON lines)")
+    record.add_argument("--seconds", type=_seconds_any, default=None, help="stop after this long (default: Ctrl-C)")
+    record.set_defaults(run=_record)
+
+    inspect = commands.add_parser("inspect", help="rebuild the exchange from a journal and print its state")
+    inspect.add_argument("--db", default=None, help="the store (default: the data dir's SQLite file)")
+    inspect.add_argument("--data-dir", default=str(DEFAULT_DATA_DIR))
+    inspect.add_argument(
+        "--at", type=_sequence, default=None, help="the journal sequence to stop at (default: the end)"
+    )
+    inspect.set_defaults(run=_inspect)
 
     admin = commands.add_parser("admin", help="call a running server's admin API")
     admin.add_argument("--url", default=None, help="default: $OPENCLOB_URL or http://127.0.0.1:8080")
@@ -559,6 +693,9 @@ def _parser() -> argparse.ArgumentParser:
     tier.add_argument("address")
     tier.add_argument("tier", nargs="?", help="standard, copper, bronze, silver, gold, platinum, diamond or elite")
     _fault_parser(actions.add_parser("faults", help="set, list and remove fault rules (README: Faults)"))
+    _simulate_parser(actions.add_parser("simulate", help="start simulated traders on a market (README: Simulations)"))
+    actions.add_parser("simulations", help="list the simulations")
+    actions.add_parser("stop-simulation", help="stop a simulation and cancel its orders").add_argument("id")
     admin.set_defaults(run=_admin)
     return parser
 

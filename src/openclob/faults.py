@@ -12,8 +12,9 @@ No I/O here: the rule model and its checks, matching, counting and the seeded dr
 - Each place where faults act (a request's arrival, an L2 check, a socket) takes the first rule of the kinds
   that act there which matches and fires; a rule that matches but misses its draw lets the next one try.
 - `count` counts firings (a miss does not use one up); the firing that uses the last one removes the rule.
-- /admin/* (the operator must always be able to remove a rule), /ready (the operator's probe) and
-  /openapi.json are never faulted; a rule that could match only those is refused.
+- /admin/* and the web console's files under /console/* (the operator must always be able to remove a rule),
+  /ready (the operator's probe) and /openapi.json are never faulted; a rule that could match only those is
+  refused.
 """
 
 from __future__ import annotations
@@ -61,7 +62,7 @@ NEVER_FAULTED: Final = frozenset({"/ready", "/openapi.json"})
 
 def faultable(path: str) -> bool:
     """Whether HTTP fault rules may act on a request for `path`."""
-    return not (path.startswith("/admin/") or path == "/admin" or path in NEVER_FAULTED)
+    return not (any(path == p or path.startswith(p + "/") for p in ("/admin", "/console")) or path in NEVER_FAULTED)
 
 
 class Rule(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True, kw_only=True):
@@ -103,7 +104,7 @@ def check(rule: Rule) -> Rule:
         if not path.startswith("/") or len(path) > MAX_PATH_CHARS or "*" in path[:-1]:
             raise InvalidRule(f"path must start with / and may end with * (a prefix), at most {MAX_PATH_CHARS} chars")
         if not faultable(path.removesuffix("*")):
-            raise InvalidRule("path: /admin/*, /ready and /openapi.json are never faulted")
+            raise InvalidRule("path: /admin/*, /console/*, /ready and /openapi.json are never faulted")
     if address is not None:
         if not ADDRESS.fullmatch(address):
             raise InvalidRule("address must be 0x and 40 hex digits")

@@ -166,6 +166,8 @@ class Service:
         self.listeners: list[Listener] = []
         self.on_ready: list[Callable[[], Awaitable[None]]] = []
         """Run once after recovery, in order, as the service starts to serve."""
+        self.on_clock_moved: list[Callable[[], Awaitable[None]]] = []
+        """Run, in order, after each `move_clock` and before it answers (simulations catch up on it)."""
         self.clock = ExchangeClock(clock)
         """The exchange's time; `clock` is the host's wall clock under it."""
         self._sequence = 0
@@ -297,9 +299,12 @@ class Service:
         """Move the exchange clock `advance_ms` forward and/or freeze or unfreeze it; return (now, frozen).
 
         Everything that falls due on the way is applied first, in due order, each at its own time; the answer
-        comes once that and the clock's new state are durable. Raises `ClockRefused` past `MAX_CLOCK_MS`.
+        comes once that and the clock's new state are durable, and the `on_clock_moved` hooks have run (so a
+        simulation has acted up to the new time). Raises `ClockRefused` past `MAX_CLOCK_MS`.
         """
         result: tuple[int, bool] = await self.run_edge(lambda batch: self._move_clock(batch, advance_ms, freeze))
+        for hook in self.on_clock_moved:
+            await hook()
         return result
 
     # ---------------------------------------------------------------- submissions

@@ -135,6 +135,10 @@ PARAMETER_EXAMPLES = {
     "sides": ["BUY,SELL"],
     "asset_type": ["COLLATERAL", "CONDITIONAL"],
     "signature_type": ["0", "2"],
+    "user": [ALICE.address, BOB.address],
+    "slug": ["will-the-fuzzer-find-nothing"],
+    "condition_ids": [CONDITION_ID],
+    "clob_token_ids": [f"{YES},{NO}"],
 }
 FIELD_EXAMPLES: dict[str, list[Any]] = {
     "token_id": [YES],

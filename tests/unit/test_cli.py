@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from openclob.cli import _admin_request, _parser, fault_seed, main
+from openclob.cli import _admin_request, _parser, fault_seed, main, redact_url
 
 ADDRESS = "0x" + "ab" * 20
 
@@ -144,3 +144,46 @@ def test_serve_takes_auto_redeem_and_user_conversions_off_by_default() -> None:
     assert (defaults.auto_redeem, defaults.user_conversions) == (False, False)
     given = _parser().parse_args(["serve", "--auto-redeem", "--user-conversions"])
     assert (given.auto_redeem, given.user_conversions) == (True, True)
+
+
+def test_serve_with_a_bad_recording_stops_in_one_line_naming_the_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    recording = tmp_path / "bad.jsonl"
+    recording.write_text('{"event_type": "book", "asset_id": "1"}\n')
+    args = ["serve", "--port", "0", "--data-dir", str(tmp_path / "data"), "--replay", str(recording)]
+    assert main(args) == 1
+    assert capsys.readouterr().err == f"openclob: cannot replay {recording}: line 1: bids: missing\n"
+
+
+def test_replay_speed_record_and_inspect_flags_are_checked() -> None:
+    assert _parser().parse_args(["serve", "--replay", "r.jsonl", "--replay-speed", "2.5"]).replay_speed == 2.5
+    for bad in (["serve", "--replay-speed", "-1"], ["inspect", "--at", "x"], ["record", "--url", "ws://h"]):
+        with pytest.raises(SystemExit):
+            _parser().parse_args(bad)
+    record = _parser().parse_args(["record", "--url", "ws://h/ws/market", "--assets", "1,2", "--out", "f"])
+    assert (record.rest_url, record.seconds) == (None, None)
+
+
+def test_redact_url_blanks_passwords_and_keeps_urls_without_one_as_given() -> None:
+    assert redact_url("postgresql://u:hunter2@h/db") == "postgresql://u:***@h/db"
+    assert redact_url("postgresql://u@h/db?password=hunter2&x=1") == "postgresql://u@h/db?password=***&x=1"
+    assert redact_url("sqlite:////tmp/openclob/s.db") == "sqlite:////tmp/openclob/s.db"
+    assert redact_url("sqlite:///relative.db") == "sqlite:///relative.db"
+
+
+def test_admin_simulate_sends_the_given_flags_and_lists_and_stops() -> None:
+    condition = "0x" + "c1" * 32
+    args = _parser().parse_args(
+        ["admin", "simulate", condition, "--seed", "7", "--takers", "5", "--volatility", "0.3", "--jump-rate", "2"]
+    )
+    assert _admin_request(args) == (
+        "POST",
+        "/admin/simulations",
+        {"condition_id": condition, "seed": 7, "takers": 5, "fair_value": {"volatility": 0.3, "jump_rate": 2.0}},
+    )
+    plain = _parser().parse_args(["admin", "simulate", condition])
+    assert _admin_request(plain) == ("POST", "/admin/simulations", {"condition_id": condition})
+    assert _admin_request(_parser().parse_args(["admin", "simulations"])) == ("GET", "/admin/simulations", None)
+    stop = _parser().parse_args(["admin", "stop-simulation", "12"])
+    assert _admin_request(stop) == ("DELETE", "/admin/simulations/12", None)

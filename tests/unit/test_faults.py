@@ -72,9 +72,10 @@ def test_a_checked_rule_has_its_method_upper_cased_and_its_address_lower_cased()
     assert (rule.method, rule.address) == ("POST", ALICE)
 
 
-def test_admin_ready_and_the_document_are_never_faultable_and_the_health_checks_are() -> None:
-    assert not any(faultable(path) for path in ("/admin/faults", "/admin", "/ready", "/openapi.json"))
-    assert all(faultable(path) for path in ("/", "/ok", "/order", "/administrators"))
+def test_admin_the_console_ready_and_the_document_are_never_faultable_and_the_health_checks_are() -> None:
+    never = ("/admin/faults", "/admin", "/console", "/console/app.js", "/ready", "/openapi.json")
+    assert not any(faultable(path) for path in never)
+    assert all(faultable(path) for path in ("/", "/ok", "/order", "/administrators", "/consoles"))
 
 
 def test_a_rule_matches_on_method_exact_or_prefix_path_and_address() -> None:

@@ -1,11 +1,11 @@
 """The ASGI application: routes, the one error handler, and the service's lifecycle.
 
 The server listens at once; the service recovers its state from the store in the background (started by the
-lifespan), and until it is ready every request but the health checks (and /openapi.json) gets 425, as
-Polymarket's restarting engine answers, and WebSockets are refused. A service that halted answers 503 to
-everything. A request whose client left before the app took it up is dropped unanswered and undone (under
-overload it may have waited long enough for its client to give up). Past `max_inflight_requests` requests in
-hand, the server's protocol itself answers 503 (server.py).
+lifespan), and until it is ready every request but the health checks (and /openapi.json and the console's
+static files) gets 425, as Polymarket's restarting engine answers, and WebSockets are refused. A service that
+halted answers 503 to everything. A request whose client left before the app took it up is dropped unanswered
+and undone (under overload it may have waited long enough for its client to give up). Past
+`max_inflight_requests` requests in hand, the server's protocol itself answers 503 (server.py).
 
 The trading routes (placing and cancelling orders) are the hot path: `OpenClobApp` hands them to their
 endpoints straight from the (method, path) of the request, before Starlette's middleware and router,
@@ -34,11 +34,15 @@ from starlette.types import Receive, Scope, Send
 from openclob.api import (
     account,
     admin,
+    admin_reads,
     builders,
     clob_markets,
     clock,
+    console,
+    data_api,
     events,
     faults,
+    gamma,
     keys,
     market_data,
     markets,
@@ -46,6 +50,8 @@ from openclob.api import (
     public,
     rate_limit_tiers,
     rate_limits,
+    replays,
+    simulations,
     trading,
 )
 from openclob.api.errors import INTERNAL, NOT_READY, OVERLOADED, ApiError
@@ -53,7 +59,9 @@ from openclob.api.http import JSONResponse
 from openclob.api.throttle import Throttle
 from openclob.faults import Faults
 from openclob.load import Load
+from openclob.replay.driver import Replays
 from openclob.service import Overloaded, Recovering, Service, ServiceUnavailable, Status
+from openclob.simulation.manager import Simulations
 from openclob.ws import ROUTES as WS_ROUTES
 from openclob.ws import Hub, SocketFaults
 
@@ -107,7 +115,8 @@ ERROR_HANDLERS: dict[type[Exception], ErrorHandler] = {
 
 
 ALWAYS_SERVED = frozenset({"/", "/ok", "/ready", "/openapi.json"})
-"""Answered whatever the service's status: the health checks report it, the API's document does not change."""
+"""Answered whatever the service's status: the health checks report it, the API's document does not change.
+The console's static files (under /console) are served too: the page then shows the API's 425 itself."""
 
 
 class OpenClobApp(Starlette):
@@ -141,7 +150,8 @@ class OpenClobApp(Starlette):
         kind = scope["type"]
         if kind == "http":
             service = self.service
-            if service.status is not Status.READY and scope["path"] not in ALWAYS_SERVED:
+            path = scope["path"]
+            if service.status is not Status.READY and path not in ALWAYS_SERVED and not console.is_console(path):
                 scope["app"] = self
                 await _refuse(Request(scope, receive, send), service)(scope, receive, send)
                 return
@@ -235,6 +245,8 @@ def build_app(
                 recovery.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await recovery
+            await app.state.replays.close()
+            await app.state.simulations.close()
             await service.stop()
 
     app = OpenClobApp(
@@ -246,14 +258,20 @@ def build_app(
             *account.ROUTES,
             *admin.ROUTES,
             *events.ROUTES,
+            *admin_reads.ROUTES,
             *faults.ROUTES,
+            *replays.ROUTES,
             *rate_limit_tiers.ROUTES,
             *clock.ROUTES,
+            *simulations.ROUTES,
             *market_data.ROUTES,
             *markets.ROUTES,
             *clob_markets.ROUTES,
             *builders.ROUTES,
+            *gamma.ROUTES,
+            *data_api.ROUTES,
             *openapi.ROUTES,
+            *console.ROUTES,
             *WS_ROUTES,
         ],
         exception_handlers=dict(ERROR_HANDLERS),
@@ -273,6 +291,8 @@ def build_app(
     hub = Hub(service)
     hub.attach()
     app.state.hub = hub
+    app.state.replays = Replays(service)
+    app.state.simulations = Simulations(service)
     socket_faults = SocketFaults(hub, app.faults)
     app.state.socket_faults = socket_faults
     return app

@@ -2,7 +2,8 @@
 
 GET answers `{"now_ms", "frozen"}`. POST takes `{"advance_ms": N}` (forward only) and/or `{"freeze": bool}`
 and answers the same shape once everything that fell due on the way (GTD expiries, lapsed heartbeats,
-settlement steps) is applied and durable, in due order, with its events (service.py, `move_clock`).
+settlement steps) is applied and durable, in due order, with its events (service.py, `move_clock`), and the
+simulations have acted up to the new time (simulation/manager.py).
 """
 
 from __future__ import annotations

@@ -19,26 +19,36 @@ from starlette.responses import Response
 from openclob.api import (
     account,
     admin,
+    admin_reads,
     builders,
     clob_markets,
     clock,
+    console,
+    data_api,
+    discovery_responses,
     events,
     faults,
+    gamma,
     keys,
     market_data,
     markets,
     public,
     rate_limit_tiers,
+    replays,
     responses,
+    simulations,
     trading,
 )
 from openclob.api.orders import SendOrder
 from openclob.faults import Rule
+from openclob.replay.driver import ReplayState
+from openclob.simulation.config import SimulationSpec
 from openclob.store.records import WalletLinkRecord
 
 Handler = Callable[[Request], Awaitable[Response]]
 
 TOKEN_ID_PATTERN = market_data.TOKEN_ID.pattern
+ADDRESS_PATTERN = admin.ADDRESS.pattern
 """A decimal uint256."""
 
 
@@ -100,6 +110,32 @@ _TOKEN_IDS = Param(name="token_ids", description="Comma-separated token ids.", r
 _SIDES = Param(name="sides", description="Comma-separated BUY or SELL, one per token id (any case).")
 _SIDE = Param(name="side", description="BUY (best bid) or SELL (best ask), any case.", required=True)
 _BOOK_PARAMS = list[market_data._BookParams]
+_BOOL = ("true", "false")
+_GAMMA_LIMIT = Param(name="limit", description="At most this many (default 500, at most 1000).", pattern=r"^\d+$")
+_GAMMA_OFFSET = Param(name="offset", description="Skip this many.", pattern=r"^\d+$")
+_GAMMA_COMMON = (
+    Param(name="id", description="Only these ids (repeated or comma-separated)."),
+    Param(name="slug", description="Only these slugs (repeated or comma-separated)."),
+    Param(name="active", description="Only (not) active ones.", enum=_BOOL),
+    Param(name="closed", description="Only (not) closed ones.", enum=_BOOL),
+    Param(name="archived", description="Only (not) archived ones (none is).", enum=_BOOL),
+    Param(name="tag_id", description="Only those with this tag (none has tags)."),
+    _GAMMA_LIMIT,
+    _GAMMA_OFFSET,
+    Param(name="order", description="Comma-separated fields to order by: " + ", ".join(gamma.ORDER_FIELDS) + "."),
+    Param(name="ascending", description="Order ascending (default true).", enum=_BOOL),
+)  # fmt: skip
+_GAMMA_MARKET_FILTERS = (
+    *_GAMMA_COMMON,
+    Param(name="condition_ids", description="Only these condition ids (repeated or comma-separated)."),
+    Param(name="clob_token_ids", description="Only markets of these token ids (repeated or comma-separated)."),
+)
+_GAMMA_EVENT_FILTERS = _GAMMA_COMMON
+_USER = Param(name="user", description="The address holding the tokens.", required=True, pattern=admin.ADDRESS.pattern)
+_DATA_MARKET = Param(name="market", description="Only these condition ids (comma-separated).")
+_DATA_LIMIT = Param(name="limit", description="At most this many (default 100).", pattern=r"^\d+$")
+_DATA_OFFSET = Param(name="offset", description="Skip this many.", pattern=r"^\d+$")
+_SORT_DIRECTION = Param(name="sortDirection", description="ASC or DESC (default DESC).", enum=("ASC", "DESC"))
 
 OPERATIONS: dict[Handler, Operation] = {
     # trading (L2)
@@ -354,6 +390,39 @@ OPERATIONS: dict[Handler, Operation] = {
         response=WalletLinkRecord,
         errors=(400,),
     ),
+    admin_reads.get_api_keys: Operation(
+        summary="The API keys that exist, without their secrets",
+        auth=Auth.ADMIN,
+        query=(
+            Param(
+                name="address",
+                description="Only this address's keys (0x and 40 hex digits).",
+                pattern=admin.ADDRESS.pattern,
+            ),
+        ),
+        response=list[responses.AdminApiKey],
+        errors=(400,),
+    ),
+    admin_reads.get_orders: Operation(
+        summary="An address's open orders",
+        auth=Auth.ADMIN,
+        query=(
+            Param(name="address", description="0x and 40 hex digits.", required=True, pattern=admin.ADDRESS.pattern),
+            _CURSOR,
+        ),
+        response=responses.OrdersPage,
+        errors=(400,),
+    ),
+    admin_reads.get_trades: Operation(
+        summary="The trades an address took part in",
+        auth=Auth.ADMIN,
+        query=(
+            Param(name="address", description="0x and 40 hex digits.", required=True, pattern=admin.ADDRESS.pattern),
+            _CURSOR,
+        ),
+        response=responses.TradesPage,
+        errors=(400,),
+    ),
     rate_limit_tiers.set_rate_limit_tier: Operation(
         summary="Set an address's trading rate-limit tier",
         auth=Auth.ADMIN,
@@ -385,6 +454,24 @@ OPERATIONS: dict[Handler, Operation] = {
     faults.clear_faults: Operation(
         summary="Take every fault rule out of force", auth=Auth.ADMIN, response=list[faults.FaultRuleState]
     ),
+    replays.start_replay: Operation(
+        summary="Replay a recorded market channel (a file on the server's disk) into its market's book",
+        auth=Auth.ADMIN,
+        body=replays.NewReplay,
+        response=ReplayState,
+        errors=(400,),
+    ),
+    replays.list_replays: Operation(
+        summary="Every replay, running or ended, oldest first", auth=Auth.ADMIN, response=list[ReplayState]
+    ),
+    replays.get_replay: Operation(
+        summary="A replay's progress and whether it is done", auth=Auth.ADMIN, response=ReplayState, errors=(404,)
+    ),
+    replays.stop_replay: Operation(
+        summary="Stop a replay and cancel the liquidity it rests", auth=Auth.ADMIN, response=ReplayState, errors=(404,)
+    ),
+    console.index: Operation(summary="The web console's page (HTML)"),
+    console.asset: Operation(summary="One of the web console's files (JavaScript, CSS)", errors=(404,)),
     clock.get_clock: Operation(
         summary="The exchange clock: its time and whether it is frozen",
         auth=Auth.ADMIN,
@@ -396,6 +483,24 @@ OPERATIONS: dict[Handler, Operation] = {
         body=clock.ClockChange,
         response=responses.ExchangeClock,
         errors=(400,),
+    ),
+    simulations.start_simulation: Operation(
+        summary="Start simulated traders (makers, takers, informed) on a market, on the exchange clock",
+        auth=Auth.ADMIN,
+        body=SimulationSpec,
+        response=responses.Simulation,
+        errors=(400,),
+    ),
+    simulations.list_simulations: Operation(
+        summary="Every simulation this server started, oldest first",
+        auth=Auth.ADMIN,
+        response=list[responses.Simulation],
+    ),
+    simulations.stop_simulation: Operation(
+        summary="Stop a simulation and cancel its traders' open orders",
+        auth=Auth.ADMIN,
+        response=responses.Simulation,
+        errors=(404,),
     ),
     rate_limit_tiers.get_rate_limit_tier: Operation(
         summary="The trading rate-limit tier of the caller's signer", auth=Auth.L2, response=responses.RateLimitTier
@@ -549,6 +654,87 @@ OPERATIONS: dict[Handler, Operation] = {
     builders.get_builder_fees: Operation(
         summary="A builder's fee rates (always 0)", response=responses.BuilderFees, errors=(400,)
     ),
+    # Gamma and Data API subsets (public)
+    gamma.get_markets: Operation(
+        summary="Gamma markets, filtered, ordered and paged",
+        query=_GAMMA_MARKET_FILTERS,
+        response=list[discovery_responses.GammaMarket],
+        errors=(400,),
+    ),
+    gamma.get_market: Operation(
+        summary="One Gamma market by id", response=discovery_responses.GammaMarket, errors=(400, 404)
+    ),
+    gamma.get_market_by_slug: Operation(
+        summary="One Gamma market by slug", response=discovery_responses.GammaMarket, errors=(404,)
+    ),
+    gamma.get_events: Operation(
+        summary="Gamma events with their markets, filtered, ordered and paged",
+        query=_GAMMA_EVENT_FILTERS,
+        response=list[discovery_responses.GammaEvent],
+        errors=(400,),
+    ),
+    gamma.get_event: Operation(
+        summary="One Gamma event by id", response=discovery_responses.GammaEvent, errors=(400, 404)
+    ),
+    gamma.get_event_by_slug: Operation(
+        summary="One Gamma event by slug", response=discovery_responses.GammaEvent, errors=(404,)
+    ),
+    gamma.get_tags: Operation(
+        summary="Gamma tags (none)",
+        query=(_GAMMA_LIMIT, _GAMMA_OFFSET),
+        response=list[discovery_responses.GammaTag],
+        errors=(400,),
+    ),
+    data_api.get_positions: Operation(
+        summary="An address's positions with average price and PnL",
+        query=(
+            _USER,
+            _DATA_MARKET,
+            Param(name="sizeThreshold", description="Only positions of at least this many shares (default 1)."),
+            Param(name="redeemable", description="Only (not) redeemable positions.", enum=_BOOL),
+            Param(name="mergeable", description="Only (not) mergeable positions.", enum=_BOOL),
+            Param(name="sortBy", description="Sort field (default TOKENS).", enum=data_api.SORT_FIELDS),
+            _SORT_DIRECTION,
+            _DATA_LIMIT,
+            _DATA_OFFSET,
+        ),
+        response=list[discovery_responses.Position],
+        errors=(400,),
+    ),
+    data_api.get_activity: Operation(
+        summary="An address's activity: trades, splits and merges, newest first",
+        query=(
+            _USER,
+            _DATA_MARKET,
+            Param(name="type", description="Comma-separated activity types."),
+            Param(name="side", description="Only this side of trades.", enum=("BUY", "SELL")),
+            Param(name="start", description="Only from this time (unix seconds).", pattern=r"^\d+$"),
+            Param(name="end", description="Only until this time (unix seconds).", pattern=r"^\d+$"),
+            _SORT_DIRECTION,
+            _DATA_LIMIT,
+            _DATA_OFFSET,
+        ),
+        response=list[discovery_responses.Activity],
+        errors=(400,),
+    ),
+    data_api.get_trades: Operation(
+        summary="The public trade tape, newest first",
+        query=(
+            Param(name="user", description="Only this address's trades.", pattern=admin.ADDRESS.pattern),
+            _DATA_MARKET,
+            Param(name="takerOnly", description="Only the takers' rows (default true).", enum=_BOOL),
+            _DATA_LIMIT,
+            _DATA_OFFSET,
+        ),
+        response=list[discovery_responses.DataTrade],
+        errors=(400,),
+    ),
+    data_api.get_value: Operation(
+        summary="The current value of an address's positions",
+        query=(_USER,),
+        response=list[discovery_responses.PortfolioValue],
+        errors=(400,),
+    ),
 }
 
 PATH_PARAMS: dict[str, tuple[str, str]] = {
@@ -557,7 +743,10 @@ PATH_PARAMS: dict[str, tuple[str, str]] = {
     "token_id": ("A token id (decimal uint256).", TOKEN_ID_PATTERN),
     "builder_code": ("A builder code (bytes32).", builders.BUILDER_CODE.pattern),
     "address": ("An address: 0x and 40 hex digits.", admin.ADDRESS.pattern),
-    "id": ("A fault rule's id.", r"^[0-9]{1,18}$"),
+    "id": ("A fault rule's or a replay's id, or a Gamma market's or event's id.", r"^[0-9]{1,18}$"),
     "event_id": ("An event's id (decimal).", r"^[0-9]{1,18}$"),
+    "slug": ("A Gamma market's or event's slug.", r"^.+$"),
+    "name": ("A file of the web console (app.js, console.css...).", r"^[a-z]+\.(js|css|html)$"),
+    "sim_id": ("A simulation's id.", r"^[0-9]{1,18}$"),
 }
 """Description and pattern of each path parameter, by name."""

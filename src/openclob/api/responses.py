@@ -457,6 +457,15 @@ class BuilderFees(_Shape):
 # ---------------------------------------------------------------------------- admin
 
 
+class AdminApiKey(_Shape):
+    """An API key as the operator sees it: never its secret or passphrase."""
+
+    api_key: str
+    address: str
+    readonly: bool
+    created_at_ms: int
+
+
 class AdminBalance(_Shape):
     """An address's holding of one asset, in whole units: `balance` = `free` + `reserved` (open orders); `pending`
     is what trades not yet MINED will add, with `--proceeds-available-at mined`."""
@@ -539,6 +548,48 @@ class RateLimitTier(_Shape):
 class AdminRateLimitTier(_Shape):
     address: str
     tier: str
+
+
+class SimulatedAccount(_Shape):
+    """One simulated trader: an account of the exchange, funded by the operator's mint."""
+
+    role: str
+    owner: str
+    address: str
+    simulated: bool
+
+
+class SimulationFairValue(_Shape):
+    start: float
+    volatility: float
+    jump_rate: float
+    jump_size: float
+
+
+class Simulation(_Shape):
+    """A simulation: its settings, where it stands (`status` running, stopped or resolved) and its accounts.
+
+    `current_fair_value` is the hidden fair value of the first outcome; `stepped_to_ms` the exchange time it has
+    acted up to (steps of 250 ms); `commands` how many commands it has submitted."""
+
+    id: str
+    condition_id: str
+    seed: int
+    status: str
+    simulated: bool
+    fair_value: SimulationFairValue
+    current_fair_value: float
+    makers: int
+    takers: int
+    informed: int
+    levels: int
+    taker_rate: float
+    informed_threshold: float
+    started_at_ms: int
+    stepped_to_ms: int
+    steps: int
+    commands: int
+    accounts: list[SimulatedAccount]
 
 
 class ExchangeClock(_Shape):

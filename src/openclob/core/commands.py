@@ -217,6 +217,23 @@ class ConfigureSettlement(_Command, frozen=True, kw_only=True):
     proceeds_available_at: ProceedsAvailableAt = ProceedsAvailableAt.MATCHED
 
 
+class SetLiquidity(_Command, frozen=True, kw_only=True):
+    """Set what a liquidity account (a replay's) rests at levels of a market's one book, in one command.
+
+    Each level is (is_bid, price_units, size_units) in first-token terms. The account's orders at that level are
+    cancelled and, when size_units > 0, one BUY of that size is placed there: a bid buys the first token at the
+    price, an ask the second token at 1 - price. It must be on the market's tick and in whole lots, but may be
+    below the market's minimum size (recorded levels often are). What the account lacks to pay for it is deposited
+    first (the operator's mint). Levels apply in order; one the exchange refuses (off the tick, trading paused)
+    is skipped, and `SetLiquidity` itself is never refused but for an unknown market.
+    """
+
+    now_ms: int
+    address: str
+    condition_id: str
+    levels: tuple[tuple[bool, int, int], ...]
+
+
 Command = (
     CreateMarket
     | CreateEvent
@@ -236,4 +253,5 @@ Command = (
     | Merge
     | SetTradingMode
     | ConfigureSettlement
+    | SetLiquidity
 )

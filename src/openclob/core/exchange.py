@@ -44,6 +44,7 @@ from openclob.core.commands import (
     PlaceOrder,
     Redeem,
     ResolveMarket,
+    SetLiquidity,
     SetTradingMode,
     Split,
     UpdateMarket,
@@ -60,6 +61,7 @@ from openclob.core.events import (
 )
 from openclob.core.funds import Funds
 from openclob.core.ledger import FEE_ACCOUNT, Ledger
+from openclob.core.liquidity import Liquidity
 from openclob.core.markets import Market
 from openclob.core.matching import MatchPlan, fee_units, plan_match, v2_fee_units, v2_fee_weight
 from openclob.core.modes import LIVE, MATCHED, NORMAL
@@ -83,7 +85,7 @@ _NO_SETTLEMENTS: list[SettlementStep] = []
 """What `apply` hands `_expire_due` for settlements: none (it stays empty)."""
 
 
-class Exchange(Clock, Funds):
+class Exchange(Clock, Funds, Liquidity):
     """Markets, books, the ledger and the trading mode, changed only through `apply`."""
 
     def __init__(self) -> None:
@@ -107,6 +109,7 @@ class Exchange(Clock, Funds):
             Merge: self._merge,
             SetTradingMode: self._set_trading_mode,
             ConfigureSettlement: self._configure_settlement,
+            SetLiquidity: self._set_liquidity,
         }
 
     # ------------------------------------------------------------------ the one verb
@@ -157,7 +160,7 @@ class Exchange(Clock, Funds):
 
     # ------------------------------------------------------------------ orders
 
-    def _place(self, cmd: PlaceOrder) -> Result:
+    def _place(self, cmd: PlaceOrder, min_size_units: int | None = None) -> Result:
         # The hot path of the exchange: reads go to locals, enum members to module constants, and the
         # order's two price frames are computed here once (see orders.book_side_of and to_book_price).
         if self.mode is not NORMAL:
@@ -168,7 +171,7 @@ class Exchange(Clock, Funds):
         market = self._market_of_token.get(token_id)
         if market is None or not market.accepting_orders or market.winning_token_id is not None:
             return rejected(Reject.MARKET_NOT_READY)
-        priced = price_order(cmd, market)
+        priced = price_order(cmd, market, min_size_units)
         if type(priced) is Rejected:  # (isinstance on a Struct class runs its metaclass's instance check)
             return priced
         price_units, size_units, priced_reserve_units, expires_at_ms, is_market_order = priced

@@ -44,8 +44,10 @@ rest. A plain tuple, not a Struct: every order gets one, and the exchange unpack
 """
 
 
-def price_order(cmd: PlaceOrder, market: Market) -> PricedOrder | Rejected:
-    """Validate `cmd` against `market` (fee rate to minimum size) and derive its price and size."""
+def price_order(cmd: PlaceOrder, market: Market, min_size_units: int | None = None) -> PricedOrder | Rejected:
+    """Validate `cmd` against `market` (fee rate to minimum size) and derive its price and size.
+
+    `min_size_units` replaces the market's minimum (a replay's liquidity rests recorded levels below it)."""
     fee_rate_bps = cmd.fee_rate_bps
     if fee_rate_bps is not None and fee_rate_bps != market.fee_rate_bps:
         return rejected(Reject.FEE_RATE_MISMATCH, fee_rate_bps=fee_rate_bps, market_fee=market.fee_rate_bps)
@@ -84,8 +86,9 @@ def price_order(cmd: PlaceOrder, market: Market) -> PricedOrder | Rejected:
         return _bad_price(cmd, format_ratio(collateral, shares), tick)
     if shares > MAX_UNITS:  # (see _too_large)
         return _too_large()
-    if shares < market.min_size_units:
-        return _too_small(cmd, shares, market.min_size_units)
+    minimum_units = market.min_size_units if min_size_units is None else min_size_units
+    if shares < minimum_units:
+        return _too_small(cmd, shares, minimum_units)
     return price, shares, maker_amount, expires_at_ms, False
 
 

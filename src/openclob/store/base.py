@@ -20,7 +20,7 @@ into `StoreError` so they never leak into the API.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Protocol, runtime_checkable
 
 import msgspec
@@ -204,12 +204,41 @@ class Store(Protocol):
         """(event id, outcome index) of a market listed as an event's outcome; None for a market listed alone."""
         ...
 
-    def activity(self, address: str, after_id: int = 0, limit: int = 1_000) -> list[ActivityRecord]:
-        """`address`'s splits, merges, conversions and redemptions after `after_id`, oldest first, at most `limit`."""
-        ...
-
     def price_history(self, token_id: str, start_ms: int, end_ms: int) -> list[PricePointRecord]:
         """Trade prints of one token in [start_ms, end_ms], oldest first."""
+        ...
+
+    def activity(
+        self,
+        address: str,
+        *,
+        limit: int,
+        offset: int = 0,
+        types: Sequence[str] = (),
+        condition_ids: Sequence[str] = (),
+        taker_only: bool = False,
+        oldest_first: bool = False,
+        side: str | None = None,
+        start_ms: int | None = None,
+        end_ms: int | None = None,
+    ) -> list[ActivityRecord]:
+        """`address`'s activity (trades, splits, merges, conversions, redemptions), newest first unless `oldest_first`.
+
+        `types` and `condition_ids` keep only those (empty: all); `taker_only` drops the trades it made as a
+        maker; `side` keeps that side; `start_ms` and `end_ms` bound the time, both inclusive. An index range
+        scan by (address, sequence).
+        """
+        ...
+
+    def tape(self, *, limit: int, offset: int = 0, condition_ids: Sequence[str] = ()) -> list[TradeRecord]:
+        """Every trade, newest first, optionally of some markets only (the public trade tape)."""
+        ...
+
+    def market_volumes(
+        self, condition_ids: Sequence[str] | None = None, since_ms: Sequence[int] = ()
+    ) -> dict[str, tuple[int, ...]]:
+        """condition id -> (collateral traded by takers, then the same over trades matched at or after each of
+        `since_ms`), for `condition_ids` (None: every market that traded). A range scan per market."""
         ...
 
 

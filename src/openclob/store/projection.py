@@ -14,18 +14,20 @@ Every other list keeps the batch's order (notification and price point ids are g
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import msgspec
 
 from openclob.core import (
     UNIT,
     BookLevelChanged,
     CancelReason,
-    ConvertPositions,
+    Command,
     CreateEvent,
     Event,
     EventListed,
     MarketResolved,
-    Merge,
     OrderAccepted,
     OrderCanceled,
     OrderFilled,
@@ -33,13 +35,10 @@ from openclob.core import (
     PositionsMerged,
     PositionsRedeemed,
     PositionsSplit,
-    Redeem,
-    ResolveMarket,
-    Split,
     Trade,
     TradeStatusChanged,
 )
-from openclob.store.base import Batch
+from openclob.store.base import Batch, Journalled
 from openclob.store.convert import order_record, trade_record
 from openclob.store.records import ApiKeyRecord, OrderRecord, TradeRecord
 
@@ -126,7 +125,7 @@ class Rows:
         self.event_markets: list[Row] = []
         """(condition_id, event_id, outcome_index)."""
         self.activity: list[Row] = []
-        """INSERT_ACTIVITY parameters: splits, merges, conversions and redemptions, in the order they happened."""
+        """INSERT_ACTIVITY parameters: the Data API's rows, by address (see `ACTIVITY_SOURCES`)."""
 
     def order_rows(self) -> list[Row]:
         """INSERT_ORDER parameters of the orders accepted in this batch, in acceptance order."""
@@ -151,8 +150,9 @@ def project_entries(batch: Batch) -> Rows:
     settlement_reference = batch.settlement_reference
     for entry in batch.entries:
         _entry(rows, entry.events, entry.command.now_ms, settlement_reference)
-        if type(entry.command) in _POSITION_COMMANDS:
-            _positions(rows, entry.events, entry.command.now_ms, entry.sequence)
+        if type(entry.command) is CreateEvent:
+            _events(rows, entry.events, entry.command.now_ms, entry.sequence)
+        _activity(rows, entry, settlement_reference)
     return rows
 
 
@@ -206,39 +206,16 @@ def _entry(rows: Rows, events: list[Event], now_ms: int, settlement_reference: s
             notifications += [(owner, NOTIFY_RESOLVED, payload_json, now_ms) for owner in resolved_owners]
 
 
-def _positions(rows: Rows, events: list[Event], now_ms: int, sequence: int) -> None:
-    """The events listing and activity rows of a command that lists events or moves positions."""
+def _events(rows: Rows, events: list[Event], now_ms: int, sequence: int) -> None:
+    """The rows of an event's listing (`CreateEvent`)."""
     for event in events:
-        if type(event) is PositionsSplit or type(event) is PositionsMerged:
-            kind = "SPLIT" if type(event) is PositionsSplit else "MERGE"
-            row = (event.address, kind, event.condition_id, "", event.amount_units, event.amount_units, "", "", "0")
-            rows.activity.append((*row, now_ms, sequence))
-        elif type(event) is PositionsConverted:
-            ins, outs = ",".join(event.no_token_ids), ",".join(event.yes_token_ids)
-            amount, collateral, index_set = event.amount_units, event.collateral_units, str(event.index_set)
-            row = (event.address, "CONVERSION", "", event.event_id, amount, collateral, ins, outs, index_set)
-            rows.activity.append((*row, now_ms, sequence))
-        elif type(event) is PositionsRedeemed:
-            amount = event.winning_units + event.losing_units
-            redeemed = ",".join(t for t in _redeemed_tokens(event))
-            row = (event.address, "REDEEM", event.condition_id, "", amount, event.payout_units, redeemed, "", "0")
-            rows.activity.append((*row, now_ms, sequence))
-        elif type(event) is EventListed:
+        if type(event) is EventListed:
             ids = event.condition_ids
             rows.events.append(
                 (event.event_id, sequence, event.title, event.slug, event.description, int(event.neg_risk),
                  event.neg_risk_market_id, ",".join(ids), now_ms)
             )  # fmt: skip
             rows.event_markets += [(c, event.event_id, i) for i, c in enumerate(ids)]
-
-
-def _redeemed_tokens(event: PositionsRedeemed) -> list[str]:
-    winning = [event.winning_token_id] if event.winning_units else []
-    return winning + ([event.losing_token_id] if event.losing_units else [])
-
-
-_POSITION_COMMANDS = frozenset({Split, Merge, ConvertPositions, Redeem, ResolveMarket, CreateEvent})
-"""The commands whose events `_positions` reads (the others have none of its events: no need to look)."""
 
 
 def _filled(rows: Rows, event: OrderFilled, now_ms: int) -> None:
@@ -289,3 +266,75 @@ def _complement(trade: Trade, events: list[Event]) -> str | None:
             first, second = event.token_ids
             return second if trade.token_id == first else first
     return None
+
+
+# ---------------------------------------------------------------------------- the Data API's activity
+
+
+_NO_POSITIONS = ("", "0", "", "")
+"""The last four columns (event id, index set, tokens in, tokens out) of a row that converts nothing."""
+
+
+def _trade_activity(trade: Trade, sequence: int, reference: str, _now_ms: int) -> list[Row]:
+    """The taker's row, then one per maker leg, each in that party's own token, side and price."""
+    price = trade.collateral_units * UNIT // trade.size_units if trade.size_units else 0
+    rows: list[Row] = [
+        (trade.taker_maker, sequence, 0, "TRADE", trade.condition_id, trade.token_id, trade.side.value,
+         trade.size_units, trade.collateral_units, price, 1, trade.trade_id, reference, trade.matched_at_ms,
+         *_NO_POSITIONS)
+    ]  # fmt: skip
+    for leg in trade.maker_fills:
+        usdc = leg.matched_units * leg.price_units // UNIT
+        rows.append(
+            (leg.maker, sequence, 0, "TRADE", trade.condition_id, leg.token_id, leg.side.value, leg.matched_units,
+             usdc, leg.price_units, 0, trade.trade_id, reference, trade.matched_at_ms, *_NO_POSITIONS)
+        )  # fmt: skip
+    return rows
+
+
+def _split_activity(event: PositionsSplit | PositionsMerged, sequence: int, reference: str, now_ms: int) -> list[Row]:
+    kind = "SPLIT" if type(event) is PositionsSplit else "MERGE"
+    amount = event.amount_units
+    return [(event.address, sequence, 0, kind, event.condition_id, "", "", amount, amount, 0, 0, "", reference,
+             now_ms, *_NO_POSITIONS)]  # fmt: skip
+
+
+def _conversion_activity(event: PositionsConverted, sequence: int, reference: str, now_ms: int) -> list[Row]:
+    ins, outs = ",".join(event.no_token_ids), ",".join(event.yes_token_ids)
+    return [(event.address, sequence, 0, "CONVERSION", "", "", "", event.amount_units, event.collateral_units, 0,
+             0, "", reference, now_ms, event.event_id, str(event.index_set), ins, outs)]  # fmt: skip
+
+
+def _redemption_activity(event: PositionsRedeemed, sequence: int, reference: str, now_ms: int) -> list[Row]:
+    """One row: the winning token then the losing one given up (see ActivityRecord), for the payout."""
+    size = event.winning_units + event.losing_units
+    tokens = f"{event.winning_token_id},{event.losing_token_id}"
+    return [(event.address, sequence, 0, "REDEEM", event.condition_id, "", "", size, event.payout_units, 0, 0, "",
+             reference, now_ms, "", "0", tokens, "")]  # fmt: skip
+
+
+ActivitySource = Callable[[Any, int, str, int], list[Row]]
+ACTIVITY_SOURCES: dict[type[Command] | type[Event], ActivitySource] = {
+    Trade: _trade_activity,
+    PositionsSplit: _split_activity,
+    PositionsMerged: _split_activity,
+    PositionsConverted: _conversion_activity,
+    PositionsRedeemed: _redemption_activity,
+}
+"""Where the Data API's activity comes from: a journalled command or an event type -> its rows (address,
+sequence, item, type, condition, token, side, size, usdc, price, taker, trade id, reference, time, event id,
+index set, tokens in, tokens out; item is renumbered), given the entry's sequence, the batch reference and the
+command's time. Redemptions come from `Redeem` and, with --auto-redeem, from the resolution itself."""
+
+
+def _activity(rows: Rows, entry: Journalled, reference: str) -> None:
+    found: list[Row] = []
+    now_ms = entry.command.now_ms
+    source = ACTIVITY_SOURCES.get(type(entry.command))
+    if source is not None:
+        found += source(entry.command, entry.sequence, reference, now_ms)
+    for event in entry.events:
+        source = ACTIVITY_SOURCES.get(type(event))
+        if source is not None:
+            found += source(event, entry.sequence, reference, now_ms)
+    rows.activity += [(row[0], row[1], item, *row[3:]) for item, row in enumerate(found)]

@@ -79,6 +79,45 @@ class TradeRecord(msgspec.Struct, kw_only=True):
     maker_legs: list[MakerLegRecord]
 
 
+class ActivityRecord(msgspec.Struct, kw_only=True):
+    """One thing an address did, as the Data API lists it: its side of a trade, a split, a merge, a neg-risk
+    conversion or a redemption.
+
+    A trade gives one row to its taker and one to each maker leg, each in that party's own token, side and
+    price. `sequence` is the journal entry that did it and `item` the row's place within it: the
+    address's history in order. The other kinds have no token, side or trade (empty strings):
+
+    - SPLIT: `size_units` collateral became as many of each of the market's tokens (`usdc_units` spent).
+    - MERGE: `size_units` pairs became `usdc_units` (as many) collateral.
+    - CONVERSION: `size_units` NO of each of `token_ids_in` became `size_units` of each of `token_ids_out` (YES
+      shares) and `usdc_units` collateral; `condition_id` is "", `event_id` the event and `index_set` the
+      outcomes converted.
+    - REDEEM: `size_units` tokens of a resolved market were redeemed for `usdc_units` collateral, one per winning
+      token: `token_ids_in` is the market's winning token then its losing one, so `usdc_units` winning and
+      `size_units - usdc_units` losing tokens went.
+    """
+
+    address: str
+    sequence: int
+    item: int
+    type: str
+    """"TRADE", "SPLIT", "MERGE", "CONVERSION" or "REDEEM"."""
+    condition_id: str
+    token_id: str
+    side: str
+    size_units: int
+    usdc_units: int
+    price_units: int
+    taker: bool
+    trade_id: str
+    transaction_hash: str
+    at_ms: int
+    event_id: str = ""
+    index_set: int = 0
+    token_ids_in: list[str] = msgspec.field(default_factory=list)
+    token_ids_out: list[str] = msgspec.field(default_factory=list)
+
+
 class NotificationRecord(msgspec.Struct, kw_only=True):
     """A notification for one API key: 1 order cancelled, 2 order filled, 4 market resolved."""
 
@@ -151,33 +190,6 @@ class EventRecord(msgspec.Struct, kw_only=True):
     neg_risk_market_id: str
     condition_ids: list[str]
     created_at_ms: int
-
-
-class ActivityRecord(msgspec.Struct, kw_only=True):
-    """A change of a user's positions other than a trade: a split, merge, neg-risk conversion or redemption.
-
-    - SPLIT: `amount_units` collateral became as many of each of the market's tokens (`collateral_units` spent).
-    - MERGE: `amount_units` pairs became `collateral_units` (as many) collateral.
-    - CONVERSION: `amount_units` NO of each of `token_ids_in` became `amount_units` of each of `token_ids_out`
-      (YES shares) and `collateral_units` collateral; `condition_id` is "" and `index_set` the outcomes converted.
-    - REDEEM: `amount_units` tokens of a resolved market were redeemed (`token_ids_in`: the winning one first, if
-      held, then the losing one), for `collateral_units` collateral, one per winning token.
-    """
-
-    activity_id: int
-    address: str
-    kind: str
-    """"SPLIT", "MERGE", "CONVERSION" or "REDEEM"."""
-    condition_id: str
-    event_id: str
-    amount_units: int
-    collateral_units: int
-    token_ids_in: list[str]
-    token_ids_out: list[str]
-    index_set: int
-    at_ms: int
-    sequence: int
-    """The journal sequence of the command that did it."""
 
 
 class PricePointRecord(msgspec.Struct, kw_only=True):

@@ -5,10 +5,10 @@ three types that differ between the two (`{int}`, `{blob}`, `{serial_key}`). Key
 explicitly: SQLite, unlike PostgreSQL, lets a TEXT primary key hold NULL. Every query of the store
 is an index range scan: orders by (owner, position), with a partial index for the open ones; trade
 listings through `trade_parties` by (owner, position); trades and orders by id; a market's trades by
-(condition_id, position); price points by (token_id, at_ms); notifications by (owner, id). `exchange_clock` holds
-one row, the exchange clock's offset or frozen time (service.py). `events` and `event_markets` hold the listed
-events and which market is which outcome; `activity` the splits, merges, conversions and redemptions, by
-(address, activity_id). `snapshots` keeps
+(condition_id, position); price points by (token_id, at_ms); notifications by (owner, id); the Data API's
+activity (trades, splits, merges, conversions, redemptions) by (address, sequence, item), and the public trade
+tape by trades' position. `exchange_clock` holds one row, the exchange clock's offset or frozen time
+(service.py). `events` and `event_markets` hold the listed events and which market is which outcome. `snapshots` keeps
 the latest exchange snapshot (see store/base.py), recovery's starting point. `unprojected_batches` lists the
 journalled batches whose query-table rows are not written yet (see `Store.write_projection`).
 """
@@ -87,8 +87,9 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         """CREATE TABLE exchange_clock (
             id {int} NOT NULL PRIMARY KEY, offset_ms {int} NOT NULL, frozen_at_ms {int})""",
     ),
-    # Migration 8 is another branch's; this placeholder keeps migration 9 at its number until that one lands here.
+    # 8: an empty placeholder (no branch uses it; it keeps the numbering)
     (),
+    # 9: events and which market is which outcome; an outcome's short name
     (
         """CREATE TABLE events (
             event_id TEXT NOT NULL PRIMARY KEY, position {int} NOT NULL, title TEXT NOT NULL, slug TEXT NOT NULL,
@@ -97,13 +98,19 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE INDEX events_by_slug ON events (slug)",
         """CREATE TABLE event_markets (
             condition_id TEXT NOT NULL PRIMARY KEY, event_id TEXT NOT NULL, outcome_index {int} NOT NULL)""",
-        """CREATE TABLE activity (
-            activity_id {serial_key}, address TEXT NOT NULL, kind TEXT NOT NULL, condition_id TEXT NOT NULL,
-            event_id TEXT NOT NULL, amount_units {int} NOT NULL, collateral_units {int} NOT NULL,
-            token_ids_in TEXT NOT NULL, token_ids_out TEXT NOT NULL, index_set TEXT NOT NULL, at_ms {int} NOT NULL,
-            sequence {int} NOT NULL)""",
-        "CREATE INDEX activity_by_address ON activity (address, activity_id)",
         "ALTER TABLE market_infos ADD COLUMN group_item_title TEXT NOT NULL DEFAULT ''",
+    ),
+    # 10: an empty placeholder (another branch's, kept empty)
+    (),
+    # 11: the Data API's read model (activity by address) and the public trade tape (trades by position)
+    (
+        """CREATE TABLE activity (
+            address TEXT NOT NULL, sequence {int} NOT NULL, item {int} NOT NULL, type TEXT NOT NULL,
+            condition_id TEXT NOT NULL, token_id TEXT NOT NULL, side TEXT NOT NULL, size_units {int} NOT NULL,
+            usdc_units {int} NOT NULL, price_units {int} NOT NULL, taker {int} NOT NULL, trade_id TEXT NOT NULL,
+            transaction_hash TEXT NOT NULL, at_ms {int} NOT NULL, event_id TEXT NOT NULL, index_set TEXT NOT NULL,
+            token_ids_in TEXT NOT NULL, token_ids_out TEXT NOT NULL, PRIMARY KEY (address, sequence, item))""",
+        "CREATE INDEX trades_by_position ON trades (position)",
     ),
 )
 """Migration N (from 1) is MIGRATIONS[N - 1]; append new ones, never edit an applied one."""
@@ -181,10 +188,10 @@ PRUNE_NOTIFICATIONS = (
 EVENT_COLUMNS = EventRecord.__struct_fields__
 INSERT_EVENT = _plain_insert("events", EVENT_COLUMNS)
 INSERT_EVENT_MARKET = _plain_insert("event_markets", ("condition_id", "event_id", "outcome_index"))
-ACTIVITY_COLUMNS = tuple(c for c in ActivityRecord.__struct_fields__ if c != "activity_id")
-INSERT_ACTIVITY = _plain_insert("activity", ACTIVITY_COLUMNS)
 INSERT_UNPROJECTED_BATCH = "INSERT INTO unprojected_batches (last_sequence, first_sequence) VALUES (?, ?)"
 DELETE_UNPROJECTED_BATCH = "DELETE FROM unprojected_batches WHERE last_sequence = ?"
 SELECT_UNPROJECTED_BATCHES = "SELECT first_sequence, last_sequence FROM unprojected_batches ORDER BY last_sequence"
+ACTIVITY_COLUMNS = ActivityRecord.__struct_fields__
+INSERT_ACTIVITY = _plain_insert("activity", ACTIVITY_COLUMNS)
 UPSERT_SNAPSHOT = _upsert("snapshots", ("sequence", "format", "clock_ms", "state"), ("sequence",))
 DELETE_OLDER_SNAPSHOTS = "DELETE FROM snapshots WHERE sequence < ?"

@@ -24,13 +24,12 @@ import msgspec
 from openclob.core import Command
 from openclob.store import schema
 from openclob.store.base import Batch, Journalled, StoredSnapshot, StoreError
+from openclob.store.data_api_queries import DataApiQueries, trade_from_row
 from openclob.store.projection import project_edge, project_entries
 from openclob.store.records import (
-    ActivityRecord,
     ApiKeyRecord,
     ClockRecord,
     EventRecord,
-    MakerLegRecord,
     MarketInfoRecord,
     NotificationRecord,
     OrderRecord,
@@ -50,11 +49,10 @@ CANCEL_CHUNK_IDS = 500
 
 _encode = msgspec.msgpack.Encoder().encode
 _decode_command = msgspec.msgpack.Decoder(Command).decode
-_decode_legs = msgspec.msgpack.Decoder(list[MakerLegRecord]).decode
 _decode_payload = msgspec.json.Decoder(dict[str, object]).decode
 
 
-class SqlStore(abc.ABC, Generic[C]):
+class SqlStore(DataApiQueries, abc.ABC, Generic[C]):
     """A `Store` over two connections of type `C`; subclasses connect and run statements."""
 
     types: ClassVar[dict[str, str]]
@@ -388,7 +386,7 @@ class SqlStore(abc.ABC, Generic[C]):
             f" WHERE {where} GROUP BY position ORDER BY position LIMIT ?) p"
             " JOIN trades t ON t.trade_id = p.trade_id ORDER BY p.position"
         )
-        return [_trade(row) for row in self._read(sql, (*params, limit))]
+        return [trade_from_row(row) for row in self._read(sql, (*params, limit))]
 
     def market_trades(self, condition_id: str, limit: int) -> list[TradeRecord]:
         """The latest trades of a market, newest first."""
@@ -396,7 +394,7 @@ class SqlStore(abc.ABC, Generic[C]):
             f"SELECT {', '.join(schema.TRADE_COLUMNS)} FROM trades WHERE condition_id = ?"
             " ORDER BY position DESC LIMIT ?"
         )
-        return [_trade(row) for row in self._read(sql, (condition_id, limit))]
+        return [trade_from_row(row) for row in self._read(sql, (condition_id, limit))]
 
     def notifications(self, owner: str) -> list[NotificationRecord]:
         """`owner`'s notifications, oldest first."""
@@ -433,16 +431,6 @@ class SqlStore(abc.ABC, Generic[C]):
         """(event id, outcome index) of a market listed as an event's outcome; None for a market listed alone."""
         rows = self._read("SELECT event_id, outcome_index FROM event_markets WHERE condition_id = ?", (condition_id,))
         return (rows[0][0], rows[0][1]) if rows else None
-
-    def activity(self, address: str, after_id: int = 0, limit: int = 1_000) -> list[ActivityRecord]:
-        """`address`'s splits, merges, conversions and redemptions after `after_id`, oldest first, at most `limit`."""
-        columns = ("activity_id", *schema.ACTIVITY_COLUMNS)
-        rows = self._read(
-            f"SELECT {', '.join(columns)} FROM activity WHERE address = ? AND activity_id > ?"
-            " ORDER BY activity_id LIMIT ?",
-            (address, after_id, limit),
-        )
-        return [_activity(row) for row in rows]
 
     # ------------------------------------------------------------------ plumbing
 
@@ -491,25 +479,8 @@ def _order(row: Row) -> OrderRecord:
     return OrderRecord(**fields, trade_ids=trade_ids.split(",") if trade_ids else [])
 
 
-def _trade(row: Row) -> TradeRecord:
-    fields = dict(zip(schema.TRADE_COLUMNS, row, strict=True))
-    return TradeRecord(**{**fields, "maker_legs": _decode_legs(fields["maker_legs"])})
-
-
 def _event(row: Row) -> EventRecord:
     fields = dict(zip(schema.EVENT_COLUMNS, row, strict=True))
     fields["neg_risk"] = bool(fields["neg_risk"])
-    fields["condition_ids"] = _split_ids(fields["condition_ids"])
+    fields["condition_ids"] = str(fields["condition_ids"]).split(",") if fields["condition_ids"] else []
     return EventRecord(**fields)
-
-
-def _activity(row: Row) -> ActivityRecord:
-    fields = dict(zip(("activity_id", *schema.ACTIVITY_COLUMNS), row, strict=True))
-    fields["token_ids_in"] = _split_ids(fields["token_ids_in"])
-    fields["token_ids_out"] = _split_ids(fields["token_ids_out"])
-    fields["index_set"] = int(fields["index_set"])
-    return ActivityRecord(**fields)
-
-
-def _split_ids(text: Any) -> list[str]:
-    return str(text).split(",") if text else []

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -25,7 +25,10 @@ from openclob.crypto import build_hmac_signature
 from openclob.service import Service
 from openclob.store.base import Batch, Journalled
 from openclob.store.convert import trade_record
+from openclob.store.data_api_queries import activity_from_row
+from openclob.store.projection import project_entries
 from openclob.store.records import (
+    ActivityRecord,
     ApiKeyRecord,
     ClockRecord,
     MarketInfoRecord,
@@ -118,6 +121,53 @@ class FakeStore:
     def price_history(self, token_id: str, start_ms: int, end_ms: int) -> list[PricePointRecord]:
         points = [p for p in self.price_points if p.token_id == token_id and start_ms <= p.at_ms <= end_ms]
         return sorted(points, key=lambda p: p.at_ms)
+
+    def activity(
+        self,
+        address: str,
+        *,
+        limit: int,
+        offset: int = 0,
+        types: Sequence[str] = (),
+        condition_ids: Sequence[str] = (),
+        taker_only: bool = False,
+        oldest_first: bool = False,
+        side: str | None = None,
+        start_ms: int | None = None,
+        end_ms: int | None = None,
+    ) -> list[ActivityRecord]:
+        """The projection's activity rows of every batch written, filtered as the SQL stores do."""
+        rows = [row for batch in self.batches for row in project_entries(batch).activity if row[0] == address]
+        found = [activity_from_row(row) for row in rows]
+        found = [
+            r
+            for r in found
+            if (not types or r.type in types)
+            and (not condition_ids or r.condition_id in condition_ids)
+            and not (taker_only and r.type == "TRADE" and not r.taker)
+            and (side is None or r.side == side)
+            and (start_ms is None or r.at_ms >= start_ms)
+            and (end_ms is None or r.at_ms <= end_ms)
+        ]
+        if not oldest_first:
+            found.reverse()
+        return found[offset : offset + limit]
+
+    def tape(self, *, limit: int, offset: int = 0, condition_ids: Sequence[str] = ()) -> list[TradeRecord]:
+        found = [t for t in reversed(self.trade_records) if not condition_ids or t.condition_id in condition_ids]
+        return found[offset : offset + limit]
+
+    def market_volumes(
+        self, condition_ids: Sequence[str] | None = None, since_ms: Sequence[int] = ()
+    ) -> dict[str, tuple[int, ...]]:
+        totals: dict[str, list[int]] = {}
+        for trade in self.trade_records:
+            if condition_ids is None or trade.condition_id in condition_ids:
+                found = totals.setdefault(trade.condition_id, [0] * (1 + len(since_ms)))
+                found[0] += trade.collateral_units
+                for i, since in enumerate(since_ms, start=1):
+                    found[i] += trade.collateral_units if trade.matched_at_ms >= since else 0
+        return {condition_id: tuple(found) for condition_id, found in totals.items()}
 
 
 @dataclass

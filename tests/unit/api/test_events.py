@@ -3,6 +3,7 @@ in process on SQLite and PostgreSQL, across a restart."""
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
@@ -16,6 +17,7 @@ from py_clob_client.signer import Signer
 from openclob.api.app import build_app
 from openclob.config import Settings
 from openclob.service import Service
+from openclob.store.records import ActivityRecord
 from tests.unit.api.conftest import ADMIN, ADMIN_TOKEN, l2_headers
 from tests.unit.store.conftest import StoreFactory
 
@@ -104,6 +106,12 @@ async def _three_way(venue: Venue) -> dict[str, Any]:
     return event
 
 
+async def _activity(venue: Venue) -> list[ActivityRecord]:
+    """The address's Data API activity, oldest first."""
+    query = functools.partial(venue.service.store.activity, venue.address, limit=100, oldest_first=True)
+    return await venue.service.read(query)
+
+
 def _tokens(event: dict[str, Any], i: int) -> tuple[str, str]:
     yes, no = event["markets"][i]["tokens"]
     return yes["token_id"], no["token_id"]
@@ -143,10 +151,10 @@ async def test_a_user_converts_no_positions_and_the_activity_records_it(venue: V
     by_ids = {"neg_risk_market_id": event["neg_risk_market_id"], "condition_ids": [event["markets"][2]["condition_id"]]}
     await venue.admin("POST", "/admin/convert", {**by_ids, "address": venue.address, "amount": "1"})
     assert venue.balance(_tokens(event, 0)[0]) == 101_000_000
-    activity = await venue.service.read(venue.service.store.activity, venue.address)
-    assert [a.kind for a in activity] == ["SPLIT", "SPLIT", "SPLIT", "CONVERSION", "CONVERSION"]
+    activity = await _activity(venue)
+    assert [a.type for a in activity] == ["SPLIT", "SPLIT", "SPLIT", "CONVERSION", "CONVERSION"]
     first = activity[3]
-    assert (first.event_id, first.amount_units, first.collateral_units, first.index_set) == ("1", 10**7, 10**7, 3)
+    assert (first.event_id, first.size_units, first.usdc_units, first.index_set) == ("1", 10**7, 10**7, 3)
     assert first.token_ids_in == [_tokens(event, 0)[1], _tokens(event, 1)[1]]
     assert first.token_ids_out == [_tokens(event, 2)[0]]
 
@@ -188,8 +196,8 @@ async def test_end_date_closes_then_resolution_makes_yes_redeemable_once_across_
     other = await venue.admin("POST", "/admin/redeem", {"address": venue.address, "condition_id": loser})
     assert other["payout"] == "100"  # the NO of a losing outcome wins
     assert venue.balance("COLLATERAL") == 200_000_000
-    activity = await venue.service.read(venue.service.store.activity, venue.address)
-    assert [(a.kind, a.collateral_units) for a in activity[3:]] == [("REDEEM", 10**8), ("REDEEM", 10**8)]
+    activity = await _activity(venue)
+    assert [(a.type, a.usdc_units) for a in activity[3:]] == [("REDEEM", 10**8), ("REDEEM", 10**8)]
     venue.service.exchange.check_invariants()
 
 

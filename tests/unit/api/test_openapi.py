@@ -31,6 +31,9 @@ PATH_VALUES = {
     "address": "0x" + "ad" * 20,
     "id": "1",
     "event_id": "1",
+    "slug": "will-it-rain",
+    "name": "app.js",
+    "sim_id": "1",
 }
 """A well-formed value of each path parameter."""
 

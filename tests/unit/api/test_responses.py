@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import itertools
 import json
+import tempfile
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -208,6 +210,10 @@ async def test_every_operation_answers_in_its_documented_shape(env: Env) -> None
     assert len(await call("GET", "/admin/faults", admin=True)) == 2
     await call("DELETE", "/admin/faults/{id}", path=rule_id, admin=True)
     assert len(await call("DELETE", "/admin/faults", admin=True)) == 1
+    simulation = await call("POST", "/admin/simulations", body=condition | {"seed": 1}, admin=True)
+    assert [s["id"] for s in await call("GET", "/admin/simulations", admin=True)] == [simulation["id"]]
+    stopped = await call("DELETE", "/admin/simulations/{sim_id}", path={"sim_id": simulation["id"]}, admin=True)
+    assert stopped["status"] == "stopped"
 
     # trading: A bids 20 at 0.5; B sells 10 into it (with a builder code) and offers 5 at 0.6
     bid = await call("POST", "/order", body=signed_order(a, yes, "BUY", "0.5", "20"), l2=a)
@@ -242,6 +248,20 @@ async def test_every_operation_answers_in_its_documented_shape(env: Env) -> None
     assert (await call("GET", "/builder/trades", params={"builder_code": BUILDER}))["data"]
     await call("GET", "/fees/builder-fees/{builder_code}", path={"builder_code": BUILDER})
 
+    # Gamma and Data API subsets
+    gamma_markets = await call("GET", "/gamma/markets")
+    assert gamma_markets and "bestBid" in gamma_markets[0] and "lastTradePrice" in gamma_markets[0]
+    await call("GET", "/gamma/markets/{id}", path={"id": gamma_markets[0]["id"]})
+    await call("GET", "/gamma/markets/slug/{slug}", path={"slug": gamma_markets[0]["slug"]})
+    events = await call("GET", "/gamma/events")
+    await call("GET", "/gamma/events/{id}", path={"id": events[0]["id"]})
+    await call("GET", "/gamma/events/slug/{slug}", path={"slug": events[0]["slug"]})
+    await call("GET", "/gamma/tags")
+    assert await call("GET", "/data-api/positions", params={"user": b.address})
+    assert await call("GET", "/data-api/activity", params={"user": b.address})
+    assert await call("GET", "/data-api/trades", params={"takerOnly": "false"})
+    await call("GET", "/data-api/value", params={"user": b.address})
+
     # account
     order_id = {"order_id": bid["orderID"]}
     for template in ("/data/orders", "/orders", "/data/trades", "/trades"):
@@ -257,6 +277,14 @@ async def test_every_operation_answers_in_its_documented_shape(env: Env) -> None
     await call("POST", "/heartbeats", l2=b)
     await call("GET", "/order-scoring", params={"order_id": bid["orderID"]}, l2=a)
     await call("POST", "/orders-scoring", body=[bid["orderID"]], l2=a)
+
+    # the operator's reads of an account, and the console (HTML and scripts, not JSON: no schema to check)
+    assert await call("GET", "/admin/api-keys", params={"address": a.address}, admin=True)
+    for template in ("/admin/orders", "/admin/trades"):
+        assert (await call("GET", template, params={"address": a.address}, admin=True))["data"]
+    for template, url in (("/console", "/console"), ("/console/{name}", "/console/app.js")):
+        assert (await env.client.get(url)).status_code == 200
+        walk.covered.add(("get", template))
 
     # cancels, resolution, and a key deleted
     assert (await call("DELETE", "/order", body={"orderID": bid["orderID"]}, l2=a))["canceled"] == [bid["orderID"]]
@@ -286,6 +314,16 @@ async def test_every_operation_answers_in_its_documented_shape(env: Env) -> None
     redemption = {"address": b.address, "condition_id": first["condition_id"]}
     assert (await call("POST", "/admin/redeem", body=redemption, admin=True))["payout"] == "10"
     await call("DELETE", "/auth/api-key", l2=b)
+
+    # replays: a recording without a market line, of both tokens of a new market
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / "recording.jsonl"
+        book = {"event_type": "book", "market": "0x" + "3e" * 32, "bids": [{"price": "0.4", "size": "10"}], "asks": []}
+        path.write_text("".join(json.dumps(book | {"asset_id": token}) + "\n" for token in ("31", "32")))
+        replay_id = {"id": str((await call("POST", "/admin/replays", body={"path": str(path)}, admin=True))["id"])}
+        await call("GET", "/admin/replays/{id}", path=replay_id, admin=True)
+        await call("GET", "/admin/replays", admin=True)
+        await call("DELETE", "/admin/replays/{id}", path=replay_id, admin=True)
 
     documented = {(method, path) for path, item in walk.document["paths"].items() for method in item}
     assert sorted(documented - walk.covered) == []

@@ -5,7 +5,16 @@ from __future__ import annotations
 import msgspec
 import pytest
 
-from openclob.core import AdvanceTime, Applied, CancelAll, Command, Exchange, OrderAccepted, TickSizeChanged
+from openclob.core import (
+    AdvanceTime,
+    Applied,
+    CancelAll,
+    Command,
+    CreateMarket,
+    Exchange,
+    OrderAccepted,
+    TickSizeChanged,
+)
 from openclob.core.snapshot import (
     EXCHANGE_ATTRIBUTES,
     SNAPSHOT_FORMAT,
@@ -96,3 +105,13 @@ def test_a_snapshot_of_another_format_or_damaged_is_refused() -> None:
         decode_state(other)
     with pytest.raises(SnapshotMismatch, match="unreadable"):
         decode_state(data[: len(data) // 2])
+
+
+def test_a_restored_exchange_keeps_the_listing_order_of_its_markets() -> None:
+    # Gamma ids are places in this order (api/gamma_catalog.py): a restart from a snapshot must keep it.
+    exchange = Exchange()
+    conditions = ["0x" + f"{n:02x}" * 32 for n in (9, 3, 7, 1, 5)]  # not in sorted order
+    for i, condition_id in enumerate(conditions):
+        exchange.apply(CreateMarket(now_ms=i, condition_id=condition_id, token_ids=(f"{i}1", f"{i}2")))
+    restored = restore(decode_state(export_state(exchange)), {})
+    assert list(restored.markets) == conditions

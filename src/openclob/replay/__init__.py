@@ -1,0 +1,1 @@
+"""Replays of recorded market channels, the recorder that makes them, and journal inspection."""
