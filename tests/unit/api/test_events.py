@@ -18,6 +18,7 @@ from openclob.api.app import build_app
 from openclob.config import Settings
 from openclob.service import Service
 from openclob.store.records import ActivityRecord
+from tests.discovery_schemas import check
 from tests.unit.api.conftest import ADMIN, ADMIN_TOKEN, l2_headers
 from tests.unit.store.conftest import StoreFactory
 
@@ -257,3 +258,90 @@ async def test_a_user_redeems_and_converts_only_its_own_positions(venue: Venue) 
     assert venue.service.exchange.balance(other, event["markets"][0]["tokens"][1]["token_id"]) == (10_000_000, 0)
     unknown = await venue.user("/redeem", {"condition_id": "0x" + "99" * 32}, status=404)
     assert unknown == {"error": "market not found"}
+
+
+async def _public(venue: Venue, path: str, schema: str, **params: str) -> Any:
+    response = await venue.client.get(path, params=params)
+    assert response.status_code == 200, response.text
+    answer = response.json()
+    check(schema, answer)
+    return answer
+
+
+async def test_a_neg_risk_event_is_one_gamma_event_with_a_market_per_outcome_through_its_life(venue: Venue) -> None:
+    await venue.admin("POST", "/admin/markets", {"question": "Alone?", "market_slug": "alone"})
+    event = await _three_way(venue)
+    events = await _public(venue, "/gamma/events", "gamma_event")
+    assert [(e["id"], e["slug"], len(e["markets"])) for e in events] == [("1", "alone", 1), ("2", "who-wins", 3)]
+    gamma = events[1]
+    assert (gamma["title"], gamma["negRisk"], gamma["negRiskMarketID"]) == (
+        "Who wins?",
+        True,
+        event["neg_risk_market_id"],
+    )
+    assert [m["conditionId"] for m in gamma["markets"]] == [m["condition_id"] for m in event["markets"]]
+    assert [m["groupItemTitle"] for m in gamma["markets"]] == ["Alice", "Bob", "Carol"]
+    assert {m["negRiskMarketID"] for m in gamma["markets"]} == {event["neg_risk_market_id"]}
+    assert [json.loads(m["clobTokenIds"]) for m in gamma["markets"]] == [list(_tokens(event, i)) for i in range(3)]
+    assert (events[0]["negRiskMarketID"], events[0]["markets"][0]["groupItemTitle"]) == ("", "")
+    assert await _public(venue, "/gamma/events/2", "gamma_event") == gamma
+    assert await _public(venue, "/gamma/events/slug/who-wins", "gamma_event") == gamma
+    bob = await _public(venue, "/gamma/markets/3", "gamma_market")
+    assert (bob["events"][0]["id"], bob["endDate"]) == ("2", END)
+    states = [(m["active"], m["closed"], m["acceptingOrders"]) for m in gamma["markets"]]
+    assert (gamma["active"], gamma["closed"], states) == (True, False, [(True, False, True)] * 3)
+
+    await venue.admin("POST", "/admin/clock", {"advance_ms": 60_000})  # past the end date: closed, still active
+    closed = await _public(venue, "/gamma/events/2", "gamma_event")
+    states = [(m["active"], m["closed"], m["acceptingOrders"]) for m in closed["markets"]]
+    assert (closed["active"], closed["closed"], states) == (True, True, [(True, True, False)] * 3)
+    assert [e["id"] for e in await _public(venue, "/gamma/events", "gamma_event", closed="false")] == ["1"]
+    assert len(await _public(venue, "/gamma/markets", "gamma_market", closed="true", active="true")) == 3
+    resolve = {"winning_token_id": _tokens(event, 1)[0]}
+    await venue.admin("POST", f"/admin/markets/{event['markets'][1]['condition_id']}/resolve", resolve)
+    resolved = await _public(venue, "/gamma/events/2", "gamma_event")
+    assert (resolved["active"], resolved["closed"]) == (False, True)
+    assert await _public(venue, "/gamma/markets", "gamma_market", active="true", closed="true") == []
+
+
+async def test_a_conversion_and_a_redemption_show_in_data_api_activity_and_positions(venue: Venue) -> None:
+    event = await _three_way(venue)
+    user = {"user": venue.address}
+    positions = await _public(venue, "/data-api/positions", "data_position", **user)
+    assert len(positions) == 6 and not any(p["redeemable"] for p in positions)
+    assert {(p["eventId"], p["eventSlug"], p["negativeRisk"], p["endDate"]) for p in positions} == {
+        ("1", "who-wins", True, END[:10])
+    }
+    await venue.user("/convert", {"event_id": "1", "index_set": 3, "amount": "10"})  # Alice's and Bob's NO
+
+    (conversion,) = await _public(venue, "/data-api/activity", "data_activity", type="CONVERSION", **user)
+    assert (conversion["conditionId"], conversion["size"], conversion["usdcSize"]) == (
+        event["neg_risk_market_id"],
+        10.0,
+        10.0,
+    )
+    assert (conversion["title"], conversion["eventSlug"], conversion["outcomeIndex"]) == ("Who wins?", "who-wins", 999)
+    held = {p["asset"]: p for p in await _public(venue, "/data-api/positions", "data_position", **user)}
+    assert (held[_tokens(event, 0)[1]]["size"], held[_tokens(event, 1)[1]]["size"]) == (90.0, 90.0)
+    carol_yes = held[_tokens(event, 2)[0]]
+    # the NO shares' cost (10 x 0.5 each) is all paid back by the 10 collateral: the 10 YES come at no cost
+    assert (carol_yes["size"], carol_yes["avgPrice"], carol_yes["realizedPnl"]) == (110.0, round(50 / 110, 6), 0.0)
+
+    await venue.admin("POST", "/admin/clock", {"advance_ms": 60_000})
+    bob = event["markets"][1]["condition_id"]
+    await venue.admin("POST", f"/admin/markets/{bob}/resolve", {"winning_token_id": _tokens(event, 1)[0]})
+    positions = await _public(venue, "/data-api/positions", "data_position", **user)
+    assert len(positions) == 6 and all(p["redeemable"] and not p["mergeable"] for p in positions)
+    assert await _public(venue, "/data-api/positions", "data_position", redeemable="false", **user) == []
+
+    await venue.user("/redeem", {"condition_id": bob})  # 100 YES pay 100, 90 NO are burned
+    (redemption,) = await _public(venue, "/data-api/activity", "data_activity", type="REDEEM", **user)
+    assert (redemption["conditionId"], redemption["size"], redemption["usdcSize"]) == (bob, 190.0, 100.0)
+    assert (redemption["asset"], redemption["outcomeIndex"], redemption["title"]) == ("", 999, "Who wins?: Bob")
+    newest = await _public(venue, "/data-api/activity", "data_activity", limit="2", **user)
+    assert [a["type"] for a in newest] == ["REDEEM", "CONVERSION"]
+    left = await _public(venue, "/data-api/positions", "data_position", **user)
+    assert bob not in {p["conditionId"] for p in left}
+    assert len(left) == 4 and all(p["redeemable"] for p in left)
+    value = await _public(venue, "/data-api/value", "data_value", **user)
+    assert value == [{"user": venue.address, "value": 90.0 + 100.0}]  # Alice's NO (10 converted) and Carol's NO win
