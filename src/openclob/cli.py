@@ -129,6 +129,8 @@ def _run_server(args: argparse.Namespace) -> int:
             clock_mode=args.clock,
             start_time_ms=args.start_time_ms,
             rate_limits=args.rate_limits,
+            auto_redeem=args.auto_redeem,
+            user_conversions=args.user_conversions,
             limits=Limits(
                 ws_flush_interval_ms=args.ws_flush_ms,
                 stop_timeout_ms=round(args.stop_timeout * 1000),
@@ -309,7 +311,19 @@ def _admin_request(args: argparse.Namespace) -> tuple[str, str, Any]:
         body.update({"neg_risk": args.neg_risk, "fee_rate_bps": args.fee_rate_bps, "fee_exponent": args.fee_exponent})
         if args.outcomes:
             body["outcomes"] = args.outcomes
+        if args.end_date:
+            body["end_date_iso"] = args.end_date
         return "POST", "/admin/markets", body
+    if action == "create-event":
+        listing = {"title": args.title, "outcomes": args.outcomes, "neg_risk": args.neg_risk}
+        return "POST", "/admin/events", listing | ({"end_date_iso": args.end_date} if args.end_date else {})
+    if action == "events":
+        return "GET", "/admin/events", None
+    if action == "convert":
+        conversion = {"address": args.address, "event_id": args.event_id, "index_set": args.index_set}
+        return "POST", "/admin/convert", conversion | {"amount": args.amount}
+    if action == "redeem":
+        return "POST", "/admin/redeem", {"address": args.address, "condition_id": args.condition_id}
     if action == "update-market":
         change: dict[str, Any] = {}
         if args.accepting_orders is not None:
@@ -603,6 +617,18 @@ def _parser() -> argparse.ArgumentParser:
         help="polymarket: per-signer order and cancel token buckets (429 when empty) and per-IP throttling, as"
         " Polymarket's (default off)",
     )
+    serve.add_argument(
+        "--auto-redeem",
+        action="store_true",
+        help="resolution pays winning tokens at once, as before redemption existed (default: they become"
+        " redeemable through POST /admin/redeem or POST /redeem)",
+    )
+    serve.add_argument(
+        "--user-conversions",
+        action="store_true",
+        help="API keys may convert their own neg-risk NO positions through POST /convert (default: only the operator,"
+        " POST /admin/convert)",
+    )
     serve.add_argument("--faults", metavar="FILE", default=None, help="fault rules in force from the start (JSON list)")
     serve.add_argument(
         "--seed",
@@ -670,6 +696,21 @@ def _parser() -> argparse.ArgumentParser:
     market.add_argument("--neg-risk", action="store_true")
     market.add_argument("--fee-rate-bps", type=int, default=0)
     market.add_argument("--fee-exponent", type=int, default=1, help="V2 taker fee exponent e (default 1)")
+    market.add_argument("--end-date", default=None, help="ISO-8601; the market closes then (exchange clock)")
+    event = actions.add_parser("create-event", help="list an event: one binary market per outcome")
+    event.add_argument("title")
+    event.add_argument("outcomes", nargs="+")
+    event.add_argument("--neg-risk", action="store_true")
+    event.add_argument("--end-date", default=None, help="ISO-8601; its markets close then (exchange clock)")
+    actions.add_parser("events", help="list the events with their markets")
+    convert_no = actions.add_parser("convert", help="convert NO positions of a neg-risk event (NegRiskAdapter)")
+    convert_no.add_argument("address")
+    convert_no.add_argument("event_id")
+    convert_no.add_argument("index_set", type=int, help="bit i converts outcome i's NO (lsb: the first outcome)")
+    convert_no.add_argument("amount")
+    redeem = actions.add_parser("redeem", help="redeem an address's tokens of a resolved market")
+    redeem.add_argument("address")
+    redeem.add_argument("condition_id")
     update = actions.add_parser("update-market")
     update.add_argument("condition_id")
     update.add_argument("--accepting-orders", choices=("true", "false"), default=None)

@@ -109,4 +109,9 @@ class Settings:
     rate_limits: str = "off"
     """"off", or "polymarket": per-signer order and cancel token buckets and per-IP throttling, as Polymarket
     (api/rate_limits.py, api/throttle.py)."""
+    auto_redeem: bool = False
+    """Resolution pays every winning token at once (the behaviour before redemption), instead of making it
+    redeemable through POST /admin/redeem or POST /redeem."""
+    user_conversions: bool = False
+    """Whether an API key may convert its own neg-risk positions (POST /convert); the operator always may."""
     limits: Limits = field(default_factory=Limits)

@@ -35,6 +35,8 @@ from openclob.core import (
     OrderType,
     PlaceOrder,
     ProceedsAvailableAt,
+    Redeem,
+    Redeemed,
     Reject,
     Rejected,
     ResolveMarket,
@@ -106,6 +108,8 @@ class ModelMarket:
     accepting: bool = True
     winner: str | None = None
     last_trade: int | None = None  # first-token price
+    end_ms: int | None = None  # closes then: its orders cancelled, no new ones
+    closed: bool = False
 
 
 @dataclass
@@ -190,6 +194,9 @@ class Model:
                 del self.heartbeat_deadlines[owner]
                 for order in self.open_orders(owner):
                     self._cancel(order)
+        for market in self.markets:
+            if market.end_ms is not None and market.end_ms <= cmd.now_ms and not market.closed:
+                self._close(market)
         # Settlement, on time advances only: MINED a delay after the match (releasing what the lag held back),
         # CONFIRMED a delay later.
         for trade in list(self.unsettled) if isinstance(cmd, AdvanceTime) else []:
@@ -214,6 +221,8 @@ class Model:
             return self._create_market(cmd)
         if isinstance(cmd, ResolveMarket):
             return self._resolve(cmd)
+        if isinstance(cmd, Redeem):
+            return self._redeem(cmd)
         if isinstance(cmd, PlaceOrder):
             return self._place(cmd)
         if isinstance(cmd, CancelOrders | CancelAll | CancelMarketOrders):
@@ -329,9 +338,19 @@ class Model:
                 fee_exponent=cmd.fee_exponent,
                 dynamic_tick=cmd.dynamic_tick,
                 accepting=cmd.accepting_orders,
+                end_ms=cmd.end_ms if cmd.close_at_end else None,
             )
         )
+        if cmd.end_ms is not None and cmd.close_at_end and cmd.end_ms <= cmd.now_ms:
+            self._close(self.markets[-1])
         return Done()
+
+    def _close(self, market: ModelMarket) -> None:
+        for order in list(self.resting):
+            if order.condition_id == market.condition_id:
+                self._cancel(order)
+        market.closed = True
+        market.accepting = False
 
     def _resolve(self, cmd: ResolveMarket) -> Result:
         market = self.market(cmd.condition_id)
@@ -346,6 +365,9 @@ class Model:
                 self._cancel(order)
         market.winner = cmd.winning_token_id
         market.accepting = False
+        market.closed = True
+        if not cmd.redeem_now:  # the winning tokens wait for `Redeem`
+            return Done()
         for (address, asset), entry in list(self.balances.items()):
             if asset in market.token_ids:
                 amount, entry[0] = entry[0], 0
@@ -359,6 +381,19 @@ class Model:
                         key = (address, COLLATERAL)
                         trade.pending[key] = trade.pending.get(key, 0) + amount
         return Done()
+
+    def _redeem(self, cmd: Redeem) -> Result:
+        """A resolved market's tokens of one address: each winning token pays one unit, the losers nothing."""
+        market = self.market(cmd.condition_id)
+        if market is None:
+            return refuse(Reject.MARKET_NOT_FOUND)
+        if market.winner is None:
+            return refuse(Reject.MARKET_NOT_RESOLVED)
+        payout = self.free(cmd.address, market.winner)
+        for token_id in market.token_ids:
+            self._entry(cmd.address, token_id)[0] = 0
+        self._entry(cmd.address, COLLATERAL)[0] += payout
+        return Redeemed(payout)
 
     def _retick(self, market: ModelMarket) -> None:
         """Dynamic tick: a 0.01 market trades at 0.001 while its book or last trade is outside [0.04, 0.96]."""

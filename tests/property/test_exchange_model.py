@@ -42,6 +42,7 @@ from openclob.core import (
     OrderType,
     PlaceOrder,
     ProceedsAvailableAt,
+    Redeem,
     Rejected,
     ResolveMarket,
     Result,
@@ -58,11 +59,18 @@ EXAMPLES = int(os.environ.get("OPENCLOB_HYPOTHESIS_EXAMPLES", "100"))
 STEPS = int(os.environ.get("OPENCLOB_HYPOTHESIS_STEPS", "50"))
 
 START_MS = 1_700_000_000_000
+END_AFTER_MS = 1_800_000
+"""The second market closes at its end date, this long after the start (some runs get there, most do not)."""
 MARKETS = (
-    # tick 0.01 with the dynamic tick, tick 0.001 with a 1-share minimum, and a V1 fee market.
+    # tick 0.01 with the dynamic tick, tick 0.001 with a 1-share minimum and an end date, and a V1 fee market.
     CreateMarket(now_ms=START_MS, condition_id="0x" + "a0" * 32, token_ids=("1001", "1002")),
     CreateMarket(
-        now_ms=START_MS, condition_id="0x" + "b0" * 32, token_ids=("2001", "2002"), tick_units=1_000, min_size_units=ONE
+        now_ms=START_MS,
+        condition_id="0x" + "b0" * 32,
+        token_ids=("2001", "2002"),
+        tick_units=1_000,
+        min_size_units=ONE,
+        end_ms=START_MS + END_AFTER_MS,
     ),
     CreateMarket(
         now_ms=START_MS,
@@ -581,12 +589,22 @@ class ExchangeVersusModel(RuleBasedStateMachine):
         self.send(SetTradingMode(now_ms=self.now_ms, mode=mode))
         self.mode_commands_left = None if mode is TradingMode.NORMAL else commands
 
-    @rule(market=markets, winner=tokens, go=st.sampled_from([False] * 39 + [True]))
-    def resolve_market(self, market: int, winner: int, go: bool) -> None:
-        """Rarely, so that most runs keep all three markets trading."""
+    @rule(market=markets, winner=tokens, go=st.sampled_from([False] * 39 + [True]), redeem_now=st.booleans())
+    def resolve_market(self, market: int, winner: int, go: bool, redeem_now: bool) -> None:
+        """Rarely, so that most runs keep all three markets trading; paying at once or leaving it to `Redeem`."""
         if go:
             condition_id, token_id = MARKETS[market].condition_id, self.token(market, winner)
-            self.send(ResolveMarket(now_ms=self.now_ms, condition_id=condition_id, winning_token_id=token_id))
+            self.send(
+                ResolveMarket(
+                    now_ms=self.now_ms, condition_id=condition_id, winning_token_id=token_id, redeem_now=redeem_now
+                )
+            )
+
+    @rule(user=users, market=st.sampled_from([-1, 0, 1, 2]))
+    def redeem(self, user: int, market: int) -> None:
+        """Redeem an address's tokens of a market (refused unless resolved; market -1 is unknown)."""
+        condition_id = UNKNOWN_CONDITION if market < 0 else MARKETS[market].condition_id
+        self.send(Redeem(now_ms=self.now_ms, address=USERS[user][1], condition_id=condition_id))
 
     # ------------------------------------------------------------------ invariants
 
@@ -657,15 +675,27 @@ class ExchangeVersusModel(RuleBasedStateMachine):
         outstanding_pairs = 0
         for market in MARKETS:
             first, second = (ledger.total(token) + pending.get(token, 0) for token in market.token_ids)
-            assert first == second, f"{market.condition_id} supply {first} != {second}"
-            if self.exchange.markets[market.condition_id].winning_token_id is None:
+            winner = self.exchange.markets[market.condition_id].winning_token_id
+            if winner is None:
+                assert first == second, f"{market.condition_id} supply {first} != {second}"
                 outstanding_pairs += first
-            else:
-                assert first == 0, f"resolved {market.condition_id} still has {first} tokens"
+            else:  # what is left to redeem: one unit per winning token
+                outstanding_pairs += ledger.total(winner) + pending.get(winner, 0)
         net = ledger.deposited_units - ledger.withdrawn_units
         held = ledger.total(COLLATERAL) + pending.get(COLLATERAL, 0)
         assert net == held + outstanding_pairs, f"collateral: {net} != {held} + {outstanding_pairs} pairs"
         assert ledger.free(FEE_ACCOUNT, COLLATERAL) >= 0
+
+    @invariant()
+    def markets_close_and_resolve_alike(self) -> None:
+        for spec in MARKETS:
+            core, model = self.exchange.markets[spec.condition_id], self.model.market(spec.condition_id)
+            assert model is not None
+            assert (core.closed, core.accepting_orders, core.winning_token_id) == (
+                model.closed,
+                model.accepting,
+                model.winner,
+            )
 
     @invariant()
     def core_invariants_hold(self) -> None:

@@ -133,6 +133,31 @@ def test_serve_takes_the_clock_and_settlement_flags() -> None:
             _parser().parse_args(["serve", *wrong])
 
 
+def test_admin_events_conversions_and_redemptions_call_their_routes() -> None:
+    def request(*argv: str) -> object:
+        return _admin_request(_parser().parse_args(["admin", *argv]))
+
+    listing = {"title": "Who?", "outcomes": ["A", "B", "C"], "neg_risk": True, "end_date_iso": "2030-01-01T00:00:00Z"}
+    assert request("create-event", "Who?", "A", "B", "C", "--neg-risk", "--end-date", "2030-01-01T00:00:00Z") == (
+        "POST",
+        "/admin/events",
+        listing,
+    )
+    assert request("events") == ("GET", "/admin/events", None)
+    conversion = {"address": ADDRESS, "event_id": "1", "index_set": 3, "amount": "10"}
+    assert request("convert", ADDRESS, "1", "3", "10") == ("POST", "/admin/convert", conversion)
+    condition = "0x" + "cd" * 32
+    redemption = {"address": ADDRESS, "condition_id": condition}
+    assert request("redeem", ADDRESS, condition) == ("POST", "/admin/redeem", redemption)
+
+
+def test_serve_takes_auto_redeem_and_user_conversions_off_by_default() -> None:
+    defaults = _parser().parse_args(["serve"])
+    assert (defaults.auto_redeem, defaults.user_conversions) == (False, False)
+    given = _parser().parse_args(["serve", "--auto-redeem", "--user-conversions"])
+    assert (given.auto_redeem, given.user_conversions) == (True, True)
+
+
 def test_serve_with_a_bad_recording_stops_in_one_line_naming_the_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

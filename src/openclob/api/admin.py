@@ -11,6 +11,7 @@ from __future__ import annotations
 import hmac
 import re
 import secrets
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import msgspec
@@ -21,7 +22,7 @@ from starlette.routing import Route
 from openclob.api.errors import ApiError, from_reject
 from openclob.api.http import decode, ok, read_body
 from openclob.api.market_data import is_token_id
-from openclob.api.markets import market_json
+from openclob.api.markets import iso_time, market_json
 from openclob.core import (
     COLLATERAL,
     CreateMarket,
@@ -37,7 +38,7 @@ from openclob.core import (
 )
 from openclob.core.admin import MAX_FEE_EXPONENT, MAX_FEE_RATE_BPS
 from openclob.core.amounts import UNIT, format_units
-from openclob.core.bounds import MAX_UINT256, MAX_UNITS
+from openclob.core.bounds import MAX_CLOCK_MS, MAX_UINT256, MAX_UNITS
 from openclob.core.commands import Command
 from openclob.crypto import keccak256
 from openclob.service import Service
@@ -95,14 +96,39 @@ class NewMarket(msgspec.Struct, forbid_unknown_fields=True):
     description: str = ""
     market_slug: str | None = None
     end_date_iso: str = ""
+    """When the market closes (ISO-8601, e.g. "2026-12-31T00:00:00Z"), on the exchange clock; "" for never."""
+    close_at_end: bool = True
+    """False: the market stays open past its end date until resolved (or changed)."""
     dynamic_tick: bool = True
+    question_id: str = ""
+    group_item_title: str = ""
+    """The outcome's short name in its event (Gamma's groupItemTitle)."""
+
+
+def parse_end_date(text: str) -> int | None:
+    """An ISO-8601 end date as unix ms ("" is none); a date without a zone is UTC."""
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise ApiError(
+            400, f"invalid end_date_iso: {text[:MAX_ECHO_CHARS]!r} (ISO-8601, e.g. 2026-12-31T00:00:00Z)"
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    at_ms = int(moment.timestamp() * 1000)
+    if not 0 <= at_ms <= MAX_CLOCK_MS:
+        raise ApiError(400, f"invalid end_date_iso: {text[:MAX_ECHO_CHARS]!r} (between 1970 and 9999)")
+    return at_ms
 
 
 def _token_id(condition_id: str, index: int) -> str:
     return str(int.from_bytes(keccak256(bytes.fromhex(condition_id[2:]) + bytes([index])), "big"))
 
 
-def _slug(question: str) -> str:
+def slug_of(question: str) -> str:
+    """A URL slug made of a question's words."""
     return re.sub(r"[^a-z0-9]+", "-", question.lower()).strip("-")[:80] or "market"
 
 
@@ -116,17 +142,26 @@ async def create_market(request: Request) -> Response:
 
 async def list_market(service: Service, spec: NewMarket) -> str:
     """Create a market and its words; return its condition id."""
+    command, info = list_market_command(spec)
+    await _apply(service, command)
+    await remember_market(service, info)
+    return command.condition_id
+
+
+def list_market_command(spec: NewMarket, where: str = "") -> tuple[CreateMarket, MarketInfoRecord]:
+    """Check a market's definition; return the command that lists it and its words (`where` prefixes errors)."""
     condition_id = (spec.condition_id or "0x" + secrets.token_hex(32)).lower()
     if not CONDITION_ID.fullmatch(condition_id):
-        raise ApiError(400, "invalid market: condition_id must be 0x and 64 hex digits")
+        raise ApiError(400, f"invalid market: {where}condition_id must be 0x and 64 hex digits")
     if len(spec.outcomes) != 2:
-        raise ApiError(400, "invalid market: a binary market has exactly two outcomes")
+        raise ApiError(400, f"invalid market: {where}a binary market has exactly two outcomes")
     token_ids = spec.token_ids or [_token_id(condition_id, 0), _token_id(condition_id, 1)]
     if len(token_ids) != 2 or not all(is_token_id(t) and int(t) <= MAX_UINT256 for t in token_ids):
-        raise ApiError(400, "invalid market: token_ids must be two decimal uint256 strings")
+        raise ApiError(400, f"invalid market: {where}token_ids must be two decimal uint256 strings")
     words = [spec.question, spec.description, spec.market_slug or "", spec.end_date_iso, *spec.outcomes]
-    if any("\x00" in text for text in words):
-        raise ApiError(400, "invalid market: its words may not hold NUL characters")
+    if any("\x00" in text for text in [*words, spec.question_id, spec.group_item_title]):
+        raise ApiError(400, f"invalid market: {where}its words may not hold NUL characters")
+    end_ms = parse_end_date(spec.end_date_iso)
     command = CreateMarket(
         now_ms=0,
         condition_id=condition_id,
@@ -138,29 +173,40 @@ async def list_market(service: Service, spec: NewMarket) -> str:
         fee_rate_bps=spec.fee_rate_bps,
         fee_exponent=spec.fee_exponent,
         dynamic_tick=spec.dynamic_tick,
+        end_ms=end_ms,
+        close_at_end=spec.close_at_end,
     )
-    await _apply(service, command)
     info = MarketInfoRecord(
         condition_id=condition_id,
         question=spec.question,
         description=spec.description,
-        market_slug=spec.market_slug or _slug(spec.question),
-        created_at_ms=service.now_ms(),
-        end_date_iso=spec.end_date_iso,
+        market_slug=spec.market_slug or slug_of(spec.question),
+        created_at_ms=0,
+        end_date_iso="" if end_ms is None else iso_time(end_ms),
+        question_id=spec.question_id,
+        group_item_title=spec.group_item_title,
     )
+    return command, info
+
+
+async def remember_market(service: Service, info: MarketInfoRecord, *, listed: bool = True) -> None:
+    """Store a market's words; those of a market just `listed` are stamped with the time they are stored."""
+    if listed:
+        info = msgspec.structs.replace(info, created_at_ms=service.now_ms())
 
     def remember(batch: Batch) -> None:
         batch.market_infos.append(info)
-        service.edge.market_infos[condition_id] = info
+        service.edge.market_infos[info.condition_id] = info
 
     await service.run_edge(remember)
-    return condition_id
 
 
 class _MarketChange(msgspec.Struct, forbid_unknown_fields=True):
     accepting_orders: bool | None = None
     tick_size: str | None = None
     min_order_size: str | None = None
+    end_date_iso: str | None = None
+    close_at_end: bool | None = None
 
 
 def _market(service: Service, condition_id: str) -> None:
@@ -176,7 +222,8 @@ async def update_market(request: Request) -> Response:
     change = decode(
         body,
         _MarketChange,
-        "invalid market change: expected {accepting_orders?, tick_size?, min_order_size?}",
+        "invalid market change: expected {accepting_orders?, tick_size?, min_order_size?, end_date_iso?,"
+        " close_at_end?}",
         explain=True,
     )
     await _apply(
@@ -189,8 +236,15 @@ async def update_market(request: Request) -> Response:
             min_size_units=None
             if change.min_order_size is None
             else parse_units(change.min_order_size, "min_order_size"),
+            end_ms=None if not change.end_date_iso else parse_end_date(change.end_date_iso),
+            close_at_end=change.close_at_end,
         ),
     )
+    info = service.edge.market_infos.get(condition_id)
+    end_ms = service.exchange.markets[condition_id].end_ms
+    if change.end_date_iso and info is not None and end_ms is not None:
+        changed = msgspec.structs.replace(info, end_date_iso=iso_time(end_ms))
+        await remember_market(service, changed, listed=False)
     return ok(market_json(service, service.exchange.markets[condition_id]))
 
 
@@ -199,12 +253,15 @@ class _Resolution(msgspec.Struct, forbid_unknown_fields=True):
 
 
 async def resolve_market(request: Request) -> Response:
-    """POST /admin/markets/{condition_id}/resolve: cancel its orders, pay the winners."""
+    """POST /admin/markets/{condition_id}/resolve: cancel its orders; its winning token becomes redeemable (paid at
+    once with --auto-redeem). In a neg-risk event a YES winner resolves the event's other outcomes NO."""
     service, body = await _authorized(request)
     condition_id = request.path_params["condition_id"].lower()
     _market(service, condition_id)
     winner = decode(body, _Resolution, "invalid resolution: expected {winning_token_id}", explain=True).winning_token_id
-    await _apply(service, ResolveMarket(now_ms=0, condition_id=condition_id, winning_token_id=winner))
+    redeem_now = service.settings.auto_redeem
+    command = ResolveMarket(now_ms=0, condition_id=condition_id, winning_token_id=winner, redeem_now=redeem_now)
+    await _apply(service, command)
     return ok(market_json(service, service.exchange.markets[condition_id]))
 
 

@@ -12,7 +12,9 @@ seconds. Choices where the documentation is loose (docs/fidelity.md lists them):
   the token's price as /markets shows it (last trade, else midpoint, else 0.5; 1 or 0 once resolved).
 - `sizeThreshold` defaults to 1 share, as Polymarket's; positions sort by `sortBy` (TOKENS by default,
   descending).
-- Splits and merges are in /activity with no asset, side or outcome and `outcomeIndex` 999.
+- Splits, merges and redemptions are in /activity with no asset, side or outcome and `outcomeIndex` 999; a
+  neg-risk conversion too, with its event's `negRiskMarketID` as `conditionId` and its title and slug.
+- A resolved market's tokens still held are `redeemable` (winning and losing alike) until redeemed.
 - An unknown or empty address is `[]` (and `value` 0); a malformed one is 400 `{"error": "invalid user: ..."}`.
 - /trades without `user` is every trade, newest first; `takerOnly` (default true) keeps the takers' rows.
 """
@@ -31,7 +33,7 @@ from starlette.routing import Route
 from openclob.api import gamma_params as params
 from openclob.api.admin import ADDRESS
 from openclob.api.gamma import catalog
-from openclob.api.gamma_catalog import Catalog, Listed
+from openclob.api.gamma_catalog import Catalog, GammaEvent, Listed, end_date_iso
 from openclob.api.http import ok
 from openclob.api.markets import CONDITION_ID
 from openclob.api.portfolio import Holding, holdings
@@ -49,10 +51,10 @@ MAX_LIMIT = 500
 MAX_TRADES_LIMIT = 10_000
 MAX_OFFSET = 10_000
 ACTIVITY_TYPES = ("TRADE", "SPLIT", "MERGE", "REDEEM", "REWARD", "CONVERSION")
-"""Polymarket's activity types; REDEEM and CONVERSION rows come when the core has them (ACTIVITY_SOURCES)."""
+"""Polymarket's activity types (openclob has no rewards, so no REWARD rows)."""
 SORT_FIELDS = ("TOKENS", "CURRENT", "INITIAL", "CASHPNL", "PERCENTPNL", "TITLE", "RESOLVING", "PRICE", "AVGPRICE")
 NO_OUTCOME_INDEX = 999
-"""The outcomeIndex of an activity row that is not in one outcome (a split, a merge)."""
+"""The outcomeIndex of an activity row that is not in one outcome (a split, merge, conversion or redemption)."""
 THRESHOLD = re.compile(r"^[0-9]{1,12}(\.[0-9]{1,6})?$")
 _NO_WORDS = {"title": "", "slug": "", "icon": "", "eventSlug": ""}
 _EMPTY_PROFILE = {"name": "", "pseudonym": "", "bio": "", "profileImage": "", "profileImageOptimized": ""}
@@ -120,6 +122,10 @@ def _market_words(found: Catalog, market: Market) -> dict[str, Any]:
     }
 
 
+def _event_words(event: GammaEvent) -> dict[str, Any]:
+    return {"title": event.title, "slug": event.slug, "icon": "", "eventSlug": event.slug}
+
+
 # ---------------------------------------------------------------------------- positions
 
 
@@ -151,7 +157,7 @@ def position_json(
         "realizedPnl": _units(entry.realized_units),
         "percentRealizedPnl": _ratio(entry.realized_units * 100, entry.sold_cost_units),
         "curPrice": _ratio(price2, 2 * UNIT),
-        "redeemable": market.resolved and size_units > 0,
+        "redeemable": market.resolved and size_units > 0,  # (until redeemed: resolution pays nothing by itself)
         "mergeable": not market.resolved and _held_units(service, address, market.token_ids[opposite]) > 0,
         "title": listed.info.question if listed else "",
         "slug": listed.slug if listed else "",
@@ -162,8 +168,8 @@ def position_json(
         "outcomeIndex": index,
         "oppositeOutcome": market.outcomes[opposite],
         "oppositeAsset": market.token_ids[opposite],
-        "endDate": listed.info.end_date_iso[:10] if listed else "",
-        "negativeRisk": market.neg_risk,
+        "endDate": (end_date_iso(listed) if listed else "")[:10] or (event.end_date_iso[:10] if event else ""),
+        "negativeRisk": event.neg_risk if event else market.neg_risk,
     }
 
 
@@ -268,15 +274,22 @@ async def get_value(request: Request) -> Response:
 # ---------------------------------------------------------------------------- activity and trades
 
 
-def activity_json(found: Catalog, market: Market | None, record: ActivityRecord) -> dict[str, Any]:
-    """One activity row: a trade (in the address's own token, side and price), a split or a merge."""
+def activity_json(
+    found: Catalog, market: Market | None, record: ActivityRecord, event: GammaEvent | None = None
+) -> dict[str, Any]:
+    """One activity row: a trade (in the address's own token, side and price), a split, a merge, a redemption,
+    or a conversion (of `event`)."""
     traded = record.type == "TRADE" and market is not None and record.token_id in market.token_ids
     index = market.token_index(record.token_id) if traded and market is not None else NO_OUTCOME_INDEX
-    words = _market_words(found, market) if market is not None else _NO_WORDS
+    if event is not None:
+        words, condition_id = _event_words(event), event.neg_risk_market_id
+    else:
+        words = _market_words(found, market) if market is not None else _NO_WORDS
+        condition_id = record.condition_id
     return {
         "proxyWallet": record.address,
         "timestamp": record.at_ms // 1000,
-        "conditionId": record.condition_id,
+        "conditionId": condition_id,
         "type": record.type,
         "size": _units(record.size_units),
         "usdcSize": _units(record.usdc_units),
@@ -292,7 +305,8 @@ def activity_json(found: Catalog, market: Market | None, record: ActivityRecord)
 
 
 async def get_activity(request: Request) -> Response:
-    """GET /data-api/activity?user=: the address's trades, splits and merges, newest first."""
+    """GET /data-api/activity?user=: the address's trades, splits, merges, conversions and redemptions, newest
+    first."""
     service = _service(request)
     address = _user(request)
     limit, offset = _page(request)
@@ -317,7 +331,13 @@ async def get_activity(request: Request) -> Response:
     )
     records = await service.read(query)
     found, markets = catalog(request), service.exchange.markets
-    return ok([activity_json(found, markets.get(r.condition_id), r) for r in records])
+    return ok([activity_json(found, markets.get(r.condition_id), r, _converted(service, found, r)) for r in records])
+
+
+def _converted(service: Service, found: Catalog, record: ActivityRecord) -> GammaEvent | None:
+    """The Gamma event of a conversion row (None for any other row)."""
+    group = service.exchange.events.get(record.event_id) if record.type == "CONVERSION" else None
+    return found.event_of.get(group.condition_ids[0]) if group is not None and group.condition_ids else None
 
 
 def _trade_row(

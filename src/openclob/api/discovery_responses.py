@@ -38,6 +38,7 @@ class _EventFields(_Shape):
     enable_order_book: bool
     neg_risk: bool
     enable_neg_risk: bool
+    neg_risk_market_i_d: str = msgspec.field(name="negRiskMarketID")
     neg_risk_augmented: bool
     cyom: bool
     show_all_outcomes: bool
@@ -99,6 +100,7 @@ class GammaMarket(_Shape):
     neg_risk: bool
     neg_risk_market_i_d: str = msgspec.field(name="negRiskMarketID")
     neg_risk_request_i_d: str = msgspec.field(name="negRiskRequestID")
+    group_item_title: str
     ready: bool
     funded: bool
     cyom: bool
@@ -182,7 +184,7 @@ class Position(_Shape):
 
 
 class Activity(_Profile):
-    """A Data API activity row: a trade, split or merge (REDEEM and CONVERSION when the core has them)."""
+    """A Data API activity row: a trade, split, merge, conversion or redemption."""
 
     proxy_wallet: str
     timestamp: int

@@ -93,6 +93,7 @@ REJECT_STATUS.update(
         Reject.TRADING_CANCEL_ONLY: 503,
         Reject.POST_ONLY_MODE: 503,
         Reject.MARKET_NOT_FOUND: 404,
+        Reject.EVENT_NOT_FOUND: 404,
     }
 )
 

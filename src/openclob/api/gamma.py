@@ -1,7 +1,8 @@
 """Gamma API subset under /gamma (public): markets, events and tags, as Polymarket's Gamma API shapes them.
 
 A bot sets its Gamma base URL to `http://HOST:PORT/gamma`. Markets and events come from the catalog
-(gamma_catalog.py: stable ids and slugs, one event per market until markets carry events). Shapes follow
+(gamma_catalog.py: stable ids and slugs; an operator's event with its markets, a market listed alone as its own
+event). Shapes follow
 Gamma's: camelCase keys, ids as strings, `outcomes`, `outcomePrices` and `clobTokenIds` as JSON-encoded
 strings, prices and sizes as JSON numbers, `volume` and `liquidity` of a market as decimal strings and of
 an event as numbers. Choices where Gamma's documentation is silent (docs/fidelity.md lists them):
@@ -13,8 +14,9 @@ an event as numbers. Choices where Gamma's documentation is silent (docs/fidelit
   `volume1wk`, `volume1mo`, `volume1yr` the same over the last 1, 7, 30 and 365 days of the exchange clock;
   `liquidity` is the collateral value of every resting order (price x size on both sides, in the first
   token's terms).
-- A market is `active` until resolved, then `closed`; none is `archived`; no market has tags, so a
-  `tag_id` filter matches nothing and /gamma/tags is empty.
+- A market is `closed` (and not `acceptingOrders`) from its end date or its resolution, and `active` until
+  resolved; an event is `closed` once all its markets are, `active` while one is not resolved. None is
+  `archived`; no market has tags, so a `tag_id` filter matches nothing and /gamma/tags is empty.
 - Lists are in id (listing) order unless `order` names fields (`ORDER_FIELDS`: id, slug, the volumes,
   liquidity, the dates), `ascending` defaulting to true; `limit` defaults to 500.
 - An unknown id or slug is 404 `{"type": "not found error", "error": "id not found"}`; a list whose
@@ -36,10 +38,10 @@ from starlette.routing import Route
 
 from openclob.api import gamma_params as params
 from openclob.api.errors import ApiError
-from openclob.api.gamma_catalog import Catalog, GammaEvent, Listed, current
+from openclob.api.gamma_catalog import Catalog, GammaEvent, Listed, current, end_date_iso
 from openclob.api.http import ok
 from openclob.api.market_data import TOKEN_ID
-from openclob.api.markets import CONDITION_ID, iso_time, token_price
+from openclob.api.markets import CONDITION_ID, iso_time, neg_risk_request_id, token_price
 from openclob.api.wire import best_prices, decimal, last_trade_price, number, tick_number
 from openclob.core import UNIT, BookSide
 from openclob.service import Service
@@ -105,6 +107,7 @@ def _volume_numbers(volumes: tuple[int, ...], suffix: str = "") -> dict[str, flo
 def market_json(service: Service, listed: Listed, volumes: tuple[int, ...], event: GammaEvent | None) -> dict[str, Any]:
     """A Gamma market (GET /gamma/markets/{id}); with its event's summary under `events` if given."""
     market, info = listed.market, listed.info
+    group = service.exchange.event_of(market)
     first = market.token_ids[0]
     bid, ask = best_prices(service.exchange, market, first)
     last = last_trade_price(market, first)
@@ -124,7 +127,7 @@ def market_json(service: Service, listed: Listed, volumes: tuple[int, ...], even
         "outcomePrices": json.dumps([str(token_price(service, market, t)) for t in market.token_ids]),
         "volume": _money(volumes[0]),
         "active": not market.resolved,
-        "closed": market.resolved,
+        "closed": market.closed,
         "marketMakerAddress": "",
         "createdAt": created,
         "updatedAt": created,
@@ -148,8 +151,9 @@ def market_json(service: Service, listed: Listed, volumes: tuple[int, ...], even
         "acceptingOrders": market.accepting_orders,
         "acceptingOrdersTimestamp": created,
         "negRisk": market.neg_risk,
-        "negRiskMarketID": "",
-        "negRiskRequestID": "",
+        "negRiskMarketID": group.neg_risk_market_id if group is not None else "",
+        "negRiskRequestID": neg_risk_request_id(info.question_id) if group is not None and group.neg_risk else "",
+        "groupItemTitle": info.group_item_title,
         "ready": True,
         "funded": True,
         "cyom": False,
@@ -161,9 +165,10 @@ def market_json(service: Service, listed: Listed, volumes: tuple[int, ...], even
         "rfqEnabled": False,
         "feesEnabled": market.fee_rate_bps > 0,
     }
-    if info.end_date_iso:
-        found["endDate"] = info.end_date_iso
-        found["endDateIso"] = info.end_date_iso[:10]
+    end_date = end_date_iso(listed)
+    if end_date:
+        found["endDate"] = end_date
+        found["endDateIso"] = end_date[:10]
     if bid is not None:
         found["bestBid"] = float(decimal(bid))
     if ask is not None:
@@ -179,7 +184,6 @@ def market_json(service: Service, listed: Listed, volumes: tuple[int, ...], even
 
 def _event_fields(service: Service, event: GammaEvent, volumes: Volumes, *, summary: bool = False) -> dict[str, Any]:
     created = iso_time(event.created_at_ms)
-    markets = [listed.market for listed in event.markets]
     found: dict[str, Any] = {
         "id": str(event.id),
         "ticker": event.slug,
@@ -190,8 +194,8 @@ def _event_fields(service: Service, event: GammaEvent, volumes: Volumes, *, summ
         "creationDate": created,
         "image": "",
         "icon": "",
-        "active": not all(m.resolved for m in markets),
-        "closed": all(m.resolved for m in markets),
+        "active": event.active,
+        "closed": event.closed,
         "archived": False,
         "new": False,
         "featured": False,
@@ -201,6 +205,7 @@ def _event_fields(service: Service, event: GammaEvent, volumes: Volumes, *, summ
         "enableOrderBook": True,
         "negRisk": event.neg_risk,
         "enableNegRisk": event.neg_risk,
+        "negRiskMarketID": event.neg_risk_market_id,
         "negRiskAugmented": False,
         "cyom": False,
         "showAllOutcomes": True,
@@ -215,8 +220,9 @@ def _event_fields(service: Service, event: GammaEvent, volumes: Volumes, *, summ
         found["liquidity"] = float(_money(liquidity))
         found["liquidityClob"] = float(_money(liquidity))
         found["openInterest"] = 0
-    if event.end_date_iso:
-        found["endDate"] = event.end_date_iso
+    end_date = event.end_date_iso
+    if end_date:
+        found["endDate"] = end_date
     return found
 
 
@@ -302,7 +308,7 @@ def _sort_key(service: Service, field: str, volumes: Volumes) -> Callable[[Liste
         "liquidityNum": lambda listed: liquidity_units(service, listed),
         "startDate": lambda listed: listed.info.created_at_ms or listed.market.created_at_ms,
         "createdAt": lambda listed: listed.info.created_at_ms or listed.market.created_at_ms,
-        "endDate": lambda listed: listed.info.end_date_iso,
+        "endDate": end_date_iso,
     }
     return keys[field]
 
@@ -349,7 +355,7 @@ async def get_markets(request: Request) -> Response:
     if tagged:
         return ok([])
     items: Iterable[Listed] = found.markets if named is None else named
-    items = (m for m in items if keep(not m.market.resolved, m.market.resolved))
+    items = (m for m in items if keep(not m.market.resolved, m.market.closed))
     volumes = await _volumes(service, None) if _orders_by_volume(fields) else {}
     page = list(itertools.islice(_ordered(service, items, fields, ascending, volumes), offset, offset + limit))
     if not _orders_by_volume(fields):
@@ -423,7 +429,7 @@ async def get_events(request: Request) -> Response:
         events = [e for e in (found.event(i) for i in sorted(set(ids))) if e is not None]
     if slugs:
         events = [e for e in events if e.slug in set(slugs)]
-    events = (e for e in events if keep(not all(m.market.resolved for m in e.markets), _closed(e)))
+    events = (e for e in events if keep(e.active, e.closed))
     volumes = await _volumes(service, None) if _orders_by_volume(fields) else {}
     if fields and not (fields == ["id"] and ascending):
         events = sorted(events, key=_event_order_key(service, fields, volumes), reverse=not ascending)
@@ -431,10 +437,6 @@ async def get_events(request: Request) -> Response:
     if not _orders_by_volume(fields):
         volumes = await _volumes(service, [m.market.condition_id for e in page for m in e.markets])
     return ok([event_json(service, e, volumes) for e in page])
-
-
-def _closed(event: GammaEvent) -> bool:
-    return all(m.market.resolved for m in event.markets)
 
 
 async def _one_event(request: Request, event: GammaEvent | None) -> Response:

@@ -8,8 +8,11 @@ they are the same after a restart:
 - its slug is the one its words were stored with (the operator's `market_slug`, else made from the
   question); a slug already taken by an earlier market gets `-{id}` appended.
 
-`events_of` is the seam where events plug in: it groups the catalog's markets into Gamma events. Until
-a market carries an event of its own, each market is its own event, with the market's id and slug.
+Events: `events_of` groups the catalog's markets into Gamma events. The markets of an event the operator listed
+(`POST /admin/events`, the core's `EventGroup`) form one Gamma event with the event's title, slug, description
+and neg-risk ids, its markets in outcome order; its Gamma id is its first market's id (ids stay unique and
+stable, and events stay in id order). A market listed alone is its own event, with the market's id, slug and
+words. An event slug already taken by an earlier event gets `-{id}` appended.
 
 The catalog is rebuilt (O(markets)) when the set of listed markets or their words change, and answers
 lookups by id, slug, condition id and token id in O(1) between rebuilds.
@@ -17,9 +20,12 @@ lookups by id, slug, condition id and token id in O(1) between rebuilds.
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from openclob.core.markets import Market
+from openclob.api.markets import iso_time
+from openclob.core.markets import EventGroup, Market
 from openclob.service import Service
 from openclob.store.records import MarketInfoRecord
 
@@ -36,40 +42,76 @@ class Listed:
     info: MarketInfoRecord
 
 
+def end_date_iso(listed: Listed) -> str:
+    """The market's end date as Polymarket writes it ("" without one): the core's, which a PATCH moves."""
+    end_ms = listed.market.end_ms
+    return listed.info.end_date_iso if end_ms is None else iso_time(end_ms)
+
+
 @dataclass(frozen=True, slots=True)
 class GammaEvent:
-    """A Gamma event: a title over one or more markets (one, until markets carry events)."""
+    """A Gamma event: a title over one market (a market listed alone) or an event's markets, one per outcome."""
 
     id: int
     slug: str
     title: str
     description: str
     created_at_ms: int
-    end_date_iso: str
     neg_risk: bool
     markets: tuple[Listed, ...]
+    neg_risk_market_id: str = ""
+
+    @property
+    def end_date_iso(self) -> str:
+        """The latest end date of its markets ("" if none has one)."""
+        return max((end_date_iso(listed) for listed in self.markets), default="")
+
+    @property
+    def closed(self) -> bool:
+        """Whether every market is closed (at its end date, or resolved)."""
+        return all(listed.market.closed for listed in self.markets)
+
+    @property
+    def active(self) -> bool:
+        """Whether some market is not resolved yet."""
+        return not all(listed.market.resolved for listed in self.markets)
 
 
-def events_of(markets: list[Listed]) -> list[GammaEvent]:
-    """Group listed markets into Gamma events, in id order: THE SEAM for multi-outcome events.
-
-    Today a market has no event, so each market is its own event, with the market's id, slug and words.
-    When markets carry an event (a neg-risk group), group them here by it: the event's id and slug come
-    from the event, its markets are its outcomes' markets, and every Gamma and Data API route follows.
-    """
-    return [
-        GammaEvent(
-            id=listed.id,
-            slug=listed.slug,
-            title=listed.info.question,
-            description=listed.info.description,
-            created_at_ms=listed.info.created_at_ms or listed.market.created_at_ms,
-            end_date_iso=listed.info.end_date_iso,
-            neg_risk=listed.market.neg_risk,
-            markets=(listed,),
-        )
-        for listed in markets
-    ]
+def events_of(markets: list[Listed], group_of: Callable[[Market], EventGroup | None]) -> list[GammaEvent]:
+    """Group listed markets into Gamma events, in id order: an event's markets together, a market alone by
+    itself (`group_of` gives a market's event, None for a market listed alone)."""
+    by_condition = {listed.market.condition_id: listed for listed in markets}
+    found: list[GammaEvent] = []
+    seen: set[str] = set()
+    for listed in markets:
+        group = group_of(listed.market)
+        if group is None:
+            found.append(
+                GammaEvent(
+                    id=listed.id,
+                    slug=listed.slug,
+                    title=listed.info.question,
+                    description=listed.info.description,
+                    created_at_ms=listed.info.created_at_ms or listed.market.created_at_ms,
+                    neg_risk=listed.market.neg_risk,
+                    markets=(listed,),
+                )
+            )
+        elif group.event_id not in seen:
+            seen.add(group.event_id)
+            found.append(
+                GammaEvent(
+                    id=listed.id,
+                    slug=group.slug,
+                    title=group.title,
+                    description=group.description,
+                    created_at_ms=group.created_at_ms,
+                    neg_risk=group.neg_risk,
+                    markets=tuple(by_condition[c] for c in group.condition_ids),
+                    neg_risk_market_id=group.neg_risk_market_id,
+                )
+            )
+    return found
 
 
 @dataclass(slots=True)
@@ -84,7 +126,7 @@ class Catalog:
     events_by_slug: dict[str, GammaEvent] = field(default_factory=dict)
     event_of: dict[str, GammaEvent] = field(default_factory=dict)
     """condition id -> its event."""
-    version: tuple[int, int, int] = (0, -1, -1)
+    version: tuple[int, int, int, int] = (0, -1, -1, -1)
 
     def market(self, market_id: int) -> Listed | None:
         """The market with Gamma id `market_id`, if listed."""
@@ -113,8 +155,10 @@ def build(service: Service) -> Catalog:
         catalog.by_condition[market.condition_id] = listed
         for token_id in market.token_ids:
             catalog.by_token[token_id] = listed
-    catalog.events = events_of(catalog.markets)
-    for event in catalog.events:
+    catalog.events = events_of(catalog.markets, service.exchange.event_of)
+    for index, event in enumerate(catalog.events):
+        if event.slug in catalog.events_by_slug:
+            event = catalog.events[index] = dataclasses.replace(event, slug=f"{event.slug}-{event.id}")
         catalog.events_by_slug[event.slug] = event
         for listed in event.markets:
             catalog.event_of[listed.market.condition_id] = event
@@ -123,7 +167,8 @@ def build(service: Service) -> Catalog:
 
 def current(service: Service, cached: Catalog | None) -> Catalog:
     """`cached` if it still describes the service's markets, else a new catalog."""
-    version = (id(service.exchange), len(service.exchange.markets), len(service.edge.market_infos))
+    exchange = service.exchange
+    version = (id(exchange), len(exchange.markets), len(exchange.events), len(service.edge.market_infos))
     if cached is not None and cached.version == version:
         return cached
     catalog = build(service)

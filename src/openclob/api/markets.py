@@ -3,10 +3,13 @@
 `market_json` and `simplified_market_json` render a core market with its words (question, description,
 slug) in the reference's shapes; the admin API reuses them. Choices where the reference is silent:
 
-- closed = resolved, active = not resolved, archived = false, enable_order_book = true.
+- closed = closed at the end date or resolved, active = not resolved, archived = false, enable_order_book = true;
+  accepting_orders false once closed.
+- A neg-risk event's markets carry the event's `neg_risk_market_id`, and `neg_risk_request_id` is the keccak256
+  of the market's question id (Polymarket's is an oracle request id, a bytes32 no client derives anything from).
 - A token's `price` is the last trade price in that token's terms, else the book's midpoint, else 0.5;
   once resolved, 1 for the winner and 0 for the loser (as Polymarket shows resolved markets).
-- Fields openclob has no notion of (fpmm, icon, image, neg-risk ids, rewards, tags) are present and empty,
+- Fields openclob has no notion of (fpmm, icon, image, rewards, tags) are present and empty,
   so typed clients find every key; `game_start_time`, and `end_date_iso` when unset, are null.
 - Listings are in listing (creation) order; "sampling" markets are the ones accepting orders.
 - /live-activity/events carries no user: its `user` object has every key, all empty strings.
@@ -29,6 +32,7 @@ from openclob.api.http import ok, query
 from openclob.api.wire import best_prices, decimal, last_trade_price, midpoint, number, outcome_of, tick_number
 from openclob.core import UNIT
 from openclob.core.markets import Market
+from openclob.crypto import keccak256
 from openclob.service import Service
 from openclob.store.records import TradeRecord
 
@@ -76,17 +80,19 @@ def _rewards() -> dict[str, Any]:
 def market_json(service: Service, market: Market) -> dict[str, Any]:
     """The reference's `Market` object for `market` (GET /markets/{condition_id}); numbers are JSON numbers."""
     info = service.edge.market_infos.get(market.condition_id)
+    group = service.exchange.event_of(market)
+    question_id = info.question_id if info else ""
     return {
         "enable_order_book": True,
         "active": not market.resolved,
-        "closed": market.resolved,
+        "closed": market.closed,
         "archived": False,
         "accepting_orders": market.accepting_orders,
         "accepting_order_timestamp": iso_time(market.created_at_ms),
         "minimum_order_size": number(market.min_size_units),
         "minimum_tick_size": tick_number(market.tick_units),
         "condition_id": market.condition_id,
-        "question_id": info.question_id if info else "",
+        "question_id": question_id,
         "question": info.question if info else "",
         "description": info.description if info else "",
         "market_slug": info.market_slug if info else "",
@@ -98,8 +104,8 @@ def market_json(service: Service, market: Market) -> dict[str, Any]:
         "taker_base_fee": market.fee_rate_bps,
         "notifications_enabled": True,
         "neg_risk": market.neg_risk,
-        "neg_risk_market_id": "",
-        "neg_risk_request_id": "",
+        "neg_risk_market_id": group.neg_risk_market_id if group is not None else "",
+        "neg_risk_request_id": neg_risk_request_id(question_id) if group is not None and group.neg_risk else "",
         "icon": "",
         "image": "",
         "rewards": _rewards(),
@@ -116,10 +122,17 @@ def simplified_market_json(service: Service, market: Market) -> dict[str, Any]:
         "rewards": _rewards(),
         "tokens": _tokens(service, market),
         "active": not market.resolved,
-        "closed": market.resolved,
+        "closed": market.closed,
         "archived": False,
         "accepting_orders": market.accepting_orders,
     }
+
+
+def neg_risk_request_id(question_id: str) -> str:
+    """A neg-risk market's request id: keccak256 of its question id ("" without one)."""
+    if not question_id:
+        return ""
+    return "0x" + keccak256(bytes.fromhex(question_id[2:])).hex()
 
 
 def trade_event(service: Service, market: Market, trade: TradeRecord) -> dict[str, Any]:
@@ -189,7 +202,7 @@ def _every(market: Market) -> bool:
 
 
 def _sampling(market: Market) -> bool:
-    return market.accepting_orders and not market.resolved
+    return market.accepting_orders and not market.closed
 
 
 async def get_markets(request: Request) -> Response:

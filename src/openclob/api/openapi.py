@@ -76,10 +76,11 @@ SECURITY: dict[Auth, list[dict[str, list[str]]]] = {
 ERROR_RESPONSES: dict[str, tuple[str, str]] = {
     "400": ("BadRequest", "The request is invalid or refused."),
     "401": ("Unauthorized", "Missing or wrong credentials."),
-    "404": ("NotFound", "No such market, token or order."),
+    "403": ("Forbidden", "The operator does not allow this (POST /convert without --user-conversions)."),
+    "404": ("NotFound", "No such market, token, order or event."),
     "413": ("PayloadTooLarge", "The body is over the server's limit."),
     "429": ("TooManyRequests", "Over a rate limit (with --rate-limits polymarket): see Retry-After."),
-    "503": ("TradingUnavailable", "The operator's trading mode refuses this now."),
+    "503": ("TradingUnavailable", "The operator's trading mode refuses this now, or the server is too busy."),
     "default": ("UnexpectedError", "An unexpected error."),
 }
 """Status -> (component name, description); every error body is {"error": message}."""

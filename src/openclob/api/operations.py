@@ -26,6 +26,7 @@ from openclob.api import (
     console,
     data_api,
     discovery_responses,
+    events,
     faults,
     gamma,
     keys,
@@ -298,17 +299,58 @@ OPERATIONS: dict[Handler, Operation] = {
         summary="List a market", auth=Auth.ADMIN, body=admin.NewMarket, response=responses.Market, errors=(400,)
     ),
     admin.update_market: Operation(
-        summary="Pause or resume a market, or change its tick or minimum size",
+        summary="Pause or resume a market, or change its tick, minimum size or end date",
         auth=Auth.ADMIN,
         body=admin._MarketChange,
         response=responses.Market,
         errors=(400, 404),
     ),
     admin.resolve_market: Operation(
-        summary="Resolve a market: cancel its orders, pay the winning token",
+        summary="Resolve a market: cancel its orders, make its winning token redeemable (paid at once: --auto-redeem)",
         auth=Auth.ADMIN,
         body=admin._Resolution,
         response=responses.Market,
+        errors=(400, 404),
+    ),
+    events.create_event: Operation(
+        summary="List an event: one binary market per outcome, neg-risk or not",
+        auth=Auth.ADMIN,
+        body=events.NewEvent,
+        response=responses.AdminEvent,
+        errors=(400, 503),
+    ),
+    events.get_events: Operation(
+        summary="Every event with its markets", auth=Auth.ADMIN, response=list[responses.AdminEvent]
+    ),
+    events.get_event: Operation(
+        summary="One event with its markets", auth=Auth.ADMIN, response=responses.AdminEvent, errors=(404,)
+    ),
+    events.admin_convert: Operation(
+        summary="Convert an address's NO positions of a neg-risk event into collateral and the other outcomes' YES",
+        auth=Auth.ADMIN,
+        body=events.ConvertRequest,
+        response=responses.ConversionResult,
+        errors=(400, 404),
+    ),
+    events.admin_redeem: Operation(
+        summary="Redeem an address's tokens of a resolved market: 1 collateral per winning token, losers burned",
+        auth=Auth.ADMIN,
+        body=events.RedeemRequest,
+        response=responses.RedemptionResult,
+        errors=(400, 404),
+    ),
+    events.user_convert: Operation(
+        summary="Convert the caller's own neg-risk NO positions (where the operator allows it: --user-conversions)",
+        auth=Auth.L2,
+        body=events.ConvertRequest,
+        response=responses.ConversionResult,
+        errors=(400, 403, 404),
+    ),
+    events.user_redeem: Operation(
+        summary="Redeem the caller's own tokens of a resolved market",
+        auth=Auth.L2,
+        body=events.RedeemRequest,
+        response=responses.RedemptionResult,
         errors=(400, 404),
     ),
     admin.change_balance: Operation(
@@ -710,6 +752,7 @@ PATH_PARAMS: dict[str, tuple[str, str]] = {
     "builder_code": ("A builder code (bytes32).", builders.BUILDER_CODE.pattern),
     "address": ("An address: 0x and 40 hex digits.", admin.ADDRESS.pattern),
     "id": ("A fault rule's or a replay's id, or a Gamma market's or event's id.", r"^[0-9]{1,18}$"),
+    "event_id": ("An event's id (decimal).", r"^[0-9]{1,18}$"),
     "slug": ("A Gamma market's or event's slug.", r"^.+$"),
     "name": ("A file of the web console (app.js, console.css...).", r"^[a-z]+\.(js|css|html)$"),
     "sim_id": ("A simulation's id.", r"^[0-9]{1,18}$"),

@@ -478,6 +478,46 @@ class AdminBalance(_Shape):
     pending: str
 
 
+class EventMarket(Market):
+    """A market of an event: the `Market` object with the outcome's short name."""
+
+    outcome: str
+
+
+class AdminEvent(_Shape):
+    """An event with its markets, one per outcome in order; `converted` is the amount converted so far."""
+
+    id: str
+    title: str
+    slug: str
+    description: str
+    neg_risk: bool
+    neg_risk_market_id: str
+    converted: str
+    closed: bool
+    markets: list[EventMarket]
+
+
+class ConversionResult(_Shape):
+    """A neg-risk conversion: `amount` NO of each outcome in `index_set` (a decimal bit set) became `collateral`
+    plus `amount` YES of each other outcome; `balances` are the address's collateral and the event's tokens."""
+
+    event_id: str
+    index_set: str
+    amount: str
+    collateral: str
+    balances: list[AdminBalance]
+
+
+class RedemptionResult(_Shape):
+    """A redemption: `payout` collateral for the winning tokens (0 when nothing was left to redeem)."""
+
+    condition_id: str
+    address: str
+    payout: str
+    balances: list[AdminBalance]
+
+
 class TradingModeState(_Shape):
     mode: TradingMode
 

@@ -10,11 +10,14 @@ from openclob.core.commands import (
     CancelOrders,
     Command,
     ConfigureSettlement,
+    ConvertPositions,
+    CreateEvent,
     CreateMarket,
     Deposit,
     Heartbeat,
     Merge,
     PlaceOrder,
+    Redeem,
     ResolveMarket,
     SetLiquidity,
     SetTradingMode,
@@ -26,13 +29,19 @@ from openclob.core.events import (
     BalanceChanged,
     BookLevelChanged,
     Event,
+    EventListed,
     MakerFill,
+    MarketClosed,
     MarketListed,
     MarketResolved,
     MarketUpdated,
     OrderAccepted,
     OrderCanceled,
     OrderFilled,
+    PositionsConverted,
+    PositionsMerged,
+    PositionsRedeemed,
+    PositionsSplit,
     TickSizeChanged,
     Trade,
     TradeStatusChanged,
@@ -40,10 +49,11 @@ from openclob.core.events import (
 )
 from openclob.core.exchange import Exchange
 from openclob.core.ledger import FEE_ACCOUNT
+from openclob.core.markets import EventGroup, Market
 from openclob.core.modes import OrderStatus, ProceedsAvailableAt, TradeStatus, TradingMode
 from openclob.core.orders import COLLATERAL, BookSide, CancelReason, OrderType, Side
 from openclob.core.rejects import MESSAGES, Reject, Rejected
-from openclob.core.results import Applied, Canceled, Done, OrderPlaced, Result
+from openclob.core.results import Applied, Canceled, Converted, Done, OrderPlaced, Redeemed, Result
 from openclob.core.state import InvariantViolation
 
 __all__ = [
@@ -64,14 +74,21 @@ __all__ = [
     "Canceled",
     "Command",
     "ConfigureSettlement",
+    "ConvertPositions",
+    "Converted",
+    "CreateEvent",
     "CreateMarket",
     "Deposit",
     "Done",
     "Event",
+    "EventGroup",
+    "EventListed",
     "Exchange",
     "Heartbeat",
     "InvariantViolation",
     "MakerFill",
+    "Market",
+    "MarketClosed",
     "MarketListed",
     "MarketResolved",
     "MarketUpdated",
@@ -83,7 +100,13 @@ __all__ = [
     "OrderStatus",
     "OrderType",
     "PlaceOrder",
+    "PositionsConverted",
+    "PositionsMerged",
+    "PositionsRedeemed",
+    "PositionsSplit",
     "ProceedsAvailableAt",
+    "Redeem",
+    "Redeemed",
     "Reject",
     "Rejected",
     "ResolveMarket",

@@ -28,6 +28,12 @@ makes the collateral smaller) and the collateral ever deposited (at most MAX_SUP
 - Times and counters: an accepted expiration is at most MAX_EXPIRATION_SECONDS, so its deadline is at most
   MAX_TIME_MS; a settlement due time is a match time plus at most twice MAX_SETTLEMENT_DELAY_MS; sequences and
   trade counts grow by one per command.
+- Events, conversions and redemption (core/lifecycle.py): conservation counts what the markets lock, which for
+  a resolved market is its winning supply and for a neg-risk event its open markets' NO supplies plus the
+  amount converted V (each open market's YES supply is its NO supply + V). Every term is non-negative and
+  their sum is at most the deposits, so each NO supply and V are, and a YES supply (NO + V) is at most the
+  deposits too; a conversion pays out (k - 1) * amount from NO shares held, a redemption one unit per winning
+  token held, both within what conservation allows.
 - Settlement lag: proceeds waiting for their trade to be MINED are counted with the balances in every sum above
   (they are part of what the fill moved, only not yet spendable).
 

@@ -31,6 +31,48 @@ class CreateMarket(_Command, frozen=True, kw_only=True):
     """V2 taker fees: shares * fee_rate_bps / 10_000 * (p * (1 - p)) ** fee_exponent."""
     dynamic_tick: bool = True
     accepting_orders: bool = True
+    end_ms: int | None = None
+    """The market's end date (unix ms): on the exchange's clock it then closes, unless `close_at_end` is off."""
+    close_at_end: bool = True
+
+
+class CreateEvent(_Command, frozen=True, kw_only=True):
+    """List an event: several binary markets (one per outcome, YES first) listed together, or none.
+
+    A neg-risk event links them as Polymarket's NegRiskAdapter does: exactly one outcome can win, and NO shares
+    of some outcomes convert into collateral plus YES shares of the others (`ConvertPositions`). Its outcomes are
+    fixed at listing. `neg_risk_market_id` is the adapter's market id the CLOB markets show.
+    """
+
+    now_ms: int
+    event_id: str
+    title: str
+    slug: str
+    description: str = ""
+    neg_risk: bool
+    neg_risk_market_id: str = ""
+    markets: tuple[CreateMarket, ...]
+
+
+class ConvertPositions(_Command, frozen=True, kw_only=True):
+    """NegRiskAdapter.convertPositions: `amount` NO shares of each outcome in `index_set` (bit i = the event's
+    i-th market) become (k - 1) * amount collateral, k the outcomes in the set, and `amount` YES shares of each
+    other outcome."""
+
+    now_ms: int
+    address: str
+    event_id: str
+    index_set: int
+    amount: int
+
+
+class Redeem(_Command, frozen=True, kw_only=True):
+    """Redeem `address`'s free tokens of a resolved market: one collateral unit per winning token, the losers
+    burned for nothing (CTF redeemPositions: the whole balance, once)."""
+
+    now_ms: int
+    address: str
+    condition_id: str
 
 
 class UpdateMarket(_Command, frozen=True, kw_only=True):
@@ -41,14 +83,22 @@ class UpdateMarket(_Command, frozen=True, kw_only=True):
     accepting_orders: bool | None = None
     tick_units: int | None = None
     min_size_units: int | None = None
+    end_ms: int | None = None
+    close_at_end: bool | None = None
 
 
 class ResolveMarket(_Command, frozen=True, kw_only=True):
-    """Resolve a market: cancel its orders, pay one collateral per winning token, zero the losers."""
+    """Resolve a market: cancel its orders and make its winning token redeemable (`Redeem`).
+
+    With `redeem_now` (`openclob serve --auto-redeem`, and every journal written before redemption existed)
+    every holder is redeemed at once. In a neg-risk event a YES winner resolves the event's other open markets
+    NO in the same command; a NO winner needs another outcome left open to win.
+    """
 
     now_ms: int
     condition_id: str
     winning_token_id: str
+    redeem_now: bool = True
 
 
 class PlaceOrder(_Command, frozen=True, kw_only=True):
@@ -186,6 +236,9 @@ class SetLiquidity(_Command, frozen=True, kw_only=True):
 
 Command = (
     CreateMarket
+    | CreateEvent
+    | ConvertPositions
+    | Redeem
     | UpdateMarket
     | ResolveMarket
     | PlaceOrder

@@ -38,6 +38,66 @@ class MarketResolved(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     winning_token_id: str
 
 
+class MarketClosed(msgspec.Struct, frozen=True, kw_only=True, gc=False):
+    """A market reached its end date: it takes no more orders and its open orders were cancelled."""
+
+    condition_id: str
+
+
+class EventListed(msgspec.Struct, frozen=True, kw_only=True, gc=False):
+    """An event was listed with its markets (their `MarketListed` events follow)."""
+
+    event_id: str
+    title: str
+    slug: str
+    description: str
+    neg_risk: bool
+    neg_risk_market_id: str
+    condition_ids: tuple[str, ...]
+
+
+class PositionsSplit(msgspec.Struct, frozen=True, kw_only=True, gc=False):
+    """`address` turned `amount_units` collateral into as many of each of the market's two tokens."""
+
+    address: str
+    condition_id: str
+    amount_units: int
+
+
+class PositionsMerged(msgspec.Struct, frozen=True, kw_only=True, gc=False):
+    """`address` turned `amount_units` pairs of the market's tokens back into collateral."""
+
+    address: str
+    condition_id: str
+    amount_units: int
+
+
+class PositionsConverted(msgspec.Struct, frozen=True, kw_only=True, gc=False):
+    """`address` converted `amount_units` NO shares of each of `no_token_ids` (a neg-risk event's) into
+    `collateral_units` collateral and `amount_units` of each of `yes_token_ids`."""
+
+    address: str
+    event_id: str
+    index_set: int
+    amount_units: int
+    no_token_ids: tuple[str, ...]
+    yes_token_ids: tuple[str, ...]
+    collateral_units: int
+
+
+class PositionsRedeemed(msgspec.Struct, frozen=True, kw_only=True, gc=False):
+    """`address` redeemed a resolved market's tokens: `winning_units` paid `payout_units` (as many) collateral,
+    `losing_units` were burned for nothing."""
+
+    address: str
+    condition_id: str
+    winning_token_id: str
+    losing_token_id: str
+    winning_units: int
+    losing_units: int
+    payout_units: int
+
+
 class OrderAccepted(msgspec.Struct, frozen=True, gc=False):
     """An order passed every check and entered the exchange (it may match at once)."""
 
@@ -184,6 +244,12 @@ Event = (
     MarketListed
     | MarketUpdated
     | MarketResolved
+    | MarketClosed
+    | EventListed
+    | PositionsSplit
+    | PositionsMerged
+    | PositionsConverted
+    | PositionsRedeemed
     | OrderAccepted
     | OrderFilled
     | OrderCanceled

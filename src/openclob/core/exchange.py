@@ -5,12 +5,12 @@ the events it produced. A refused command changes nothing (time-driven expiries 
 still happen, and are reported). Same commands in the same order give the same state, which
 `state_hash()` summarises: replay and recovery rest on that.
 
-This module holds the dispatch and the hot path, placing and matching an order. The other commands live
-in one stage each, which `Exchange` inherits: cancels.py, clock.py (time, expiries, heartbeats), settlement.py
-(trade settlement and its lag), funds.py (deposits, withdrawals, splits, merges) and admin.py (markets,
-resolution, trading mode, dynamic tick);
-state.py holds the attributes they all share, the queries and the invariants. Inheriting, not
-delegating, keeps a cancel or a place free of extra calls and lookups.
+This module holds the dispatch and the hot path, placing and matching an order. The other commands live in one
+stage each, which `Exchange` inherits: cancels.py, clock.py (time, expiries, heartbeats, end dates),
+settlement.py (trade settlement and its lag), funds.py (deposits, withdrawals, splits, merges), admin.py (market
+settings, trading mode, dynamic tick) and lifecycle.py (listing, events and neg-risk conversion, closing,
+resolution, redemption); state.py holds the attributes they all share, the queries and the invariants.
+Inheriting, not delegating, keeps a cancel or a place free of extra calls and lookups.
 
 Settlement needs no rounding: every fill is a whole number of lots (0.01 share) at a price on a tick of
 at least 0.0001, so its collateral value is a whole number of 1e-6 units. For a fill of s shares at
@@ -25,7 +25,6 @@ import heapq
 from collections.abc import Callable
 from typing import Any
 
-from openclob.core.admin import Admin
 from openclob.core.amounts import UNIT
 from openclob.core.book import Book
 from openclob.core.clock import Clock
@@ -36,11 +35,14 @@ from openclob.core.commands import (
     CancelOrders,
     Command,
     ConfigureSettlement,
+    ConvertPositions,
+    CreateEvent,
     CreateMarket,
     Deposit,
     Heartbeat,
     Merge,
     PlaceOrder,
+    Redeem,
     ResolveMarket,
     SetLiquidity,
     SetTradingMode,
@@ -83,7 +85,7 @@ _NO_SETTLEMENTS: list[SettlementStep] = []
 """What `apply` hands `_expire_due` for settlements: none (it stays empty)."""
 
 
-class Exchange(Clock, Admin, Funds, Liquidity):
+class Exchange(Clock, Funds, Liquidity):
     """Markets, books, the ledger and the trading mode, changed only through `apply`."""
 
     def __init__(self) -> None:
@@ -92,6 +94,9 @@ class Exchange(Clock, Admin, Funds, Liquidity):
             CreateMarket: self._create_market,
             UpdateMarket: self._update_market,
             ResolveMarket: self._resolve_market,
+            CreateEvent: self._create_event,
+            ConvertPositions: self._convert_positions,
+            Redeem: self._redeem,
             PlaceOrder: self._place,
             CancelOrders: self._cancel_orders,
             CancelAll: self._cancel_all,
@@ -113,13 +118,17 @@ class Exchange(Clock, Admin, Funds, Liquidity):
         """Apply one command; return the caller's result and the events, in order."""
         events: list[Event] = []
         self._events = events
-        expiries, heartbeats = self._expiries, self._heartbeat_queue
+        expiries, heartbeats, closings = self._expiries, self._heartbeat_queue, self._closings
         # now_ms is read only when something may fall due: this line sees every command type, so the
         # interpreter cannot specialise the read, and an unspecialised attribute read is slow. (Settlement
         # steps are not checked here: only a time advance takes them, with these, in time order; see clock.py.)
-        if (expiries or heartbeats) and type(command) is not AdvanceTime:
+        if (expiries or heartbeats or closings) and type(command) is not AdvanceTime:
             now_ms = command.now_ms
-            if (expiries and expiries[0][0] <= now_ms) or (heartbeats and heartbeats[0][0] <= now_ms):
+            if (
+                (expiries and expiries[0][0] <= now_ms)
+                or (heartbeats and heartbeats[0][0] <= now_ms)
+                or (closings and closings[0][0] <= now_ms)
+            ):
                 self._expire_due(now_ms, _NO_SETTLEMENTS)
                 # The command is checked against the tick the expiries leave (an expired extreme quote may
                 # end a fine tick), whether or not a time advance ran just before it.

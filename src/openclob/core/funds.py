@@ -11,6 +11,7 @@ from __future__ import annotations
 from openclob.core.amounts import format_units
 from openclob.core.bounds import MAX_SUPPLY_UNITS
 from openclob.core.commands import Deposit, Merge, Split, Withdraw
+from openclob.core.events import PositionsMerged, PositionsSplit
 from openclob.core.markets import Market
 from openclob.core.orders import COLLATERAL
 from openclob.core.rejects import Reject, Rejected, rejected
@@ -44,6 +45,7 @@ class Funds(State):
             return rejected(Reject.NOT_ENOUGH_BALANCE)
         for token_id in market.token_ids:
             self.ledger.credit(cmd.address, token_id, cmd.amount)
+        self._events.append(PositionsSplit(address=cmd.address, condition_id=cmd.condition_id, amount_units=cmd.amount))
         return Done()
 
     def _merge(self, cmd: Merge) -> Result:
@@ -55,6 +57,9 @@ class Funds(State):
         for token_id in market.token_ids:
             self.ledger.debit(cmd.address, token_id, cmd.amount)
         self.ledger.credit(cmd.address, COLLATERAL, cmd.amount)
+        self._events.append(
+            PositionsMerged(address=cmd.address, condition_id=cmd.condition_id, amount_units=cmd.amount)
+        )
         return Done()
 
     def _market_for_conversion(self, condition_id: str, amount: int) -> Market | Rejected:

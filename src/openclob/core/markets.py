@@ -16,6 +16,24 @@ DYNAMIC_TICK_HIGH_UNITS = 960_000
 DYNAMIC_TICK_LOW_UNITS = 40_000
 
 
+class EventGroup(msgspec.Struct):
+    """An event: markets listed together, one per outcome. Mutated only by the exchange.
+
+    In a neg-risk event `converted_units` counts every amount converted (core/lifecycle.py): each conversion
+    burns that many NO tokens of every one of its markets, which the conservation rule must know.
+    """
+
+    event_id: str
+    title: str
+    slug: str
+    description: str
+    neg_risk: bool
+    neg_risk_market_id: str
+    condition_ids: tuple[str, ...]
+    created_at_ms: int
+    converted_units: int = 0
+
+
 class Market(msgspec.Struct):
     """A listed market and its settings. Mutated only by the exchange."""
 
@@ -35,6 +53,13 @@ class Market(msgspec.Struct):
     """Last trade price in first-token terms."""
     fee_exponent: int = 1
     """The exponent e of the V2 taker fee shares * r * (p * (1 - p)) ** e, with r = fee_rate_bps / 10_000."""
+    end_ms: int | None = None
+    """The end date (unix ms), if any: the market closes then unless `close_at_end` is off."""
+    close_at_end: bool = True
+    closed: bool = False
+    """Closed at its end date (or resolved): no orders, none open. Splits and merges go on until resolution."""
+    event_id: str | None = None
+    """The event the market is an outcome of, if any."""
 
     @property
     def resolved(self) -> bool:

@@ -48,6 +48,7 @@ class CancelReason(enum.Enum):
     SELF_TRADE = "self_trade"
     HEARTBEAT = "heartbeat"
     MARKET_RESOLVED = "market_resolved"
+    MARKET_CLOSED = "market_closed"
 
 
 # Hot paths compare against these module constants: in Python 3.11 reading a member from its enum class

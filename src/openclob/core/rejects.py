@@ -32,6 +32,15 @@ class Reject(enum.Enum):
     MARKET_RESOLVED = "market_resolved"
     INVALID_TICK_SIZE = "invalid_tick_size"
     INVALID_MARKET_DEFINITION = "invalid_market_definition"
+    MARKET_NOT_RESOLVED = "market_not_resolved"
+    # events and neg-risk conversion
+    EVENT_NOT_FOUND = "event_not_found"
+    EVENT_EXISTS = "event_exists"
+    INVALID_EVENT_DEFINITION = "invalid_event_definition"
+    NOT_NEG_RISK = "not_neg_risk"
+    INVALID_INDEX_SET = "invalid_index_set"
+    EVENT_RESOLVED = "event_resolved"
+    NEG_RISK_NEEDS_WINNER = "neg_risk_needs_winner"
     # order validation
     FEE_RATE_MISMATCH = "fee_rate_mismatch"
     POST_ONLY_TYPE = "post_only_type"
@@ -70,6 +79,16 @@ MESSAGES: dict[Reject, str] = {
     Reject.MARKET_RESOLVED: "market {condition_id} is resolved",
     Reject.INVALID_TICK_SIZE: "invalid tick size ({tick}), must be one of 0.1, 0.01, 0.001, 0.0001",
     Reject.INVALID_MARKET_DEFINITION: "invalid market: {why}",
+    Reject.MARKET_NOT_RESOLVED: "market {condition_id} is not resolved",
+    Reject.EVENT_NOT_FOUND: "event not found",
+    Reject.EVENT_EXISTS: "event {event_id} already exists",
+    Reject.INVALID_EVENT_DEFINITION: "invalid event: {why}",
+    Reject.NOT_NEG_RISK: "event {event_id} is not neg-risk: its positions do not convert",
+    Reject.INVALID_INDEX_SET: "invalid index_set {index_set}: {why}",
+    Reject.EVENT_RESOLVED: "event {event_id} has a resolved outcome: its positions no longer convert",
+    Reject.NEG_RISK_NEEDS_WINNER: (
+        "market {condition_id} is the last open outcome of neg-risk event {event_id}: it can only resolve YES"
+    ),
     Reject.FEE_RATE_MISMATCH: "invalid fee rate ({fee_rate_bps}), fee rate for the market must be {market_fee}",
     Reject.POST_ONLY_TYPE: "invalid post-only order: post-only orders must be GTC or GTD",
     Reject.INVALID_EXPIRATION: "invalid expiration",

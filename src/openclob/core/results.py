@@ -40,7 +40,19 @@ class Done(msgspec.Struct, frozen=True, gc=False):
     """A command that succeeded and has nothing more to say."""
 
 
-Result = OrderPlaced | Canceled | Done | Rejected
+class Converted(msgspec.Struct, frozen=True, gc=False):
+    """A neg-risk conversion: the collateral it paid out (its tokens are in the event)."""
+
+    collateral_units: int
+
+
+class Redeemed(msgspec.Struct, frozen=True, gc=False):
+    """A redemption: the collateral it paid (0 when there was nothing left to redeem)."""
+
+    payout_units: int
+
+
+Result = OrderPlaced | Canceled | Done | Converted | Redeemed | Rejected
 
 
 class Applied(msgspec.Struct, frozen=True, gc=False):

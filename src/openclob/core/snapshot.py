@@ -1,11 +1,11 @@
 """Export the exchange's state as bytes and rebuild an exchange from them, so recovery replays only a tail.
 
-A snapshot holds what the exchange knows at one point of the journal: markets, every open order in
-book priority, balances, flows, pending expiries and heartbeat deadlines, the settlement settings, unsettled
-trades and the proceeds they hold back, the trading mode and the counters that shape future ids. It leaves
-out one thing: the ids and owners of all orders ever accepted, which the exchange keeps to refuse a reused
-id and to tell "not found" from "already closed". Those grow without bound and the store's orders table
-already holds them, so `restore` takes them from the caller.
+A snapshot holds what the exchange knows at one point of the journal: markets, every open order in book priority,
+events, balances, flows, pending expiries, heartbeat deadlines and end dates, the settlement settings, unsettled
+trades and the proceeds they hold back, the trading mode and the counters that shape future ids. It leaves out
+one thing: the ids and owners of all orders ever accepted, which the exchange keeps to refuse a reused id and to
+tell "not found" from "already closed". Those grow without bound and the store's orders table already holds them,
+so `restore` takes them from the caller.
 
 Restoring writes the exchange's private attributes: this module is the one place outside the exchange's
 own modules (state.py declares them, the stages named in exchange.py change them) that knows them.
@@ -24,18 +24,20 @@ import msgspec
 
 from openclob.core.book import Book
 from openclob.core.exchange import Exchange
-from openclob.core.markets import Market
+from openclob.core.markets import EventGroup, Market
 from openclob.core.modes import TradingMode
 from openclob.core.orders import Order
 from openclob.core.state import SettlementStep
 
-SNAPSHOT_FORMAT = 2
+SNAPSHOT_FORMAT = 3
 """Bump on any change to what a snapshot holds or means; a stored snapshot of another format is not used."""
 
 EXCHANGE_ATTRIBUTES = frozenset(
     {
         # restored from the snapshot
         "markets",
+        "events",
+        "_closings",
         "ledger",
         "mode",
         "_open",
@@ -90,6 +92,10 @@ class ExchangeState(msgspec.Struct, array_like=True, gc=False):
     """The settlement heap as it is."""
     pending_proceeds: list[tuple[str, str, str, int]]
     """(trade id, address, asset, amount) held back until the trade is MINED, in the order they were added."""
+    events: list[EventGroup]
+    """Events in listing order (format 3)."""
+    closings: list[tuple[int, str]]
+    """The end-date heap as it is (format 3)."""
 
 
 class SnapshotMismatch(Exception):
@@ -125,6 +131,8 @@ def export_state(exchange: Exchange) -> bytes:
             for trade_id, credits in exchange._pending_proceeds.items()
             for (address, asset), amount in credits.items()
         ],
+        events=list(exchange.events.values()),
+        closings=list(exchange._closings),
     )
     return _encode(state)
 
@@ -182,4 +190,6 @@ def restore(state: ExchangeState, known_orders: Mapping[str, str]) -> Exchange:
     exchange._settlements = state.settlements
     for trade_id, address, asset, amount in state.pending_proceeds:
         exchange._pending_proceeds.setdefault(trade_id, {})[(address, asset)] = amount
+    exchange.events = {group.event_id: group for group in state.events}
+    exchange._closings = state.closings
     return exchange

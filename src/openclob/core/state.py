@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import hashlib
 
+import msgspec
+
 from openclob.core.amounts import collateral_for
 from openclob.core.book import Book
 from openclob.core.events import Event
 from openclob.core.ledger import Ledger
-from openclob.core.markets import Market
+from openclob.core.markets import EventGroup, Market
 from openclob.core.modes import LIVE, TradeStatus, TradingMode
 from openclob.core.orders import BUY, COLLATERAL, Order
 
@@ -36,6 +38,8 @@ class State:
     def __init__(self) -> None:
         # core/snapshot.py exports and restores these by name: keep its EXCHANGE_ATTRIBUTES in step.
         self.markets: dict[str, Market] = {}
+        self.events: dict[str, EventGroup] = {}
+        """Events by id, in listing order."""
         self.ledger = Ledger()
         self.mode = TradingMode.NORMAL
         self._market_of_token: dict[str, Market] = {}
@@ -47,6 +51,8 @@ class State:
         self._expiries: list[tuple[int, int, str]] = []
         self._heartbeat_deadlines: dict[str, int] = {}
         self._heartbeat_queue: list[tuple[int, str]] = []
+        self._closings: list[tuple[int, str]] = []
+        """(end ms, condition id) of markets to close at their end dates, a heap (stale entries are dropped)."""
         self._order_sequence = 0
         self._trade_count = 0
         self._settlement_delay_ms = 0
@@ -70,6 +76,19 @@ class State:
     def market_for_token(self, token_id: str) -> Market | None:
         """The market that lists `token_id`, if any."""
         return self._market_of_token.get(token_id)
+
+    def event_of(self, market: Market) -> EventGroup | None:
+        """The event `market` is an outcome of, if any."""
+        return None if market.event_id is None else self.events[market.event_id]
+
+    def redeemable(self, address: str, condition_id: str) -> tuple[int, int]:
+        """(winning, losing) tokens `address` holds of a resolved market, what `Redeem` would pay and burn."""
+        market = self.markets.get(condition_id)
+        if market is None or market.winning_token_id is None:
+            return 0, 0
+        winning = sum(self.ledger.entry(address, market.winning_token_id))
+        losing = sum(sum(self.ledger.entry(address, t)) for t in market.token_ids if t != market.winning_token_id)
+        return winning, losing
 
     def book(self, condition_id: str) -> Book:
         """The market's one book (first-token terms). Read it; never change it."""
@@ -118,11 +137,12 @@ class State:
         ]
 
     def next_due_ms(self) -> int | None:
-        """The earliest time at which an expiry, a heartbeat deadline or a settlement step falls due, if any.
+        """The earliest time at which an expiry, a heartbeat deadline, an end date or a settlement step falls due.
 
         Entries that no longer count (an order closed since, a superseded heartbeat) are included: at worst a
         time advance to it does nothing."""
-        heads = [heap[0][0] for heap in (self._expiries, self._heartbeat_queue, self._settlements) if heap]
+        heaps = (self._expiries, self._heartbeat_queue, self._closings, self._settlements)
+        heads = [heap[0][0] for heap in heaps if heap]
         return min(heads) if heads else None
 
     def next_settlement_ms(self) -> int | None:
@@ -151,6 +171,7 @@ class State:
             "heartbeats": sorted(self._heartbeat_deadlines.items()),
             "settlement": self.settlement(),
             "settlements": sorted(self._settlements),
+            "closings": sorted(self._closings),
             "pending": sorted(
                 (trade_id, address, asset, amount)
                 for trade_id, credits in self._pending_proceeds.items()
@@ -175,17 +196,14 @@ class State:
         unsettled = {trade_id for _, _, trade_id, _, _ in self._settlements}
         found += [f"pending proceeds of settled trade {t}" for t in self._pending_proceeds if t not in unsettled]
         reserved: dict[tuple[str, str], int] = {}
-        outstanding_pairs = 0
         for condition_id, book in self._books.items():
-            market = self.markets[condition_id]
             found += [f"{condition_id}: {p}" for p in book.problems()]
             bid, ask = book.best_bid(), book.best_ask()
             if bid is not None and ask is not None and bid >= ask:
                 found.append(f"{condition_id}: book crossed, bid {bid} >= ask {ask}")
-            first, second = (self.ledger.total(t) + pending.get(t, 0) for t in market.token_ids)
-            if first != second:
-                found.append(f"{condition_id}: supply {first} != {second}")
-            outstanding_pairs += first
+            if self.markets[condition_id].closed and next(book.orders(), None) is not None:
+                found.append(f"{condition_id}: closed with open orders")
+        locked = self._locked_units(pending, found)
         for order in self._open.values():
             key = (order.maker, order.reserved_asset)
             reserved[key] = reserved.get(key, 0) + order.reserved_units
@@ -204,9 +222,42 @@ class State:
                 found.append(f"{address} orders reserve {amount} {asset}, ledger has less")
         net = self.ledger.deposited_units - self.ledger.withdrawn_units
         held = self.ledger.total(COLLATERAL) + pending.get(COLLATERAL, 0)
-        if net != held + outstanding_pairs:
-            found.append(f"collateral not conserved: {net} != {held} + {outstanding_pairs}")
+        if net != held + locked:
+            found.append(f"collateral not conserved: {net} != {held} + {locked}")
         return found
+
+    def _locked_units(self, pending: dict[str, int], found: list[str]) -> int:
+        """The collateral the markets lock (lifecycle.py), checking each open market's supplies on the way."""
+
+        def supply(token_id: str) -> int:
+            return self.ledger.total(token_id) + pending.get(token_id, 0)
+
+        locked = 0
+        for market in self.markets.values():
+            if market.event_id is not None and self.events[market.event_id].neg_risk:
+                continue
+            if market.winning_token_id is not None:
+                locked += supply(market.winning_token_id)
+                continue
+            first, second = (supply(t) for t in market.token_ids)
+            if first != second:
+                found.append(f"{market.condition_id}: supply {first} != {second}")
+            locked += first
+        for group in self.events.values():
+            if not group.neg_risk:
+                continue
+            markets = [self.markets[c] for c in group.condition_ids]
+            if any(m.winning_token_id is None for m in markets):
+                locked += group.converted_units
+            for market in markets:
+                if market.winning_token_id is not None:
+                    locked += supply(market.winning_token_id)
+                    continue
+                yes, no = (supply(t) for t in market.token_ids)
+                if yes != no + group.converted_units:
+                    found.append(f"{market.condition_id}: supply {yes} != {no} + {group.converted_units} converted")
+                locked += no
+        return locked
 
     def check_invariants(self) -> None:
         """Raise `InvariantViolation` if any invariant is broken."""
@@ -241,6 +292,10 @@ def state_digest(state: State) -> str:
             market.accepting_orders,
             market.winning_token_id,
             market.last_trade_price_units,
+            market.end_ms,
+            market.close_at_end,
+            market.closed,
+            market.event_id,
         )
         for order in state.book(condition_id).orders():
             put(
@@ -258,6 +313,8 @@ def state_digest(state: State) -> str:
                 order.expiration,
                 order.sequence,
             )
+    for group in state.events.values():
+        put("event", *msgspec.structs.astuple(group))
     for item in state.ledger.items():
         put("balance", *item)
     put("flows", state.ledger.deposited_units, state.ledger.withdrawn_units)

@@ -30,6 +30,7 @@ from openclob.store.records import (
     ActivityRecord,
     ApiKeyRecord,
     ClockRecord,
+    EventRecord,
     MarketInfoRecord,
     NotificationRecord,
     OrderRecord,
@@ -191,6 +192,18 @@ class Store(Protocol):
         """`owner`'s notifications, oldest first."""
         ...
 
+    def events(self) -> list[EventRecord]:
+        """Every listed event, in listing order."""
+        ...
+
+    def event(self, event_id: str) -> EventRecord | None:
+        """One event by id."""
+        ...
+
+    def event_of_market(self, condition_id: str) -> tuple[str, int] | None:
+        """(event id, outcome index) of a market listed as an event's outcome; None for a market listed alone."""
+        ...
+
     def price_history(self, token_id: str, start_ms: int, end_ms: int) -> list[PricePointRecord]:
         """Trade prints of one token in [start_ms, end_ms], oldest first."""
         ...
@@ -209,7 +222,7 @@ class Store(Protocol):
         start_ms: int | None = None,
         end_ms: int | None = None,
     ) -> list[ActivityRecord]:
-        """`address`'s activity (its trades, splits and merges), newest first unless `oldest_first`.
+        """`address`'s activity (trades, splits, merges, conversions, redemptions), newest first unless `oldest_first`.
 
         `types` and `condition_ids` keep only those (empty: all); `taker_only` drops the trades it made as a
         maker; `side` keeps that side; `start_ms` and `end_ms` bound the time, both inclusive. An index range

@@ -62,7 +62,7 @@ class DataApiQueries:
             f"SELECT {', '.join(schema.ACTIVITY_COLUMNS)} FROM activity WHERE {where}"
             f" ORDER BY sequence{direction}, item{direction} LIMIT ? OFFSET ?"
         )
-        return [_activity(row) for row in self._read(sql, (*params, limit, offset))]
+        return [activity_from_row(row) for row in self._read(sql, (*params, limit, offset))]
 
     def tape(self, *, limit: int, offset: int = 0, condition_ids: Sequence[str] = ()) -> list[TradeRecord]:
         """Every trade, newest first, optionally of some markets only, from `offset`, at most `limit`."""
@@ -88,6 +88,15 @@ class DataApiQueries:
         return {row[0]: tuple(int(total) for total in row[1:]) for row in self._read(sql, params)}
 
 
-def _activity(row: Row) -> ActivityRecord:
+def activity_from_row(row: Row) -> ActivityRecord:
+    """An `activity` row (schema.ACTIVITY_COLUMNS, as projection.py writes it) as its record."""
     fields = dict(zip(schema.ACTIVITY_COLUMNS, row, strict=True))
-    return ActivityRecord(**{**fields, "taker": bool(fields["taker"])})
+    fields["taker"] = bool(fields["taker"])
+    fields["index_set"] = int(fields["index_set"])  # (TEXT: an index set may not fit a signed 64-bit integer)
+    fields["token_ids_in"] = _split_ids(fields["token_ids_in"])
+    fields["token_ids_out"] = _split_ids(fields["token_ids_out"])
+    return ActivityRecord(**fields)
+
+
+def _split_ids(text: Any) -> list[str]:
+    return str(text).split(",") if text else []

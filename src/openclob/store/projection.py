@@ -24,13 +24,17 @@ from openclob.core import (
     BookLevelChanged,
     CancelReason,
     Command,
+    CreateEvent,
     Event,
+    EventListed,
     MarketResolved,
-    Merge,
     OrderAccepted,
     OrderCanceled,
     OrderFilled,
-    Split,
+    PositionsConverted,
+    PositionsMerged,
+    PositionsRedeemed,
+    PositionsSplit,
     Trade,
     TradeStatusChanged,
 )
@@ -81,6 +85,8 @@ class Rows:
         "cancels",
         "deleted_api_keys",
         "deleted_notifications",
+        "event_markets",
+        "events",
         "exchange_clock",
         "fills",
         "market_infos",
@@ -115,6 +121,9 @@ class Rows:
         self.market_infos: list[Row] = []
         self.rate_limit_tiers: list[Row] = []
         self.exchange_clock: list[Row] = []
+        self.events: list[Row] = []
+        self.event_markets: list[Row] = []
+        """(condition_id, event_id, outcome_index)."""
         self.activity: list[Row] = []
         """INSERT_ACTIVITY parameters: the Data API's rows, by address (see `ACTIVITY_SOURCES`)."""
 
@@ -141,6 +150,8 @@ def project_entries(batch: Batch) -> Rows:
     settlement_reference = batch.settlement_reference
     for entry in batch.entries:
         _entry(rows, entry.events, entry.command.now_ms, settlement_reference)
+        if type(entry.command) is CreateEvent:
+            _events(rows, entry.events, entry.command.now_ms, entry.sequence)
         _activity(rows, entry, settlement_reference)
     return rows
 
@@ -193,6 +204,18 @@ def _entry(rows: Rows, events: list[Event], now_ms: int, settlement_reference: s
         elif type(event) is MarketResolved:
             payload_json = _encode_json(_Resolved(event.condition_id, event.winning_token_id)).decode()
             notifications += [(owner, NOTIFY_RESOLVED, payload_json, now_ms) for owner in resolved_owners]
+
+
+def _events(rows: Rows, events: list[Event], now_ms: int, sequence: int) -> None:
+    """The rows of an event's listing (`CreateEvent`)."""
+    for event in events:
+        if type(event) is EventListed:
+            ids = event.condition_ids
+            rows.events.append(
+                (event.event_id, sequence, event.title, event.slug, event.description, int(event.neg_risk),
+                 event.neg_risk_market_id, ",".join(ids), now_ms)
+            )  # fmt: skip
+            rows.event_markets += [(c, event.event_id, i) for i, c in enumerate(ids)]
 
 
 def _filled(rows: Rows, event: OrderFilled, now_ms: int) -> None:
@@ -248,48 +271,70 @@ def _complement(trade: Trade, events: list[Event]) -> str | None:
 # ---------------------------------------------------------------------------- the Data API's activity
 
 
-def _trade_activity(trade: Trade, sequence: int, reference: str) -> list[Row]:
+_NO_POSITIONS = ("", "0", "", "")
+"""The last four columns (event id, index set, tokens in, tokens out) of a row that converts nothing."""
+
+
+def _trade_activity(trade: Trade, sequence: int, reference: str, _now_ms: int) -> list[Row]:
     """The taker's row, then one per maker leg, each in that party's own token, side and price."""
     price = trade.collateral_units * UNIT // trade.size_units if trade.size_units else 0
     rows: list[Row] = [
         (trade.taker_maker, sequence, 0, "TRADE", trade.condition_id, trade.token_id, trade.side.value,
-         trade.size_units, trade.collateral_units, price, 1, trade.trade_id, reference, trade.matched_at_ms)
+         trade.size_units, trade.collateral_units, price, 1, trade.trade_id, reference, trade.matched_at_ms,
+         *_NO_POSITIONS)
     ]  # fmt: skip
     for leg in trade.maker_fills:
         usdc = leg.matched_units * leg.price_units // UNIT
         rows.append(
             (leg.maker, sequence, 0, "TRADE", trade.condition_id, leg.token_id, leg.side.value, leg.matched_units,
-             usdc, leg.price_units, 0, trade.trade_id, reference, trade.matched_at_ms)
+             usdc, leg.price_units, 0, trade.trade_id, reference, trade.matched_at_ms, *_NO_POSITIONS)
         )  # fmt: skip
     return rows
 
 
-def _conversion_activity(command: Split | Merge, sequence: int, reference: str) -> list[Row]:
-    kind = "SPLIT" if type(command) is Split else "MERGE"
-    amount = command.amount
-    return [(command.address, sequence, 0, kind, command.condition_id, "", "", amount, amount, 0, 0, "", reference,
-             command.now_ms)]  # fmt: skip
+def _split_activity(event: PositionsSplit | PositionsMerged, sequence: int, reference: str, now_ms: int) -> list[Row]:
+    kind = "SPLIT" if type(event) is PositionsSplit else "MERGE"
+    amount = event.amount_units
+    return [(event.address, sequence, 0, kind, event.condition_id, "", "", amount, amount, 0, 0, "", reference,
+             now_ms, *_NO_POSITIONS)]  # fmt: skip
 
 
-ActivitySource = Callable[[Any, int, str], list[Row]]
+def _conversion_activity(event: PositionsConverted, sequence: int, reference: str, now_ms: int) -> list[Row]:
+    ins, outs = ",".join(event.no_token_ids), ",".join(event.yes_token_ids)
+    return [(event.address, sequence, 0, "CONVERSION", "", "", "", event.amount_units, event.collateral_units, 0,
+             0, "", reference, now_ms, event.event_id, str(event.index_set), ins, outs)]  # fmt: skip
+
+
+def _redemption_activity(event: PositionsRedeemed, sequence: int, reference: str, now_ms: int) -> list[Row]:
+    """One row: the winning token then the losing one given up (see ActivityRecord), for the payout."""
+    size = event.winning_units + event.losing_units
+    tokens = f"{event.winning_token_id},{event.losing_token_id}"
+    return [(event.address, sequence, 0, "REDEEM", event.condition_id, "", "", size, event.payout_units, 0, 0, "",
+             reference, now_ms, "", "0", tokens, "")]  # fmt: skip
+
+
+ActivitySource = Callable[[Any, int, str, int], list[Row]]
 ACTIVITY_SOURCES: dict[type[Command] | type[Event], ActivitySource] = {
     Trade: _trade_activity,
-    Split: _conversion_activity,
-    Merge: _conversion_activity,
+    PositionsSplit: _split_activity,
+    PositionsMerged: _split_activity,
+    PositionsConverted: _conversion_activity,
+    PositionsRedeemed: _redemption_activity,
 }
 """Where the Data API's activity comes from: a journalled command or an event type -> its rows (address,
-sequence, item, type, condition, token, side, size, usdc, price, taker, trade id, reference, time; item is
-renumbered). The seam for what the core will do later: a redemption (type REDEEM) or a neg-risk conversion
-(type CONVERSION) adds its command or event here, and /data-api/activity, /positions and /value read it."""
+sequence, item, type, condition, token, side, size, usdc, price, taker, trade id, reference, time, event id,
+index set, tokens in, tokens out; item is renumbered), given the entry's sequence, the batch reference and the
+command's time. Redemptions come from `Redeem` and, with --auto-redeem, from the resolution itself."""
 
 
 def _activity(rows: Rows, entry: Journalled, reference: str) -> None:
     found: list[Row] = []
+    now_ms = entry.command.now_ms
     source = ACTIVITY_SOURCES.get(type(entry.command))
     if source is not None:
-        found += source(entry.command, entry.sequence, reference)
+        found += source(entry.command, entry.sequence, reference, now_ms)
     for event in entry.events:
         source = ACTIVITY_SOURCES.get(type(event))
         if source is not None:
-            found += source(event, entry.sequence, reference)
+            found += source(event, entry.sequence, reference, now_ms)
     rows.activity += [(row[0], row[1], item, *row[3:]) for item, row in enumerate(found)]

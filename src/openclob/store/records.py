@@ -80,18 +80,28 @@ class TradeRecord(msgspec.Struct, kw_only=True):
 
 
 class ActivityRecord(msgspec.Struct, kw_only=True):
-    """One thing an address did, as the Data API lists it: its side of a trade, a split or a merge.
+    """One thing an address did, as the Data API lists it: its side of a trade, a split, a merge, a neg-risk
+    conversion or a redemption.
 
     A trade gives one row to its taker and one to each maker leg, each in that party's own token, side and
     price. `sequence` is the journal entry that did it and `item` the row's place within it: the
-    address's history in order. Splits and merges have no token, side or trade (empty strings).
+    address's history in order. The other kinds have no token, side or trade (empty strings):
+
+    - SPLIT: `size_units` collateral became as many of each of the market's tokens (`usdc_units` spent).
+    - MERGE: `size_units` pairs became `usdc_units` (as many) collateral.
+    - CONVERSION: `size_units` NO of each of `token_ids_in` became `size_units` of each of `token_ids_out` (YES
+      shares) and `usdc_units` collateral; `condition_id` is "", `event_id` the event and `index_set` the
+      outcomes converted.
+    - REDEEM: `size_units` tokens of a resolved market were redeemed for `usdc_units` collateral, one per winning
+      token: `token_ids_in` is the market's winning token then its losing one, so `usdc_units` winning and
+      `size_units - usdc_units` losing tokens went.
     """
 
     address: str
     sequence: int
     item: int
     type: str
-    """"TRADE", "SPLIT" or "MERGE" (see api/activity.py for the kinds added later)."""
+    """"TRADE", "SPLIT", "MERGE", "CONVERSION" or "REDEEM"."""
     condition_id: str
     token_id: str
     side: str
@@ -102,6 +112,10 @@ class ActivityRecord(msgspec.Struct, kw_only=True):
     trade_id: str
     transaction_hash: str
     at_ms: int
+    event_id: str = ""
+    index_set: int = 0
+    token_ids_in: list[str] = msgspec.field(default_factory=list)
+    token_ids_out: list[str] = msgspec.field(default_factory=list)
 
 
 class NotificationRecord(msgspec.Struct, kw_only=True):
@@ -159,6 +173,23 @@ class MarketInfoRecord(msgspec.Struct, kw_only=True):
     created_at_ms: int
     end_date_iso: str = ""
     question_id: str = ""
+    group_item_title: str = ""
+    """The outcome's short name in its event ("" for a market listed alone)."""
+
+
+class EventRecord(msgspec.Struct, kw_only=True):
+    """An event as listed (core `EventListed`): its words, neg-risk ids and markets, one per outcome in order."""
+
+    event_id: str
+    position: int
+    """Listing order, from 1 (the journal sequence of the listing)."""
+    title: str
+    slug: str
+    description: str
+    neg_risk: bool
+    neg_risk_market_id: str
+    condition_ids: list[str]
+    created_at_ms: int
 
 
 class PricePointRecord(msgspec.Struct, kw_only=True):

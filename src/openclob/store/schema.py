@@ -6,8 +6,9 @@ explicitly: SQLite, unlike PostgreSQL, lets a TEXT primary key hold NULL. Every 
 is an index range scan: orders by (owner, position), with a partial index for the open ones; trade
 listings through `trade_parties` by (owner, position); trades and orders by id; a market's trades by
 (condition_id, position); price points by (token_id, at_ms); notifications by (owner, id); the Data API's
-activity by (address, sequence, item), and the public trade tape by trades' position. `exchange_clock` holds
-one row, the exchange clock's offset or frozen time (service.py). `snapshots` keeps
+activity (trades, splits, merges, conversions, redemptions) by (address, sequence, item), and the public trade
+tape by trades' position. `exchange_clock` holds one row, the exchange clock's offset or frozen time
+(service.py). `events` and `event_markets` hold the listed events and which market is which outcome. `snapshots` keeps
 the latest exchange snapshot (see store/base.py), recovery's starting point. `unprojected_batches` lists the
 journalled batches whose query-table rows are not written yet (see `Store.write_projection`).
 """
@@ -19,6 +20,7 @@ from typing import NamedTuple
 from openclob.store.records import (
     ActivityRecord,
     ApiKeyRecord,
+    EventRecord,
     MarketInfoRecord,
     OrderRecord,
     RateLimitTierRecord,
@@ -85,9 +87,20 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         """CREATE TABLE exchange_clock (
             id {int} NOT NULL PRIMARY KEY, offset_ms {int} NOT NULL, frozen_at_ms {int})""",
     ),
-    # 8-10: other branches' migrations (kept empty here until they merge)
+    # 8: an empty placeholder (no branch uses it; it keeps the numbering)
     (),
-    (),
+    # 9: events and which market is which outcome; an outcome's short name
+    (
+        """CREATE TABLE events (
+            event_id TEXT NOT NULL PRIMARY KEY, position {int} NOT NULL, title TEXT NOT NULL, slug TEXT NOT NULL,
+            description TEXT NOT NULL, neg_risk {int} NOT NULL, neg_risk_market_id TEXT NOT NULL,
+            condition_ids TEXT NOT NULL, created_at_ms {int} NOT NULL)""",
+        "CREATE INDEX events_by_slug ON events (slug)",
+        """CREATE TABLE event_markets (
+            condition_id TEXT NOT NULL PRIMARY KEY, event_id TEXT NOT NULL, outcome_index {int} NOT NULL)""",
+        "ALTER TABLE market_infos ADD COLUMN group_item_title TEXT NOT NULL DEFAULT ''",
+    ),
+    # 10: an empty placeholder (another branch's, kept empty)
     (),
     # 11: the Data API's read model (activity by address) and the public trade tape (trades by position)
     (
@@ -95,7 +108,8 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             address TEXT NOT NULL, sequence {int} NOT NULL, item {int} NOT NULL, type TEXT NOT NULL,
             condition_id TEXT NOT NULL, token_id TEXT NOT NULL, side TEXT NOT NULL, size_units {int} NOT NULL,
             usdc_units {int} NOT NULL, price_units {int} NOT NULL, taker {int} NOT NULL, trade_id TEXT NOT NULL,
-            transaction_hash TEXT NOT NULL, at_ms {int} NOT NULL, PRIMARY KEY (address, sequence, item))""",
+            transaction_hash TEXT NOT NULL, at_ms {int} NOT NULL, event_id TEXT NOT NULL, index_set TEXT NOT NULL,
+            token_ids_in TEXT NOT NULL, token_ids_out TEXT NOT NULL, PRIMARY KEY (address, sequence, item))""",
         "CREATE INDEX trades_by_position ON trades (position)",
     ),
 )
@@ -171,6 +185,9 @@ PRUNE_NOTIFICATIONS = (
     "DELETE FROM notifications WHERE notification_id IN"
     " (SELECT notification_id FROM notifications WHERE created_at_ms < ? ORDER BY created_at_ms LIMIT ?)"
 )
+EVENT_COLUMNS = EventRecord.__struct_fields__
+INSERT_EVENT = _plain_insert("events", EVENT_COLUMNS)
+INSERT_EVENT_MARKET = _plain_insert("event_markets", ("condition_id", "event_id", "outcome_index"))
 INSERT_UNPROJECTED_BATCH = "INSERT INTO unprojected_batches (last_sequence, first_sequence) VALUES (?, ?)"
 DELETE_UNPROJECTED_BATCH = "DELETE FROM unprojected_batches WHERE last_sequence = ?"
 SELECT_UNPROJECTED_BATCHES = "SELECT first_sequence, last_sequence FROM unprojected_batches ORDER BY last_sequence"

@@ -29,6 +29,7 @@ from openclob.store.projection import project_edge, project_entries
 from openclob.store.records import (
     ApiKeyRecord,
     ClockRecord,
+    EventRecord,
     MarketInfoRecord,
     NotificationRecord,
     OrderRecord,
@@ -216,6 +217,8 @@ class SqlStore(DataApiQueries, abc.ABC, Generic[C]):
             (schema.INSERT_TRADE_PARTY, rows.trade_parties),
             (schema.INSERT_PRICE_POINT, rows.price_points),
             (schema.INSERT_NOTIFICATION, rows.notifications),
+            (schema.INSERT_EVENT, rows.events),
+            (schema.INSERT_EVENT_MARKET, rows.event_markets),
             (schema.INSERT_ACTIVITY, rows.activity),
         ):
             if new_rows:
@@ -414,6 +417,21 @@ class SqlStore(DataApiQueries, abc.ABC, Generic[C]):
         )
         return [PricePointRecord(token_id=token_id, at_ms=at, price_units=p) for at, p in rows]
 
+    def events(self) -> list[EventRecord]:
+        """Every listed event, in listing order."""
+        rows = self._read(f"SELECT {', '.join(schema.EVENT_COLUMNS)} FROM events ORDER BY position")
+        return [_event(row) for row in rows]
+
+    def event(self, event_id: str) -> EventRecord | None:
+        """One event by id."""
+        rows = self._read(f"SELECT {', '.join(schema.EVENT_COLUMNS)} FROM events WHERE event_id = ?", (event_id,))
+        return _event(rows[0]) if rows else None
+
+    def event_of_market(self, condition_id: str) -> tuple[str, int] | None:
+        """(event id, outcome index) of a market listed as an event's outcome; None for a market listed alone."""
+        rows = self._read("SELECT event_id, outcome_index FROM event_markets WHERE condition_id = ?", (condition_id,))
+        return (rows[0][0], rows[0][1]) if rows else None
+
     # ------------------------------------------------------------------ plumbing
 
     def _read(self, sql: str, params: Sequence[object] = ()) -> list[Row]:
@@ -459,3 +477,10 @@ def _order(row: Row) -> OrderRecord:
     fields = dict(zip(schema.ORDER_COLUMNS, row, strict=True))
     trade_ids = fields.pop("trade_ids")
     return OrderRecord(**fields, trade_ids=trade_ids.split(",") if trade_ids else [])
+
+
+def _event(row: Row) -> EventRecord:
+    fields = dict(zip(schema.EVENT_COLUMNS, row, strict=True))
+    fields["neg_risk"] = bool(fields["neg_risk"])
+    fields["condition_ids"] = str(fields["condition_ids"]).split(",") if fields["condition_ids"] else []
+    return EventRecord(**fields)

@@ -25,6 +25,7 @@ from openclob.crypto import build_hmac_signature
 from openclob.service import Service
 from openclob.store.base import Batch, Journalled
 from openclob.store.convert import trade_record
+from openclob.store.data_api_queries import activity_from_row
 from openclob.store.projection import project_entries
 from openclob.store.records import (
     ActivityRecord,
@@ -137,7 +138,7 @@ class FakeStore:
     ) -> list[ActivityRecord]:
         """The projection's activity rows of every batch written, filtered as the SQL stores do."""
         rows = [row for batch in self.batches for row in project_entries(batch).activity if row[0] == address]
-        found = [ActivityRecord(**dict(zip(ActivityRecord.__struct_fields__, row, strict=True))) for row in rows]
+        found = [activity_from_row(row) for row in rows]
         found = [
             r
             for r in found

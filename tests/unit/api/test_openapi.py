@@ -30,6 +30,7 @@ PATH_VALUES = {
     "builder_code": "0x" + "12" * 32,
     "address": "0x" + "ad" * 20,
     "id": "1",
+    "event_id": "1",
     "slug": "will-it-rain",
     "name": "app.js",
     "sim_id": "1",

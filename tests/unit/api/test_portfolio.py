@@ -54,3 +54,36 @@ def test_a_split_in_a_market_no_longer_known_is_skipped() -> None:
     other = _row("SPLIT", UNIT, UNIT)
     other.condition_id = "0x" + "c2" * 32
     assert holdings([other], _tokens) == {}
+
+
+def _moved(kind: str, size: int, usdc: int, ins: list[str], outs: tuple[str, ...] = ()) -> ActivityRecord:
+    record = _row(kind, size, usdc)
+    record.token_ids_in, record.token_ids_out = ins, list(outs)
+    return record
+
+
+def test_a_redemption_sells_the_winners_at_one_and_the_losers_at_nothing() -> None:
+    rows = [
+        _row("TRADE", 10 * UNIT, 6 * UNIT, YES, "BUY"),
+        _row("TRADE", 4 * UNIT, 1_600_000, NO, "BUY"),
+        _moved("REDEEM", 14 * UNIT, 10 * UNIT, [YES, NO]),  # 10 YES pay 10, 4 NO are burned
+    ]
+    yes, no = holdings(rows, _tokens).values()
+    assert (yes.size_units, yes.cost_units, yes.realized_units) == (0, 0, 4 * UNIT)
+    assert (no.size_units, no.cost_units, no.realized_units) == (0, 0, -1_600_000)
+
+
+def test_a_conversion_carries_the_no_shares_cost_beyond_its_collateral_to_the_yes_shares() -> None:
+    no_a, no_b, yes_c = "31", "32", "33"
+    dear = [_row("TRADE", 10 * UNIT, 7 * UNIT, no, "BUY") for no in (no_a, no_b)]  # 20 NO cost 14
+    found = holdings([*dear, _moved("CONVERSION", 10 * UNIT, 10 * UNIT, [no_a, no_b], (yes_c,))], _tokens)
+    assert [(h.size_units, h.cost_units, h.realized_units) for h in found.values()] == [
+        (0, 0, 0),
+        (0, 0, 0),
+        (10 * UNIT, 4 * UNIT, 0),  # 14 cost - 10 collateral
+    ]
+    cheap = [_row("TRADE", 10 * UNIT, 3 * UNIT, no, "BUY") for no in (no_a, no_b)]  # 20 NO cost 6
+    found = holdings([*cheap, _moved("CONVERSION", 10 * UNIT, 10 * UNIT, [no_a, no_b], (yes_c,))], _tokens)
+    assert [(h.cost_units, h.realized_units) for h in found.values()] == [(0, 4 * UNIT), (0, 0), (0, 0)]
+    every = holdings([*dear, _moved("CONVERSION", 10 * UNIT, 10 * UNIT, [no_a, no_b])], _tokens)
+    assert [h.realized_units for h in every.values()] == [-4 * UNIT, 0]  # no YES received: 10 for what cost 14

@@ -11,7 +11,7 @@ from __future__ import annotations
 import itertools
 import json
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -297,6 +297,26 @@ async def test_every_operation_answers_in_its_documented_shape(env: Env) -> None
     await call("DELETE", "/cancel-all", l2=b)
     resolution = {"winning_token_id": yes}
     await call("POST", "/admin/markets/{condition_id}/resolve", path=condition, body=resolution, admin=True)
+    await call("POST", "/redeem", body={"condition_id": market["condition_id"]}, l2=b)
+
+    # events: a neg-risk event, conversions, a resolution and redemptions
+    env.service.settings = replace(env.service.settings, user_conversions=True)
+    event = await call(
+        "POST", "/admin/events", body={"title": "Who?", "outcomes": ["X", "Y"], "neg_risk": True}, admin=True
+    )
+    assert len(await call("GET", "/admin/events", admin=True)) == 1
+    await call("GET", "/admin/events/{event_id}", path={"event_id": event["id"]}, admin=True)
+    for outcome in event["markets"]:
+        split = {"address": b.address, "condition_id": outcome["condition_id"], "amount": "10"}
+        await call("POST", "/admin/split", body=split, admin=True)
+    convert = {"event_id": event["id"], "index_set": 3, "amount": "1"}
+    await call("POST", "/admin/convert", body=convert | {"address": b.address}, admin=True)
+    await call("POST", "/convert", body=convert, l2=b)
+    first = event["markets"][0]
+    resolution = {"winning_token_id": first["tokens"][0]["token_id"]}
+    await call("POST", "/admin/markets/{condition_id}/resolve", path=first, body=resolution, admin=True)
+    redemption = {"address": b.address, "condition_id": first["condition_id"]}
+    assert (await call("POST", "/admin/redeem", body=redemption, admin=True))["payout"] == "10"
     await call("DELETE", "/auth/api-key", l2=b)
 
     # replays: a recording without a market line, of both tokens of a new market

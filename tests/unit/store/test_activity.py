@@ -74,8 +74,17 @@ def test_splits_are_activity_and_the_filters_and_order_apply(store: Store, day: 
     assert store.activity(CAROL.address, limit=10, side="SELL") == []
     assert len(store.activity(CAROL.address, limit=10, side="BUY")) == 3
     newest = trades[0].at_ms
-    assert [r.trade_id for r in store.activity(CAROL.address, limit=10, start_ms=newest)] == [trades[0].trade_id]
+    since = store.activity(CAROL.address, limit=10, types=["TRADE"], start_ms=newest)
+    assert [r.trade_id for r in since] == [trades[0].trade_id]
     assert trades[0] not in store.activity(CAROL.address, limit=10, end_ms=newest - 1)
+
+
+def test_a_resolution_that_pays_at_once_is_a_redemption_of_each_holder(store: Store, day: TradingDay) -> None:
+    (redeemed,) = store.activity(CAROL.address, limit=10, types=["REDEEM"])
+    # CAROL held 1,000 of each token from her split and bought 20 YES
+    assert (redeemed.condition_id, redeemed.token_ids_in) == (MARKET, [YES, NO])
+    assert (redeemed.size_units, redeemed.usdc_units) == (2_020 * UNIT, 1_020 * UNIT)
+    assert redeemed.transaction_hash == day.batches[-1].settlement_reference
 
 
 def test_the_tape_is_every_trade_newest_first_and_volumes_sum_the_takers_collateral(
