@@ -26,7 +26,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from openclob.api.app import build_app
+from openclob.assembly import build_app
 from openclob.config import Settings
 from openclob.core import BookSide
 from openclob.replay.driver import MERGED_MESSAGES, RecordedBook, Replays

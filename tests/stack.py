@@ -23,7 +23,7 @@ import httpx
 from eth_account import Account
 from psycopg.conninfo import make_conninfo
 
-from openclob.api.app import build_app
+from openclob.assembly import build_app
 from openclob.config import Settings
 from openclob.core import Command, CreateMarket, Rejected, Result
 from openclob.crypto import (

@@ -69,7 +69,7 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _run_server(args: argparse.Namespace) -> int:
-    from openclob.api.app import build_app
+    from openclob.assembly import build_app
     from openclob.datadir import ADMIN_TOKEN_FILE, admin_token, master_secret
     from openclob.locks import AlreadyLocked, LockFailed, holder_description, lock_data_dir
     from openclob.logs import redact

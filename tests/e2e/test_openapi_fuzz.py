@@ -40,7 +40,7 @@ from py_clob_client.signer import Signer
 from schemathesis.generation.case import Case
 
 from openclob.api import openapi
-from openclob.api.app import build_app
+from openclob.assembly import build_app
 from openclob.config import Settings
 from openclob.crypto import build_hmac_signature
 from openclob.service import Service

@@ -30,13 +30,13 @@ from openclob.api.http import decode, ok, parse_uint, query, query_matching, que
 from openclob.api.market_data import TOKEN_ID
 from openclob.api.markets import CONDITION_ID
 from openclob.api.trading import ORDER_ID
-from openclob.api.wire import open_order, trade
 from openclob.core import COLLATERAL, Heartbeat
 from openclob.core.bounds import MAX_ROW_ID
 from openclob.crypto import EXCHANGE_CONTRACTS
 from openclob.service import Service
 from openclob.store.base import Batch
 from openclob.store.records import ApiKeyRecord, OrderRecord, TradeRecord
+from openclob.wire import open_order, trade
 
 R = TypeVar("R", OrderRecord, TradeRecord)
 

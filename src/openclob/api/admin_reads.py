@@ -19,8 +19,8 @@ from openclob.api.account import _merged, _orders_of, _position, _trades_of, _vi
 from openclob.api.admin import _address, _authorized
 from openclob.api.errors import INVALID_ORDER_PARAMS, INVALID_TRADE_PARAMS
 from openclob.api.http import ok, query
-from openclob.api.wire import open_order, trade
 from openclob.service import Service
+from openclob.wire import open_order, trade
 
 
 def _owners(service: Service, address: str) -> list[str]:

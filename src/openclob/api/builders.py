@@ -23,12 +23,12 @@ from openclob.api import cursor
 from openclob.api.account import trade_filters
 from openclob.api.errors import INVALID_TRADE_PARAMS, ApiError
 from openclob.api.http import ok, query
-from openclob.api.wire import decimal, outcome_of
 from openclob.core import UNIT
 from openclob.core.markets import Market
 from openclob.service import Service
 from openclob.store.projection import BUILDER_OWNER_PREFIX
 from openclob.store.records import TradeRecord
+from openclob.wire import decimal, outcome_of
 
 BUILDER_CODE = re.compile(r"^0x[0-9a-fA-F]{64}$")
 ZERO_CODE = "0x" + "00" * 32

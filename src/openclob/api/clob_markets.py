@@ -19,9 +19,9 @@ from openclob.api.errors import INVALID_TOKEN_ID, MARKET_NOT_FOUND, ApiError
 from openclob.api.http import ok
 from openclob.api.market_data import is_token_id
 from openclob.api.markets import CONDITION_ID, iso_time
-from openclob.api.wire import number, tick_number
 from openclob.core.markets import Market
 from openclob.service import Service
+from openclob.wire import number, tick_number
 
 FEE_RATE_DENOMINATOR = 10_000
 """`fd.r` is the fee rate as a fraction: 1000 bps -> 0.1."""

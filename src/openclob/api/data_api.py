@@ -37,12 +37,12 @@ from openclob.api.gamma_catalog import Catalog, GammaEvent, Listed, end_date_iso
 from openclob.api.http import ok
 from openclob.api.markets import CONDITION_ID
 from openclob.api.portfolio import Holding, holdings
-from openclob.api.wire import best_prices, last_trade_price
 from openclob.core import UNIT
 from openclob.core.bounds import MAX_TIME_MS
 from openclob.core.markets import Market
 from openclob.service import Service
 from openclob.store.records import ActivityRecord, TradeRecord
+from openclob.wire import best_prices, last_trade_price
 
 MAX_HISTORY_ROWS = 10_000_000
 """The most activity rows a position fold reads (an address's whole history in practice)."""

@@ -42,9 +42,9 @@ from openclob.api.gamma_catalog import Catalog, GammaEvent, Listed, current, end
 from openclob.api.http import ok
 from openclob.api.market_data import TOKEN_ID
 from openclob.api.markets import CONDITION_ID, iso_time, neg_risk_request_id, token_price
-from openclob.api.wire import best_prices, decimal, last_trade_price, number, tick_number
 from openclob.core import UNIT, BookSide
 from openclob.service import Service
+from openclob.wire import best_prices, decimal, last_trade_price, number, tick_number
 
 GAMMA_ID = re.compile(r"^[0-9]{1,18}$")
 MAX_LIMIT = 1000

@@ -42,10 +42,10 @@ from openclob.api.errors import (
     ApiError,
 )
 from openclob.api.http import decode, ok, query, read_body
-from openclob.api.wire import best_prices, book_summary, decimal, last_trade_price, midpoint, tick_number
 from openclob.core.markets import Market
 from openclob.service import Service
 from openclob.store.records import PricePointRecord, TradeRecord
+from openclob.wire import best_prices, book_summary, decimal, last_trade_price, midpoint, tick_number
 
 TOKEN_ID_MAX_DIGITS = 78
 """A token id is a decimal uint256."""

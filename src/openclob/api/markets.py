@@ -29,12 +29,12 @@ from starlette.routing import Route
 from openclob.api import cursor
 from openclob.api.errors import INVALID_CURSOR, INVALID_MARKET, MARKET_NOT_FOUND, ApiError
 from openclob.api.http import ok, query
-from openclob.api.wire import best_prices, decimal, last_trade_price, midpoint, number, outcome_of, tick_number
 from openclob.core import UNIT
 from openclob.core.markets import Market
 from openclob.crypto import keccak256
 from openclob.service import Service
 from openclob.store.records import TradeRecord
+from openclob.wire import best_prices, decimal, last_trade_price, midpoint, number, outcome_of, tick_number
 
 CONDITION_ID = re.compile(r"^0x[0-9a-fA-F]{64}$")
 NO_PRICE = 0.5

@@ -28,10 +28,10 @@ from openclob.api.errors import (
 from openclob.api.http import decode, ok, read_body
 from openclob.api.observe import note_order
 from openclob.api.orders import SendOrder, build_place_order, parse_uint
-from openclob.api.wire import decimal
 from openclob.core import CancelAll, Canceled, CancelMarketOrders, CancelOrders, Command, OrderPlaced, Rejected
 from openclob.service import Receipt, Service
 from openclob.store.records import ApiKeyRecord
+from openclob.wire import decimal
 
 ORDER_ID = re.compile(r"0x[0-9a-fA-F]{64}")
 CONDITION_ID = re.compile(r"0x[0-9a-fA-F]{64}")

@@ -15,9 +15,9 @@ from __future__ import annotations
 import bisect
 import hashlib
 
-from openclob.api.wire import decimal
 from openclob.core import UNIT, BookSide
 from openclob.core.markets import Market
+from openclob.wire import decimal
 
 NO_LAST_TRADE = "0.5"
 """`last_trade_price` of a market that has not traded (as GET /book shows it)."""

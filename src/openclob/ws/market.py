@@ -22,7 +22,6 @@ from typing import NamedTuple
 
 import msgspec
 
-from openclob.api.wire import decimal
 from openclob.core import (
     UNIT,
     BookLevelChanged,
@@ -38,6 +37,7 @@ from openclob.core import (
 )
 from openclob.store.base import Journalled
 from openclob.store.records import MarketInfoRecord
+from openclob.wire import decimal
 from openclob.ws.book import BookView
 
 FIRST, SECOND, BOTH = 0, 1, 2

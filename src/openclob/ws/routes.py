@@ -24,7 +24,7 @@ import msgspec
 from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket
 
-from openclob.api.http import DECODE_ERRORS, MAX_JSON_DEPTH, too_deep
+from openclob.json_limits import DECODE_ERRORS, MAX_JSON_DEPTH, too_deep
 from openclob.ws.hub import Close, Hub, Subscriber, SubscriptionError
 
 log = logging.getLogger("openclob.ws")

@@ -21,7 +21,6 @@ from typing import Any, NamedTuple
 
 import msgspec
 
-from openclob.api.wire import open_order, trade
 from openclob.core import (
     UNIT,
     Exchange,
@@ -38,6 +37,7 @@ from openclob.core.markets import Market
 from openclob.store.base import Batch, Journalled
 from openclob.store.convert import order_record, resting_order_record, trade_record
 from openclob.store.records import OrderRecord, TradeRecord
+from openclob.wire import open_order, trade
 
 PLACEMENT, UPDATE, CANCELLATION = "PLACEMENT", "UPDATE", "CANCELLATION"
 CANCELED = "CANCELED"

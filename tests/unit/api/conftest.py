@@ -18,7 +18,7 @@ import pytest
 from py_clob_client.headers.headers import create_level_1_headers
 from py_clob_client.signer import Signer
 
-from openclob.api.app import build_app
+from openclob.assembly import build_app
 from openclob.config import Limits, Settings
 from openclob.core import UNIT, CreateMarket, Deposit, OrderPlaced, PlaceOrder, Rejected, Side, Split, Trade
 from openclob.crypto import build_hmac_signature

@@ -9,8 +9,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from openclob.api import trading
-from openclob.api.app import OpenClobApp, build_app
+from openclob.api.app import OpenClobApp
 from openclob.api.errors import INTERNAL, NOT_READY, UNAUTHORIZED
+from openclob.assembly import build_app
 from openclob.config import Settings
 from openclob.service import Service, ServiceUnavailable, Status
 from tests.unit.api.conftest import FakeStore

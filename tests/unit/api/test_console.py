@@ -12,7 +12,8 @@ import httpx
 import pytest
 
 from openclob.api import console
-from openclob.api.app import OpenClobApp, build_app
+from openclob.api.app import OpenClobApp
+from openclob.assembly import build_app
 from openclob.config import Settings
 from openclob.service import Service, Status
 from tests.unit.api.conftest import FakeStore

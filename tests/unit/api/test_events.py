@@ -14,7 +14,7 @@ import pytest
 from py_clob_client.headers.headers import create_level_1_headers
 from py_clob_client.signer import Signer
 
-from openclob.api.app import build_app
+from openclob.assembly import build_app
 from openclob.config import Settings
 from openclob.service import Service
 from openclob.store.records import ActivityRecord

@@ -8,7 +8,7 @@ import msgspec
 import pytest
 
 from openclob.api.errors import ApiError
-from openclob.api.http import decode, parse_uint, too_deep
+from openclob.api.http import decode, parse_uint
 
 
 class _Body(msgspec.Struct):
@@ -72,24 +72,6 @@ def test_decode_with_explain_gives_msgspec_reason_for_a_value_of_the_wrong_type(
 )
 def test_parse_uint_takes_ascii_digits_up_to_the_bound(text: str | None, expected: int | None) -> None:
     assert parse_uint(text, 2**63 - 1) == expected
-
-
-@pytest.mark.parametrize(
-    ("data", "expected"),
-    [
-        (b"[" * 16 + b"]" * 16, False),
-        (b"[" * 17 + b"]" * 17, True),
-        (b'{"a":' * 16 + b"1" + b"}" * 16, False),
-        (b'{"a":' * 17 + b"1" + b"}" * 17, True),
-        (b"[[]" * 17 + b"]" * 17, True),  # no long run of openers, still 18 deep
-        (b"[" + b"[1]," * 1_000 + b"[1]]", False),  # wide, not deep
-        (b'["' + b"[" * 100 + b'"]', False),  # brackets inside a string do not nest
-        (b'["\\"' + b"[" * 100 + b'"]', False),  # nor after an escaped quote
-        (b"[" * 17, True),  # unbalanced: refused as well
-    ],
-)
-def test_too_deep_measures_nesting_outside_strings(data: bytes, expected: bool) -> None:
-    assert too_deep(data, 16) is expected
 
 
 def test_decode_refuses_json_deeper_than_the_limit_whatever_the_recursion_limit() -> None:

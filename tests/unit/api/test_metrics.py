@@ -12,8 +12,9 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from openclob.api import rate_limits
-from openclob.api.app import OpenClobApp, build_app
+from openclob.api.app import OpenClobApp
 from openclob.api.throttle import Throttle
+from openclob.assembly import build_app
 from openclob.config import Limits, Settings
 from openclob.core import UNIT, Deposit, Split
 from openclob.faults import Rule

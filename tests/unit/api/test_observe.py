@@ -8,8 +8,8 @@ import logging
 import httpx
 import pytest
 
-from openclob.api.app import build_app
 from openclob.api.observe import RouteNames
+from openclob.assembly import build_app
 from openclob.config import Settings
 from openclob.service import Service, Status
 from tests.unit.api.conftest import FakeStore

@@ -12,9 +12,9 @@ from starlette.applications import Starlette
 from starlette.routing import Route, WebSocketRoute
 
 from openclob.api import account, openapi, trading
-from openclob.api.app import build_app
 from openclob.api.operations import OPERATIONS
 from openclob.api.orders import SendOrder, WireOrder
+from openclob.assembly import build_app
 from openclob.config import Settings
 from openclob.service import Service
 from tests.unit.api.conftest import CONDITION, YES, Env, FakeStore

@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from openclob.api.app import build_app
+from openclob.assembly import build_app
 from openclob.config import Settings
 from openclob.crypto import build_hmac_signature
 from openclob.service import Service

@@ -11,8 +11,9 @@ from typing import Any
 import httpx
 import pytest
 
-from openclob.api.app import OpenClobApp, build_app
+from openclob.api.app import OpenClobApp
 from openclob.api.rate_limits import TIER_BY_NAME, TIERS, TokenBucket, TradingLimits
+from openclob.assembly import build_app
 from openclob.config import Settings
 from openclob.core import UNIT, Deposit, Side
 from openclob.crypto import build_hmac_signature

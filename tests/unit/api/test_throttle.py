@@ -8,8 +8,9 @@ from dataclasses import dataclass, field
 import httpx
 import pytest
 
-from openclob.api.app import OpenClobApp, build_app
+from openclob.api.app import OpenClobApp
 from openclob.api.throttle import GENERAL, LONGEST_WINDOW_S, Throttle, windows_for
+from openclob.assembly import build_app
 from openclob.config import Limits, Settings
 from openclob.service import Service
 from tests.unit.api.conftest import FakeStore

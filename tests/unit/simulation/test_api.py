@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from openclob.api.app import build_app
+from openclob.assembly import build_app
 from openclob.config import Settings
 from openclob.core import UNIT, CancelAll, PlaceOrder, Side
 from openclob.core.orders import ASK, BID

@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from openclob.api.app import build_app
+from openclob.assembly import build_app
 from openclob.config import Limits, Settings
 from openclob.core import UNIT, CreateMarket, Deposit, Exchange, OrderPlaced, PlaceOrder, Side
 from openclob.service import Service, ServiceUnavailable

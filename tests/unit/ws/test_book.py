@@ -6,8 +6,8 @@ import json
 
 import msgspec
 
-from openclob.api.wire import book_summary
 from openclob.core import UNIT, BookSide, Side
+from openclob.wire import book_summary
 from openclob.ws.book import BookView
 from tests.unit.core.conftest import ALICE, BOB, CONDITION, NO, YES, limit_order
 from tests.unit.ws.conftest import Harness

@@ -7,7 +7,6 @@ from typing import Any
 
 import msgspec
 
-from openclob.api.wire import open_order, trade
 from openclob.core import (
     AdvanceTime,
     CancelOrders,
@@ -17,6 +16,7 @@ from openclob.core import (
     TradeStatusChanged,
 )
 from openclob.store.base import Batch, Journalled
+from openclob.wire import open_order, trade
 from openclob.ws.user import FOK_KILLED, UserMessage
 from tests.unit.core.conftest import ALICE, BOB, CONDITION, YES, limit_order
 from tests.unit.ws.conftest import SETTLEMENT_DELAY_MS, Harness
