@@ -1,6 +1,6 @@
 """api/orders.py: V1 and V2 bodies side by side, V2 verification (domains "2" and "3", POLY_1271), version gates.
 
-The bodies are the official clients' own (../shared/reference/vectors.json): py-clob-client-v2 and
+The bodies are the official clients' own (tests/unit/crypto/vectors.json): py-clob-client-v2 and
 @polymarket/clob-client-v2 V2 orders, the POLY_1271 deposit-wallet order, and py-clob-client V1 orders.
 """
 
@@ -21,12 +21,11 @@ from openclob.core import CreateMarket, Exchange
 from openclob.crypto import OrderV2Fields, order_id, order_v2_digest, verifying_contract
 from openclob.service import EdgeState
 from openclob.store.records import ApiKeyRecord, WalletLinkRecord
-from tests.unit.crypto.conftest import MISSING_VECTORS, load_vectors
+from tests.unit.crypto.conftest import load_vectors
 
 VECTORS = load_vectors()
-pytestmark = pytest.mark.skipif(VECTORS is None, reason=MISSING_VECTORS)
-V2_CASES: list[dict[str, Any]] = VECTORS["v2_orders"] if VECTORS else []
-V1_CASES: list[dict[str, Any]] = VECTORS["v1_orders"] if VECTORS else []
+V2_CASES: list[dict[str, Any]] = VECTORS["v2_orders"]
+V1_CASES: list[dict[str, Any]] = VECTORS["v1_orders"]
 SIGNATURE_TYPE_OF_FUNDER = {"proxy": 1, "safe": 2, "deposit_wallet": 3}
 
 

@@ -1,8 +1,8 @@
-"""Ground-truth vectors from the official clients (../shared/reference/vectors.json beside the repository).
+"""Ground-truth vectors from the official clients (vectors.json here, a copy of the shared reference's file).
 
 Tests that take `l1_case`, `l2_case`, `v1_order_case` or `v2_order_case` run once per case of that section;
 `v1_order` and `v2_order` are the signed fields parsed from the case's py-clob-client body, as the server
-would parse them. Without the file, those tests are skipped with the reason below.
+would parse them.
 """
 
 from __future__ import annotations
@@ -17,9 +17,7 @@ import pytest
 
 from openclob.crypto import OrderV1Fields, OrderV2Fields
 
-REPOSITORY = Path(__file__).resolve().parents[3]
-VECTORS_PATH = REPOSITORY.parent / "shared" / "reference" / "vectors.json"
-MISSING_VECTORS = f"ground-truth vectors not found at {VECTORS_PATH} (the shared reference folder is absent)"
+VECTORS_PATH = Path(__file__).with_name("vectors.json")
 
 _CASE_SECTIONS = {
     "l1_case": "l1_clob_auth",
@@ -31,9 +29,7 @@ _SIDES = {"BUY": 0, "SELL": 1}
 
 
 @cache
-def load_vectors() -> dict[str, Any] | None:
-    if not VECTORS_PATH.is_file():
-        return None
+def load_vectors() -> dict[str, Any]:
     vectors: dict[str, Any] = json.loads(VECTORS_PATH.read_text(encoding="utf-8"))
     return vectors
 
@@ -42,20 +38,13 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     for fixture_name, section in _CASE_SECTIONS.items():
         if fixture_name not in metafunc.fixturenames:
             continue
-        vectors = load_vectors()
-        if vectors is None:
-            metafunc.parametrize(fixture_name, [pytest.param(None, marks=pytest.mark.skip(reason=MISSING_VECTORS))])
-        else:
-            cases = vectors[section]
-            metafunc.parametrize(fixture_name, cases, ids=[case["id"] for case in cases])
+        cases = load_vectors()[section]
+        metafunc.parametrize(fixture_name, cases, ids=[case["id"] for case in cases])
 
 
 @pytest.fixture
 def vectors() -> dict[str, Any]:
-    loaded = load_vectors()
-    if loaded is None:
-        pytest.skip(MISSING_VECTORS)
-    return loaded
+    return load_vectors()
 
 
 def order_v1_from_body(body_json: str) -> OrderV1Fields:
