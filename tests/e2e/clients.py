@@ -5,7 +5,10 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import pytest
 from py_clob_client.client import ClobClient
+from py_clob_client.clob_types import AssetType, BalanceAllowanceParams
+from py_clob_client.exceptions import PolyApiException
 from py_clob_client_v2 import ClobClient as ClobClientV2
 
 from tests.e2e.conftest import Server, Wallet, new_wallet
@@ -17,6 +20,22 @@ def py_client(server: Server, wallet: Wallet | None = None) -> tuple[ClobClient,
     client = ClobClient(server.url, key=wallet.key, chain_id=137)
     client.set_api_creds(client.create_or_derive_api_creds())
     return client, wallet
+
+
+def balance(client: ClobClient, token_id: str | None = None) -> int:
+    """`client`'s collateral balance, or of `token_id`, in units."""
+    if token_id is None:
+        params = BalanceAllowanceParams(asset_type=AssetType.COLLATERAL)
+    else:
+        params = BalanceAllowanceParams(asset_type=AssetType.CONDITIONAL, token_id=token_id)
+    return int(client.get_balance_allowance(params)["balance"])
+
+
+def refusal(call: Any) -> tuple[int, Any]:
+    """The status and error message of the PolyApiException that py-clob-client raises for `call()`."""
+    with pytest.raises(PolyApiException) as caught:
+        call()
+    return caught.value.status_code, caught.value.error_msg
 
 
 def py_v2_client(server: Server, wallet: Wallet | None = None, **options: Any) -> tuple[Timed, Wallet]:

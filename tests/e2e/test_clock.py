@@ -15,11 +15,10 @@ from typing import Any
 
 import pytest
 from py_clob_client.client import ClobClient
-from py_clob_client.clob_types import AssetType, BalanceAllowanceParams, OpenOrderParams, OrderArgs, OrderType
-from py_clob_client.exceptions import PolyApiException
+from py_clob_client.clob_types import OpenOrderParams, OrderArgs, OrderType
 from py_clob_client.order_builder.constants import BUY, SELL
 
-from tests.e2e.clients import py_client
+from tests.e2e.clients import balance, py_client, refusal
 from tests.e2e.conftest import Server, fresh_postgres_database, new_wallet, start_server
 
 START_MS = 1_600_000_000_000
@@ -93,20 +92,6 @@ def _trade_status(client: ClobClient) -> str:
     return status
 
 
-def _balance(client: ClobClient, token_id: str | None = None) -> int:
-    if token_id is None:
-        params = BalanceAllowanceParams(asset_type=AssetType.COLLATERAL)
-    else:
-        params = BalanceAllowanceParams(asset_type=AssetType.CONDITIONAL, token_id=token_id)
-    return int(client.get_balance_allowance(params)["balance"])
-
-
-def _error(call: Any) -> tuple[int, Any]:
-    with pytest.raises(PolyApiException) as caught:
-        call()
-    return caught.value.status_code, caught.value.error_msg
-
-
 def test_a_frozen_clock_reads_its_start_whatever_the_wall_clock_and_moves_only_when_advanced(venue: Venue) -> None:
     assert venue.alice.get_server_time() == START_MS // 1000
     assert venue.server.admin("GET", "/admin/clock") == {"now_ms": START_MS, "frozen": True}
@@ -148,18 +133,18 @@ def test_with_the_lag_selling_just_bought_tokens_fails_until_mined_and_a_restart
     lagged.alice.create_and_post_order(OrderArgs(token_id=yes, price=0.60, size=10, side=SELL))
     assert lagged.bob.create_and_post_order(OrderArgs(token_id=yes, price=0.60, size=10, side=BUY))["success"]
     resell = lagged.bob.create_order(OrderArgs(token_id=yes, price=0.70, size=10, side=SELL))
-    assert _error(lambda: lagged.bob.post_order(resell)) == (400, NOT_ENOUGH)
-    assert (_balance(lagged.bob, yes), _balance(lagged.bob)) == (0, 94 * UNIT)
-    assert (_balance(lagged.alice, yes), _balance(lagged.alice)) == (40 * UNIT, 50 * UNIT)
+    assert refusal(lambda: lagged.bob.post_order(resell)) == (400, NOT_ENOUGH)
+    assert (balance(lagged.bob, yes), balance(lagged.bob)) == (0, 94 * UNIT)
+    assert (balance(lagged.alice, yes), balance(lagged.alice)) == (40 * UNIT, 50 * UNIT)
 
     lagged.restart()
-    assert _error(lambda: lagged.bob.post_order(resell)) == (400, NOT_ENOUGH)
-    assert (_balance(lagged.bob, yes), _balance(lagged.alice)) == (0, 50 * UNIT)
+    assert refusal(lambda: lagged.bob.post_order(resell)) == (400, NOT_ENOUGH)
+    assert (balance(lagged.bob, yes), balance(lagged.alice)) == (0, 50 * UNIT)
     lagged.advance(DELAY_MS - 1)
-    assert _error(lambda: lagged.bob.post_order(resell)) == (400, NOT_ENOUGH)
+    assert refusal(lambda: lagged.bob.post_order(resell)) == (400, NOT_ENOUGH)
     lagged.advance(1)
-    assert (_balance(lagged.bob, yes), _balance(lagged.alice)) == (10 * UNIT, 56 * UNIT)
+    assert (balance(lagged.bob, yes), balance(lagged.alice)) == (10 * UNIT, 56 * UNIT)
     lagged.restart()
-    assert (_balance(lagged.bob, yes), _balance(lagged.bob)) == (10 * UNIT, 94 * UNIT)
-    assert (_balance(lagged.alice, yes), _balance(lagged.alice)) == (40 * UNIT, 56 * UNIT)
+    assert (balance(lagged.bob, yes), balance(lagged.bob)) == (10 * UNIT, 94 * UNIT)
+    assert (balance(lagged.alice, yes), balance(lagged.alice)) == (40 * UNIT, 56 * UNIT)
     assert lagged.bob.post_order(resell)["success"] is True

@@ -6,7 +6,6 @@ import time
 from typing import Any
 
 import httpx
-import pytest
 from py_clob_client.clob_types import (
     AssetType,
     BalanceAllowanceParams,
@@ -18,10 +17,9 @@ from py_clob_client.clob_types import (
     PostOrdersArgs,
     TradeParams,
 )
-from py_clob_client.exceptions import PolyApiException
 from py_clob_client.order_builder.constants import BUY, SELL
 
-from tests.e2e.clients import py_client
+from tests.e2e.clients import py_client, refusal
 from tests.e2e.conftest import Server, new_wallet
 
 
@@ -41,12 +39,6 @@ def _market(server: Server, **fields: Any) -> tuple[str, str, str]:
     return market["condition_id"], yes, no
 
 
-def _error(call: Any) -> tuple[int, Any]:
-    with pytest.raises(PolyApiException) as caught:
-        call()
-    return caught.value.status_code, caught.value.error_msg
-
-
 def test_api_keys_are_created_once_and_derived_identically(server: Server) -> None:
     client, wallet = py_client(server)
     first = client.creds
@@ -56,7 +48,7 @@ def test_api_keys_are_created_once_and_derived_identically(server: Server) -> No
         first.api_secret,
         first.api_passphrase,
     )
-    assert _error(client.create_api_key) == (400, {"error": "Could not create api key"})
+    assert refusal(client.create_api_key) == (400, {"error": "Could not create api key"})
     assert client.get_api_keys() == {"apiKeys": [first.api_key]}
     other, _ = py_client(server)
     assert other.creds.api_key != first.api_key
@@ -64,7 +56,7 @@ def test_api_keys_are_created_once_and_derived_identically(server: Server) -> No
     from py_clob_client.client import ClobClient
 
     stranger = ClobClient(server.url, key=fresh.key, chain_id=137)
-    assert _error(stranger.derive_api_key) == (400, {"error": "Could not derive api key!"})
+    assert refusal(stranger.derive_api_key) == (400, {"error": "Could not derive api key!"})
     assert wallet.address
 
 
@@ -122,7 +114,7 @@ def test_fok_and_fak_market_orders(server: Server) -> None:
     maker.create_and_post_order(OrderArgs(token_id=yes, price=0.50, size=20, side=SELL))
 
     too_big = taker.create_market_order(MarketOrderArgs(token_id=yes, amount=20, side=BUY, price=0.5))
-    status, error = _error(lambda: taker.post_order(too_big, OrderType.FOK))
+    status, error = refusal(lambda: taker.post_order(too_big, OrderType.FOK))
     assert (status, error) == (400, {"error": "order couldn't be fully filled. FOK orders are fully filled or killed."})
 
     fok = taker.create_market_order(MarketOrderArgs(token_id=yes, amount=5, side=BUY))
@@ -136,7 +128,7 @@ def test_fok_and_fak_market_orders(server: Server) -> None:
     assert _collateral(taker) == 90_000_000
 
     nothing = taker.create_market_order(MarketOrderArgs(token_id=yes, amount=5, side=BUY, price=0.5))
-    status, error = _error(lambda: taker.post_order(nothing, OrderType.FAK))
+    status, error = refusal(lambda: taker.post_order(nothing, OrderType.FAK))
     assert status == 400 and "no orders found to match with FAK order" in error["error"]
 
 
@@ -150,28 +142,28 @@ def test_post_only_and_error_strings_for_tick_size_balance_and_duplicates(server
     other.create_and_post_order(OrderArgs(token_id=yes, price=0.50, size=10, side=SELL))
 
     crossing = client.create_order(OrderArgs(token_id=yes, price=0.50, size=5, side=BUY))
-    assert _error(lambda: client.post_order(crossing, OrderType.GTC, post_only=True)) == (
+    assert refusal(lambda: client.post_order(crossing, OrderType.GTC, post_only=True)) == (
         400,
         {"error": "invalid post-only order: order crosses book"},
     )
     resting = client.create_order(OrderArgs(token_id=yes, price=0.40, size=5, side=BUY))
     assert client.post_order(resting, OrderType.GTC, post_only=True)["status"] == "live"
-    status, error = _error(lambda: client.post_order(resting))
+    status, error = refusal(lambda: client.post_order(resting))
     (listed,) = client.get_orders()
     assert (status, error["error"]) == (400, f"order {listed['id']} is invalid. Duplicated.")
 
     poor = client.create_order(OrderArgs(token_id=no, price=0.50, size=100, side=BUY))
-    assert _error(lambda: client.post_order(poor)) == (400, {"error": "not enough balance / allowance"})
+    assert refusal(lambda: client.post_order(poor)) == (400, {"error": "not enough balance / allowance"})
 
     small = client.create_order(OrderArgs(token_id=no, price=0.50, size=4, side=BUY))
-    status, error = _error(lambda: client.post_order(small))
+    status, error = refusal(lambda: client.post_order(small))
     assert status == 400 and error["error"].endswith("is invalid. Size (4) lower than the minimum: 5")
 
     # an order signed with the client's own builder as if the tick were 0.001, on a 0.01 market
     off_tick = client.builder.create_order(
         OrderArgs(token_id=no, price=0.555, size=10, side=BUY), CreateOrderOptions(tick_size="0.001", neg_risk=False)
     )
-    status, error = _error(lambda: client.post_order(off_tick))
+    status, error = refusal(lambda: client.post_order(off_tick))
     assert status == 400 and error["error"].endswith("Price (0.555) breaks minimum tick size rule: 0.01")
 
 
@@ -219,15 +211,15 @@ def test_trading_modes_cancel_only_and_disabled(server: Server) -> None:
     live = client.create_and_post_order(OrderArgs(token_id=yes, price=0.30, size=10, side=BUY))
     server.admin("PUT", "/admin/trading-mode", {"mode": "cancel-only"})
     refused = client.create_order(OrderArgs(token_id=yes, price=0.31, size=10, side=BUY))
-    assert _error(lambda: client.post_order(refused)) == (
+    assert refusal(lambda: client.post_order(refused)) == (
         503,
         {"error": "Trading is currently cancel-only. New orders are not accepted, but cancels are allowed."},
     )
     assert client.cancel(live["orderID"])["canceled"] == [live["orderID"]]
     server.admin("PUT", "/admin/trading-mode", {"mode": "disabled"})
     message = {"error": "Trading is currently disabled. Check polymarket.com for updates"}
-    assert _error(lambda: client.post_order(refused)) == (503, message)
-    assert _error(client.cancel_all) == (503, message)
+    assert refusal(lambda: client.post_order(refused)) == (503, message)
+    assert refusal(client.cancel_all) == (503, message)
     assert client.get_order_book(yes).market == condition_id  # reads still work
     server.admin("PUT", "/admin/trading-mode", {"mode": "normal"})
     assert client.post_order(refused)["status"] == "live"
@@ -262,7 +254,7 @@ def test_heartbeats_chain_and_a_missed_beat_cancels_the_users_orders(tmp_path: A
         client.create_and_post_order(OrderArgs(token_id=yes, price=0.30, size=10, side=BUY))
         first = client.post_heartbeat(None)["heartbeat_id"]
         second = client.post_heartbeat(first)["heartbeat_id"]
-        status, error = _error(lambda: client.post_heartbeat("not-the-current-id"))
+        status, error = refusal(lambda: client.post_heartbeat("not-the-current-id"))
         assert status == 400 and error["error"] == "Invalid Heartbeat ID" and error["heartbeat_id"] == second
         assert len(client.get_orders()) == 1
         deadline = time.monotonic() + 25
@@ -276,7 +268,7 @@ def test_heartbeats_chain_and_a_missed_beat_cancels_the_users_orders(tmp_path: A
 def test_a_wrong_hmac_or_passphrase_is_401(server: Server) -> None:
     client, _ = py_client(server)
     client.creds.api_secret = "A" * 43 + "="
-    assert _error(client.get_orders) == (401, {"error": "Unauthorized/Invalid api key"})
+    assert refusal(client.get_orders) == (401, {"error": "Unauthorized/Invalid api key"})
     response = httpx.get(server.url + "/data/orders", headers={"POLY_API_KEY": "nope"})
     assert (response.status_code, response.json()) == (401, {"error": "Unauthorized/Invalid api key"})
 
@@ -297,7 +289,7 @@ def test_after_a_restart_the_heartbeat_chain_goes_on_and_orders_get_a_fresh_grac
         assert [o["id"] for o in client.get_orders()] == [placed["orderID"]]
         following = client.post_heartbeat(beat)["heartbeat_id"]
         assert following != beat
-        status, _ = _error(lambda: client.post_heartbeat(beat))  # the chain moved on: the old id is stale now
+        status, _ = refusal(lambda: client.post_heartbeat(beat))  # the chain moved on: the old id is stale now
         assert status == 400
     finally:
         server.stop()

@@ -18,12 +18,11 @@ from typing import Any
 import httpx
 import pytest
 from py_clob_client.client import ClobClient
-from py_clob_client.clob_types import AssetType, BalanceAllowanceParams, OpenOrderParams, OrderArgs
-from py_clob_client.exceptions import PolyApiException
+from py_clob_client.clob_types import OpenOrderParams, OrderArgs
 from py_clob_client.order_builder.constants import BUY, SELL
 from py_clob_client.signing.hmac import build_hmac_signature
 
-from tests.e2e.clients import py_client
+from tests.e2e.clients import balance, py_client, refusal
 from tests.e2e.conftest import Server, Wallet, fresh_postgres_database, new_wallet, start_server
 
 START_MS = 1_600_000_000_000
@@ -92,20 +91,6 @@ def venue(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Venue]:
         yield running
 
 
-def _balance(client: ClobClient, token_id: str | None = None) -> int:
-    if token_id is None:
-        params = BalanceAllowanceParams(asset_type=AssetType.COLLATERAL)
-    else:
-        params = BalanceAllowanceParams(asset_type=AssetType.CONDITIONAL, token_id=token_id)
-    return int(client.get_balance_allowance(params)["balance"])
-
-
-def _refused(call: Any) -> tuple[int, Any]:
-    with pytest.raises(PolyApiException) as caught:
-        call()
-    return caught.value.status_code, caught.value.error_msg
-
-
 def test_trade_convert_close_at_end_date_resolve_and_redeem_once_across_restarts(venue: Venue) -> None:
     alice, bob = venue.alice, venue.bob
     yes_a, no_a = venue.token(0, 0), venue.token(0, 1)
@@ -123,7 +108,7 @@ def test_trade_convert_close_at_end_date_resolve_and_redeem_once_across_restarts
     # ALICE converts 10 NO of A into 10 YES of B and of C (no collateral: one NO position)
     answer = venue.own_call(alice, venue.alice_wallet, "/convert", {"event_id": "1", "index_set": 1, "amount": "10"})
     assert answer.status_code == 200, answer.text
-    assert (_balance(alice, no_a), _balance(alice, venue.token(1, 0)), _balance(alice, venue.token(2, 0))) == (
+    assert (balance(alice, no_a), balance(alice, venue.token(1, 0)), balance(alice, venue.token(2, 0))) == (
         40 * UNIT,
         10 * UNIT,
         10 * UNIT,
@@ -137,27 +122,27 @@ def test_trade_convert_close_at_end_date_resolve_and_redeem_once_across_restarts
     market = alice.get_market(venue.condition(0))
     assert (market["closed"], market["accepting_orders"], market["active"]) == (True, False, True)
     late = bob.create_order(OrderArgs(token_id=yes_a, price=0.50, size=5, side=BUY))
-    assert _refused(lambda: bob.post_order(late)) == (400, CLOSED)
+    assert refusal(lambda: bob.post_order(late)) == (400, CLOSED)
     venue.restart()
-    assert _refused(lambda: bob.post_order(late)) == (400, CLOSED)
-    assert _balance(bob) == 94 * UNIT and _balance(bob, yes_a) == 10 * UNIT
+    assert refusal(lambda: bob.post_order(late)) == (400, CLOSED)
+    assert balance(bob) == 94 * UNIT and balance(bob, yes_a) == 10 * UNIT
 
     # A wins: its YES (and the other outcomes' NO) is redeemable, paid on redemption only, once
     venue.server.admin("POST", f"/admin/markets/{venue.condition(0)}/resolve", {"winning_token_id": yes_a})
     assert alice.get_market(venue.condition(1))["tokens"][1]["winner"] is True
-    assert (_balance(bob), _balance(bob, yes_a)) == (94 * UNIT, 10 * UNIT)
+    assert (balance(bob), balance(bob, yes_a)) == (94 * UNIT, 10 * UNIT)
     paid = venue.own_call(bob, venue.bob_wallet, "/redeem", {"condition_id": venue.condition(0)})
     assert (paid.status_code, paid.json()["payout"]) == (200, "10")
-    assert (_balance(bob), _balance(bob, yes_a)) == (104 * UNIT, 0)
+    assert (balance(bob), balance(bob, yes_a)) == (104 * UNIT, 0)
     again = venue.own_call(bob, venue.bob_wallet, "/redeem", {"condition_id": venue.condition(0)})
-    assert again.json()["payout"] == "0" and _balance(bob) == 104 * UNIT
+    assert again.json()["payout"] == "0" and balance(bob) == 104 * UNIT
 
     venue.restart()
     body = {"address": venue.alice_wallet.address, "condition_id": venue.condition(0)}
     assert venue.server.admin("POST", "/admin/redeem", body)["payout"] == "40"  # YES of A; its NO burned
     body["condition_id"] = venue.condition(1)
     assert venue.server.admin("POST", "/admin/redeem", body)["payout"] == "0"  # YES of B lost
-    assert (_balance(alice), _balance(alice, yes_a), _balance(alice, no_a)) == (96 * UNIT, 0, 0)
+    assert (balance(alice), balance(alice, yes_a), balance(alice, no_a)) == (96 * UNIT, 0, 0)
     venue.restart()
-    assert (_balance(alice), _balance(bob)) == (96 * UNIT, 104 * UNIT)
+    assert (balance(alice), balance(bob)) == (96 * UNIT, 104 * UNIT)
     assert venue.server.admin("POST", "/admin/redeem", body)["payout"] == "0"
