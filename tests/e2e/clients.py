@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -68,3 +71,21 @@ class Timed:
                     self.slowest = (elapsed, name)
 
         return timed
+
+
+def run_node_script(script: Path, args: list[str], timeout_seconds: float, server: Server) -> dict[str, Any]:
+    """Run a Node client script against `server` and return the JSON it prints; fail the test, with what the
+    script and the server's log said, if it hangs, prints no JSON or reports that it could not run."""
+    command = ["node", str(script), *args]
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=timeout_seconds, check=False)
+    except subprocess.TimeoutExpired as hung:  # e.g. a paginated list that never reaches "LTE="
+        pytest.fail(f"{script.name} ran over {timeout_seconds} s:\n{hung.stdout!r}\n{hung.stderr!r}")
+    try:
+        out: dict[str, Any] = json.loads(done.stdout)
+    except json.JSONDecodeError:
+        pytest.fail(f"{script.name} printed no JSON (exit {done.returncode}):\n{done.stdout}\n{done.stderr}")
+    if not out["ok"] or done.returncode != 0:
+        log = server.log_path.read_text()[-4000:]
+        pytest.fail(f"{script.name} could not run (exit {done.returncode}):\n{out['fatal']}\n{done.stderr}\n{log}")
+    return out

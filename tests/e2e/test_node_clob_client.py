@@ -23,6 +23,7 @@ from typing import Any
 
 import pytest
 
+from tests.e2e.clients import run_node_script
 from tests.e2e.conftest import Server, Wallet, new_wallet, start_server
 
 NODE_DIR = Path(__file__).parent / "node"
@@ -129,18 +130,7 @@ def flow(node_modules: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         server.deposit(b.address, "100")
         markets = [{"condition_id": m["condition_id"], "tokens": list(_tokens(m))} for m in (first, second)]
         started_at = time.time()
-        command = ["node", str(FLOW), server.url, a.key, b.key, json.dumps(markets)]
-        try:
-            done = subprocess.run(command, capture_output=True, text=True, timeout=FLOW_TIMEOUT_SECONDS, check=False)
-        except subprocess.TimeoutExpired as hung:  # e.g. a paginated list that never reaches "LTE="
-            pytest.fail(f"flow.mjs ran over {FLOW_TIMEOUT_SECONDS} s:\n{hung.stdout!r}\n{hung.stderr!r}")
-        try:
-            out = json.loads(done.stdout)
-        except json.JSONDecodeError:
-            pytest.fail(f"flow.mjs printed no JSON (exit {done.returncode}):\n{done.stdout}\n{done.stderr}")
-        if not out["ok"] or done.returncode != 0:
-            log = server.log_path.read_text()[-4000:]
-            pytest.fail(f"flow.mjs could not run (exit {done.returncode}):\n{out['fatal']}\n{done.stderr}\n{log}")
+        out = run_node_script(FLOW, [server.url, a.key, b.key, json.dumps(markets)], FLOW_TIMEOUT_SECONDS, server)
         balances = {"A": _admin_balances(server, a.address), "B": _admin_balances(server, b.address)}
         yield Flow(out, a, b, first["condition_id"], yes1, no1, second["condition_id"], yes2, started_at, balances)
     finally:

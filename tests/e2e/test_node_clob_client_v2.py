@@ -22,6 +22,7 @@ from typing import Any
 
 import pytest
 
+from tests.e2e.clients import run_node_script
 from tests.e2e.conftest import new_wallet, start_server
 
 NODE_DIR = Path(__file__).parent / "node-v2"
@@ -85,17 +86,9 @@ def flow(node_v2_modules: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
         markets = [
             {"condition_id": m["condition_id"], "tokens": [t["token_id"] for t in m["tokens"]]} for m in (first, second)
         ]
-        command = ["node", str(FLOW), server.url, a.key, b.key, json.dumps(markets), BUILDER]
-        try:
-            done = subprocess.run(command, capture_output=True, text=True, timeout=FLOW_TIMEOUT_SECONDS, check=False)
-        except subprocess.TimeoutExpired as hung:
-            pytest.fail(f"flow.mjs ran over {FLOW_TIMEOUT_SECONDS} s:\n{hung.stdout!r}\n{hung.stderr!r}")
-        try:
-            out = json.loads(done.stdout)
-        except json.JSONDecodeError:
-            pytest.fail(f"flow.mjs printed no JSON (exit {done.returncode}):\n{done.stdout}\n{done.stderr}")
-        if not out["ok"] or done.returncode != 0:
-            pytest.fail(f"flow.mjs could not run (exit {done.returncode}):\n{out['fatal']}\n{done.stderr}")
+        out = run_node_script(
+            FLOW, [server.url, a.key, b.key, json.dumps(markets), BUILDER], FLOW_TIMEOUT_SECONDS, server
+        )
         yes1, no1 = markets[0]["tokens"]
         yield Flow(out, first["condition_id"], yes1, no1, second["condition_id"])
     finally:

@@ -8,8 +8,6 @@ error, `{error: <text>, status}` for a text or HTML body, and `{error: <axios me
 
 from __future__ import annotations
 
-import json
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,6 +17,7 @@ import pytest
 from openclob.api.errors import INTERNAL, NOT_READY, TOO_MANY_REQUESTS, UNAUTHORIZED
 from openclob.api.faults import TRADING_DISABLED
 from tests.e2e import test_node_clob_client
+from tests.e2e.clients import run_node_script
 from tests.e2e.conftest import ADMIN_TOKEN, new_wallet, start_server
 
 node_modules = test_node_clob_client.node_modules
@@ -34,14 +33,7 @@ def steps(node_modules: Path, tmp_path_factory: pytest.TempPathFactory) -> Itera
         token = server.create_market("node faults")["tokens"][0]["token_id"]
         a, b = new_wallet(), new_wallet()
         server.deposit(a.address, "100")
-        command = ["node", str(SCRIPT), server.url, a.key, b.key, token, ADMIN_TOKEN]
-        done = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT_SECONDS, check=False)
-        try:
-            out = json.loads(done.stdout)
-        except json.JSONDecodeError:
-            pytest.fail(f"faults.mjs printed no JSON (exit {done.returncode}):\n{done.stdout}\n{done.stderr}")
-        if not out["ok"] or done.returncode != 0:
-            pytest.fail(f"faults.mjs could not run (exit {done.returncode}):\n{out['fatal']}\n{done.stderr}")
+        out = run_node_script(SCRIPT, [server.url, a.key, b.key, token, ADMIN_TOKEN], TIMEOUT_SECONDS, server)
         yield out["steps"]
     finally:
         server.stop()

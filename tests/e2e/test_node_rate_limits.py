@@ -7,8 +7,6 @@ test, the 429 comes from the cancel bucket: 120 ids empty a Standard bucket, and
 
 from __future__ import annotations
 
-import json
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,6 +14,7 @@ from typing import Any
 import pytest
 
 from tests.e2e import test_node_clob_client
+from tests.e2e.clients import run_node_script
 from tests.e2e.conftest import ADMIN_TOKEN, new_wallet, start_server
 
 node_modules = test_node_clob_client.node_modules
@@ -31,14 +30,7 @@ def steps(node_modules: Path, tmp_path_factory: pytest.TempPathFactory) -> Itera
         token = server.create_market("node rate limits")["tokens"][0]["token_id"]
         a, b = new_wallet(), new_wallet()
         server.deposit(a.address, "100")
-        command = ["node", str(SCRIPT), server.url, a.key, b.key, token, ADMIN_TOKEN]
-        done = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT_SECONDS, check=False)
-        try:
-            out = json.loads(done.stdout)
-        except json.JSONDecodeError:
-            pytest.fail(f"rate_limits.mjs printed no JSON (exit {done.returncode}):\n{done.stdout}\n{done.stderr}")
-        if not out["ok"] or done.returncode != 0:
-            pytest.fail(f"rate_limits.mjs could not run (exit {done.returncode}):\n{out['fatal']}\n{done.stderr}")
+        out = run_node_script(SCRIPT, [server.url, a.key, b.key, token, ADMIN_TOKEN], TIMEOUT_SECONDS, server)
         yield {**out["steps"], "orderID": out["orderID"], "A.address": a.address.lower()}
     finally:
         server.stop()
