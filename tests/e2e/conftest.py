@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 import pytest
 from eth_account import Account
+from py_clob_client.http_helpers import helpers
 
 ADMIN_TOKEN = "e2e-admin-token"
 
@@ -134,3 +135,15 @@ class Wallet:
 def new_wallet() -> Wallet:
     account = Account.create()
     return Wallet("0x" + account.key.hex().removeprefix("0x"), account.address)
+
+
+@pytest.fixture
+def answers() -> Iterator[list[httpx.Response]]:
+    """Every response py-clob-client receives while the test runs (it keeps no headers itself)."""
+    seen: list[httpx.Response] = []
+    hooks = helpers._http_client.event_hooks
+    hooks["response"] = [*hooks["response"], seen.append]
+    try:
+        yield seen
+    finally:
+        hooks["response"] = [hook for hook in hooks["response"] if hook != seen.append]

@@ -50,18 +50,6 @@ def server(served: Server) -> Iterator[Server]:
         served.admin("DELETE", "/admin/faults")
 
 
-@pytest.fixture
-def answers() -> Iterator[list[httpx.Response]]:
-    """Every response py-clob-client receives while the test runs (it keeps no headers itself)."""
-    seen: list[httpx.Response] = []
-    hooks = helpers._http_client.event_hooks
-    hooks["response"] = [*hooks["response"], seen.append]
-    try:
-        yield seen
-    finally:
-        hooks["response"] = [hook for hook in hooks["response"] if hook != seen.append]
-
-
 def _trader(server: Server) -> tuple[Any, str]:
     """A funded py-clob-client and the YES token of a fresh market."""
     yes = server.create_market()["tokens"][0]["token_id"]

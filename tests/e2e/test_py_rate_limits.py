@@ -34,18 +34,6 @@ def _ids(count: int, seed: int) -> list[str]:
 
 
 @pytest.fixture
-def answers() -> Iterator[list[httpx.Response]]:
-    """Every response py-clob-client receives while the test runs."""
-    seen: list[httpx.Response] = []
-    hooks = helpers._http_client.event_hooks
-    hooks["response"] = [*hooks["response"], seen.append]
-    try:
-        yield seen
-    finally:
-        hooks["response"] = [hook for hook in hooks["response"] if hook != seen.append]
-
-
-@pytest.fixture
 def limited(tmp_path: Path) -> Iterator[Server]:
     server = start_server(tmp_path / "data", *RATE_LIMITS)
     try:

@@ -16,6 +16,7 @@ from psycopg.conninfo import make_conninfo
 from openclob.store.postgres import PostgresStore
 from openclob.store.sql import SqlStore
 from openclob.store.sqlite import SqliteStore
+from tests.unit.store.scenario import TradingDay, trading_day, write_batch
 
 POSTGRES_URL = os.environ.get("OPENCLOB_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
@@ -69,3 +70,12 @@ def new_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[StoreF
 @pytest.fixture
 def store(new_store: StoreFactory) -> SqlStore[Any]:
     return new_store()
+
+
+@pytest.fixture
+def day(store: SqlStore[Any]) -> TradingDay:
+    """The standard story, written to the store batch by batch."""
+    story = trading_day()
+    for batch in story.batches:
+        write_batch(store, batch)
+    return story

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
 from openclob.core import UNIT
 from openclob.store.sql import SqlStore
 from tests.unit.store.scenario import (
@@ -17,19 +15,9 @@ from tests.unit.store.scenario import (
     OTHER_MARKET,
     YES,
     TradingDay,
-    trading_day,
-    write_batch,
 )
 
 Store = SqlStore[Any]
-
-
-@pytest.fixture
-def day(store: Store) -> TradingDay:
-    story = trading_day()
-    for batch in story.batches:
-        write_batch(store, batch)
-    return story
 
 
 def _rows(store: Store, address: str, **filters: Any) -> list[tuple[Any, ...]]:

@@ -35,15 +35,6 @@ from tests.unit.store.scenario import (
 Store = SqlStore[Any]
 
 
-@pytest.fixture
-def day(store: Store) -> TradingDay:
-    """The standard story, written to the store batch by batch."""
-    story = trading_day()
-    for batch in story.batches:
-        write_batch(store, batch)
-    return story
-
-
 def _orders(store: Store, owner: str, **filters: Any) -> list[str]:
     kw: dict[str, Any] = {"open_only": False, "after_position": 0, "limit": 100, **filters}
     return [o.order_id for o in store.orders(owner, **kw)]
