@@ -44,6 +44,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import enum
+import functools
 import logging
 import os
 import signal
@@ -196,6 +197,8 @@ class Service:
         """The journal sequence of the latest snapshot stored or asked for."""
         self._projected_sequence = 0
         """Every journal entry up to this one is in the query tables."""
+        self._deferred_projections: list[Batch] = []
+        """Durable batches whose projection is to be written with the next batch's journal (`_sequence_batch`)."""
         self._projection_waiters: list[tuple[int, asyncio.Future[None]]] = []
         """Reads waiting for the projection to reach a sequence."""
         self.metrics: Metrics | None = None
@@ -405,6 +408,13 @@ class Service:
     # ---------------------------------------------------------------- the loop
 
     async def _run(self) -> None:
+        await self._sequence_until_stopped()
+        try:
+            await self._write_deferred_projections()
+        except Exception:  # the batches are durable: the next start writes their projection
+            log.exception("writing the last projection failed", extra={"event": "projection_failed"})
+
+    async def _sequence_until_stopped(self) -> None:
         limit = self.settings.limits.max_commands_per_batch
         stopping = False
         while not stopping:
@@ -438,14 +448,23 @@ class Service:
                 self._fail(submissions, ServiceUnavailable(INTERNAL_ERROR))
 
     async def _sequence_batch(self, submissions: list[_Submission]) -> None:
-        """Apply, journal, answer, publish and project one batch (any exception: see `_run`)."""
+        """Apply, journal, answer, publish and project one batch (any exception: see `_run`).
+
+        While more submissions wait, the batch's projection is not written alone: it rides on the next
+        batch's journal transaction (one commit for both, see `Store.write`); when none waits, it is written
+        at once, so a quiet exchange's query tables are never behind.
+        """
         metrics = self.metrics
         batch, outcomes = self._apply(submissions)
-        if batch.entries or _has_edge_rows(batch):
+        projections = self._deferred_projections
+        if batch.entries or _has_edge_rows(batch) or projections:
             started = time.perf_counter()
-            await self._on_writer(self.store.write, batch, "write")
+            self._deferred_projections = []
+            await self._on_writer(functools.partial(self.store.write, batch, projections), "write")
             if metrics is not None:
                 metrics.committed(time.perf_counter() - started)
+            if projections:
+                self._projected(projections[-1].entries[-1].sequence)
         for submission, outcome in zip(submissions, outcomes, strict=True):
             _settle_future(submission.future, outcome)
         if metrics is not None:
@@ -453,18 +472,29 @@ class Service:
         if batch.entries or batch.market_infos or batch.killed_orders:
             self._publish(batch)
         if batch.entries:
+            self._deferred_projections = [batch]
             await asyncio.sleep(0)  # the answered handlers send their responses before the projection starts
-            # A failure here is the batch's, though it is durable and answered: recovery writes the projection.
-            await self._on_writer(self.store.write_projection, batch, "projection")
-            self._projected(batch.entries[-1].sequence)
+            if self._queue.empty():
+                await self._write_deferred_projections()
         self._arm_settlement_timer()  # (a trade matched, or the clock was moved or let run)
         if self._sequence - self._snapshot_sequence >= self.settings.limits.snapshot_interval_commands:
+            await self._write_deferred_projections()  # a snapshot must not cover an unprojected batch
             self._snapshot_between_batches()
 
-    async def _on_writer(self, write: Callable[[Batch], None], batch: Batch, operation: str) -> None:
+    async def _write_deferred_projections(self) -> None:
+        """Write the projection of the durable batches whose projection waits for the next write.
+
+        A failure here is the batches', though they are durable and answered: recovery writes the projection.
+        """
+        projections, self._deferred_projections = self._deferred_projections, []
+        for batch in projections:
+            await self._on_writer(functools.partial(self.store.write_projection, batch), "projection")
+            self._projected(batch.entries[-1].sequence)
+
+    async def _on_writer(self, write: Callable[[], None], operation: str) -> None:
         """Run a store write on the writer thread, counting its failure (which is raised on)."""
         try:
-            await asyncio.get_running_loop().run_in_executor(self._writer, write, batch)
+            await asyncio.get_running_loop().run_in_executor(self._writer, write)
         except Exception:
             if self.metrics is not None:
                 self.metrics.store_failed(operation)
@@ -765,6 +795,7 @@ class Service:
         attempts = self.settings.limits.store_rebuild_attempts
         for attempt in range(1, attempts + 1):
             try:
+                self._deferred_projections = []
                 await loop.run_in_executor(self._writer, self._recover)  # it projects all and says so
                 self._release_readers()
                 return

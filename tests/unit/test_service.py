@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -46,10 +46,10 @@ class HookedStore(SqliteStore):
     before_write: Callable[[Batch], None] | None = None
     before_projection: Callable[[Batch], None] | None = None
 
-    def write(self, batch: Batch) -> None:
+    def write(self, batch: Batch, projections: Sequence[Batch] = ()) -> None:
         if self.before_write is not None:
             self.before_write(batch)
-        super().write(batch)
+        super().write(batch, projections)
 
     def write_projection(self, batch: Batch) -> None:
         if self.before_projection is not None:

@@ -107,14 +107,18 @@ class Store(Protocol):
         """The highest journalled sequence, 0 when empty."""
         ...
 
-    def write(self, batch: Batch) -> None:
+    def write(self, batch: Batch, projections: Sequence[Batch] = ()) -> None:
         """Write the batch's journal entries and edge rows in one transaction, durable on return, or raise
-        `StoreError`. A batch with entries stays listed in `unprojected_batches` until `write_projection`."""
+        `StoreError`. A batch with entries stays listed in `unprojected_batches` until its projection is written.
+
+        The same transaction first writes the projection of `projections`: earlier batches already written,
+        in order, whose projection was deferred to ride on this write (as `write_projection` would)."""
 
     def write_projection(self, batch: Batch) -> None:
         """Write the query-table rows of the entries of a batch already passed to `write`, or raise `StoreError`.
 
-        Called once per such batch, in order, before the next `write`. It need not be durable on return: the
+        Called at most once per such batch, in order, before the next `write` (or the batch is passed to that
+        `write` as one of its `projections`). It need not be durable on return: the
         next durable write makes it so, and recovery writes it again if a crash lost it.
         """
 

@@ -165,11 +165,18 @@ class SqlStore(DataApiQueries, abc.ABC, Generic[C]):
 
     # ------------------------------------------------------------------ journal and writes
 
-    def write(self, batch: Batch) -> None:
-        """Write the batch's journal entries and edge rows in one transaction, durable on return, or raise
-        `StoreError`. A batch with entries is also listed as unprojected until `write_projection` runs."""
+    def write(self, batch: Batch, projections: Sequence[Batch] = ()) -> None:
+        """Write the query-table rows of `projections` (earlier batches, in order), then the batch's journal
+        entries and edge rows, in one transaction, durable on return, or raise `StoreError`. A batch with
+        entries is also listed as unprojected until its projection is written."""
+
+        def body(conn: C) -> None:
+            for projected in projections:
+                self._write_projection(conn, projected)
+            self._write(conn, batch)
+
         with self._write_lock:
-            self._transaction(self._connection(reader=False), lambda conn: self._write(conn, batch))
+            self._transaction(self._connection(reader=False), body)
 
     def _write(self, conn: C, batch: Batch) -> None:
         entries = batch.entries

@@ -74,7 +74,7 @@ class FakeStore:
     def last_sequence(self) -> int:
         return 0
 
-    def write(self, batch: Batch) -> None:
+    def write(self, batch: Batch, projections: Sequence[Batch] = ()) -> None:
         self.batches.append(batch)
         for entry in batch.entries:
             for event in entry.events:

@@ -1,7 +1,8 @@
 """The query tables are written after the acknowledgement: reads wait for them, and recovery rewrites what a crash lost.
 
 A batch is acknowledged once its journal entries are durable (`Store.write`); its query-table rows follow
-(`Store.write_projection`) before the next batch. These tests hold the projection back, lose it, or make it
+(`Store.write_projection`) before the next batch, or, while more commands wait, in the next batch's own
+transaction. These tests hold the projection back, lose it, or make it
 fail, and check that no client ever reads a state older than what it was told, and that nothing is lost.
 """
 
@@ -9,14 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 
 import pytest
 
 from openclob.config import Limits, Settings
 from openclob.core import UNIT, CancelMarketOrders, CreateMarket, Deposit, OrderPlaced, PlaceOrder, Side, Split
-from openclob.service import Service, settlement_reference
+from openclob.service import Receipt, Service, ServiceUnavailable, settlement_reference
 from openclob.store import Batch, StoreError
 from openclob.store.sqlite import SqliteStore
 
@@ -31,10 +32,25 @@ class HeldStore(SqliteStore):
     hold = False
     lose = False
     fail = False
+    hold_write = False
+    fail_write_with_projections = False
 
     def __init__(self, path: Path) -> None:
         super().__init__(path)
         self.released = threading.Event()
+        self.write_released = threading.Event()
+        self.writes: list[tuple[list[int], list[list[int]]]] = []
+        """Each journal write: the sequences it journalled, and those of each batch it projected with them."""
+
+    def write(self, batch: Batch, projections: Sequence[Batch] = ()) -> None:
+        if self.hold_write:
+            self.write_released.wait(10)
+        if projections and self.fail_write_with_projections:
+            self.fail_write_with_projections = False
+            raise StoreError("disk I/O error (simulated)")
+        super().write(batch, projections)
+        projected = [[e.sequence for e in p.entries] for p in projections]
+        self.writes.append(([e.sequence for e in batch.entries], projected))
 
     def write_projection(self, batch: Batch) -> None:
         if self.hold:
@@ -168,3 +184,47 @@ async def test_a_clean_stop_finishes_the_batch_in_hand_with_its_projection(servi
         assert reopened.order(_order(1).order_id) is not None
     finally:
         reopened.close()
+
+
+async def _queued_behind_a_held_write(
+    service: Service, first: PlaceOrder, queued: list[PlaceOrder]
+) -> tuple[asyncio.Task[Receipt], asyncio.Task[list[Receipt]]]:
+    """Submit `first`, hold its write, queue `queued` behind it; the write is released when this returns."""
+    store = _store(service)
+    await service.read(lambda: None)
+    store.hold_write = True
+    store.writes.clear()
+    placing = asyncio.create_task(service.submit(first))
+    await asyncio.sleep(0.05)  # `first` is in the write being held
+    behind = asyncio.create_task(service.submit_many(queued))
+    await asyncio.sleep(0.05)
+    store.hold_write = False
+    store.write_released.set()
+    return placing, behind
+
+
+@pytest.mark.anyio
+async def test_while_commands_wait_a_projection_rides_on_the_next_batchs_write(service: Service) -> None:
+    store = _store(service)
+    placing, behind = await _queued_behind_a_held_write(service, _order(1), [_order(2), _order(3)])
+    await asyncio.wait_for(placing, 5)
+    await asyncio.wait_for(behind, 5)
+    assert await _open_ids(service) == [_order(n).order_id for n in (1, 2, 3)]  # each reads what it was told
+    (first_sequence,), (second, with_projections) = store.writes[0][0], store.writes[1]
+    assert second == [first_sequence + 1, first_sequence + 2]
+    assert with_projections == [[first_sequence]]  # the first batch's rows, in the second's transaction
+    assert store.unprojected_batches() == []  # nothing waited once the queue was empty
+
+
+@pytest.mark.anyio
+async def test_a_failed_write_with_a_projection_fails_only_its_own_callers(service: Service) -> None:
+    store = _store(service)
+    store.fail_write_with_projections = True
+    placing, behind = await _queued_behind_a_held_write(service, _order(1), [_order(2)])
+    assert isinstance((await asyncio.wait_for(placing, 5)).applied.result, OrderPlaced)  # durable, answered
+    with pytest.raises(ServiceUnavailable):
+        await asyncio.wait_for(behind, 5)
+    assert await _open_ids(service) == [_order(1).order_id]  # the rebuild projected the answered batch
+    assert store.unprojected_batches() == []
+    assert [o.order_id for o in service.exchange.open_orders(OWNER)] == [_order(1).order_id]
+    assert isinstance((await service.submit(_order(2))).applied.result, OrderPlaced)

@@ -4,7 +4,7 @@ rebuilt from the store so that memory is never ahead of it, and the next command
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 
 import httpx
@@ -28,10 +28,10 @@ class FlakyStore(SqliteStore):
     fail_writes = False
     fail_reads = False
 
-    def write(self, batch: Batch) -> None:
+    def write(self, batch: Batch, projections: Sequence[Batch] = ()) -> None:
         if self.fail_writes:
             raise StoreError("disk I/O error (simulated)")
-        super().write(batch)
+        super().write(batch, projections)
 
     def _read(self, sql: str, params: object = ()) -> list[tuple[object, ...]]:
         if self.fail_reads:
