@@ -5,8 +5,11 @@ batch limit), stamps each command with the time, applies it to the core, collect
 and writes the batch's journal entries to the store in ONE transaction on a writer thread (group commit:
 one fsync for the whole batch). Only when that write returns are the callers answered and the events
 published, so nothing is acknowledged before it is durable. The batch's query-table rows (its projection)
-are written next, before the next batch; a read waits until the projection has caught up with every
-command applied when it was asked, so a client always reads its own acknowledged changes. If a write
+are written next, or, while more submissions wait, in the next batch's own transaction; a read waits until
+the projection has caught up with every command applied when it was asked, so a client always reads its own
+acknowledged changes. Memory is read only when it holds nothing that is not durable (`durable`): from a
+batch's apply until its write returns, reads of the exchange and the edge state wait, so no client is ever
+shown a change that a failed write takes back. If a write
 fails, every caller in the batch gets an error and the exchange is rebuilt from the store before anything
 else is done, so memory is never ahead of the store; if the store cannot even be read, the service
 refuses everything and the server stops.
@@ -197,6 +200,10 @@ class Service:
         """The journal sequence of the latest snapshot stored or asked for."""
         self._projected_sequence = 0
         """Every journal entry up to this one is in the query tables."""
+        self._ahead_of_store = False
+        """Memory holds a batch whose write has not returned (or failed, until memory is rebuilt)."""
+        self._durable_waiters: list[asyncio.Future[None]] = []
+        """Reads of memory waiting until it holds only what is durable (`durable`)."""
         self._deferred_projections: list[Batch] = []
         """Durable batches whose projection is to be written with the next batch's journal (`_sequence_batch`)."""
         self._projection_waiters: list[tuple[int, asyncio.Future[None]]] = []
@@ -365,9 +372,27 @@ class Service:
         self._queue.put_nowait(_Submission(command, operation, future))
         return future
 
+    @property
+    def ahead_of_store(self) -> bool:
+        """Whether memory holds a change that is not durable yet (read it only after `durable`)."""
+        return self._ahead_of_store
+
+    async def durable(self) -> None:
+        """Return once the exchange and the edge state in memory hold only what is durable.
+
+        Every read of them for a client goes through this first (api/app.py does it for every GET, `read` after
+        its query), with no await between this and the read: nothing a failed write takes back is ever shown.
+        A client answered for a change reads it (the change was durable before the answer).
+        """
+        while self._ahead_of_store:
+            waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            self._durable_waiters.append(waiter)
+            await waiter
+
     async def read(self, query: Callable[..., T], *args: Any) -> T:
         """Run a blocking store query on a reader thread (never on the event loop), once the query tables hold
-        every command applied so far."""
+        every command applied so far; return once memory is durable too (`durable`), so that the caller may
+        read the exchange beside the query's rows."""
         loop = asyncio.get_running_loop()
         target = self._sequence
         if self._projected_sequence < target:
@@ -375,11 +400,25 @@ class Service:
             self._projection_waiters.append((target, waiter))
             await waiter
         try:
-            return await loop.run_in_executor(self._readers, query, *args)
+            rows = await loop.run_in_executor(self._readers, query, *args)
         except StoreError:
             if self.metrics is not None:
                 self.metrics.store_failed("read")
             raise
+        if self._ahead_of_store:
+            await self.durable()
+        return rows
+
+    def _caught_up(self, error: Exception | None = None) -> None:
+        """Memory holds only what is durable again: let the reads waiting for that go (or fail them)."""
+        self._ahead_of_store = False
+        waiters, self._durable_waiters = self._durable_waiters, []
+        for waiter in waiters:
+            if not waiter.done():
+                if error is None:
+                    waiter.set_result(None)
+                else:
+                    waiter.set_exception(error)
 
     def _projected(self, sequence: int) -> None:
         """The query tables now hold the journal up to `sequence`: let the reads waiting for it go."""
@@ -400,6 +439,7 @@ class Service:
         self._projection_waiters = []
 
     def _fail_readers(self, error: Exception) -> None:
+        self._caught_up(error)
         for _, waiter in self._projection_waiters:
             if not waiter.done():
                 waiter.set_exception(error)
@@ -445,6 +485,7 @@ class Service:
                     extra={"event": "batch_failed"},
                 )
                 await self._rebuild()
+                self._caught_up()  # (if it halted instead, the waiting reads were failed already)
                 self._fail(submissions, ServiceUnavailable(INTERNAL_ERROR))
 
     async def _sequence_batch(self, submissions: list[_Submission]) -> None:
@@ -455,6 +496,7 @@ class Service:
         at once, so a quiet exchange's query tables are never behind.
         """
         metrics = self.metrics
+        self._ahead_of_store = True
         batch, outcomes = self._apply(submissions)
         projections = self._deferred_projections
         if batch.entries or _has_edge_rows(batch) or projections:
@@ -463,8 +505,9 @@ class Service:
             await self._on_writer(functools.partial(self.store.write, batch, projections), "write")
             if metrics is not None:
                 metrics.committed(time.perf_counter() - started)
-            if projections:
-                self._projected(projections[-1].entries[-1].sequence)
+        self._caught_up()
+        if projections:
+            self._projected(projections[-1].entries[-1].sequence)
         for submission, outcome in zip(submissions, outcomes, strict=True):
             _settle_future(submission.future, outcome)
         if metrics is not None:

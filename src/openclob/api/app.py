@@ -95,6 +95,8 @@ ERROR_HANDLERS: dict[type[Exception], ErrorHandler] = {
 ALWAYS_SERVED = frozenset({"/", "/ok", "/ready", "/openapi.json", "/metrics"})
 """Answered whatever the service's status: the health checks and the metrics report it, the API's document does
 not change. The console's static files (under /console) are served too: the page then shows the API's 425 itself."""
+READ_METHODS = frozenset({"GET", "HEAD"})
+"""Requests that only read: they wait until memory holds nothing that is not durable (`Service.durable`)."""
 
 
 class OpenClobApp(Starlette):
@@ -150,6 +152,8 @@ class OpenClobApp(Starlette):
                     return
             if _client_gone(receive):
                 return  # it waited so long its client left: no one would hear the answer, so nothing is done
+            if service.ahead_of_store and scope["method"] in READ_METHODS and path not in ALWAYS_SERVED:
+                await service.durable()  # a read shows only what is durable (see Service.durable)
             endpoint = self.hot_routes.get((scope["method"], scope["path"]))
             if endpoint is None:
                 await super().__call__(scope, receive, send)
