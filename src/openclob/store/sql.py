@@ -130,6 +130,30 @@ class SqlStore(DataApiQueries, abc.ABC, Generic[C]):
                 raise
             self._writer = writer
 
+    def open_reader(self) -> None:
+        """Connect for reading only, to a store another process writes (an edge beside the sequencer).
+
+        No writer connection is made and nothing is migrated: a store whose schema is not this openclob's raises
+        `StoreError`, and so does any write. A no-op when already open."""
+        with self._read_lock:
+            if self._reader is not None:
+                return
+            reader: C | None = None
+            try:
+                reader = self._connect(reader=True)
+                rows = self._execute(reader, "SELECT COALESCE(MAX(version), 0) FROM schema_version")
+            except self.driver_errors as exc:
+                if reader is not None:
+                    with suppress(*self.driver_errors):
+                        self._close(reader)
+                raise StoreError(f"cannot open the store for reading: {exc}") from exc
+            if rows[0][0] != len(schema.MIGRATIONS):
+                self._close(reader)
+                raise StoreError(
+                    f"the store's schema version is {rows[0][0]}, this openclob reads {len(schema.MIGRATIONS)}"
+                )
+            self._reader = reader
+
     def close(self) -> None:
         """Close both connections."""
         with self._write_lock, self._read_lock:

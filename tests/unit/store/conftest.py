@@ -20,7 +20,7 @@ from tests.unit.store.scenario import TradingDay, trading_day, write_batch
 
 POSTGRES_URL = os.environ.get("OPENCLOB_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
-StoreFactory = Callable[[], SqlStore[Any]]
+StoreFactory = Callable[..., SqlStore[Any]]
 
 
 def _postgres_admin() -> psycopg.Connection[tuple[object, ...]]:
@@ -44,7 +44,8 @@ def _drop_schema(admin: psycopg.Connection[tuple[object, ...]], schema: str) -> 
 
 @pytest.fixture(params=["sqlite", "postgres"])
 def new_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[StoreFactory]:
-    """Open a new store instance on the same fresh database at each call; all are closed afterwards."""
+    """Open a new store instance on the same fresh database at each call (`reader=True`: for reading only); all
+    are closed afterwards."""
     opened: list[SqlStore[Any]] = []
     schema = ""
     if request.param == "sqlite":
@@ -54,9 +55,12 @@ def new_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[StoreF
         schema = _create_schema(admin)
         location = make_conninfo(POSTGRES_URL, options=f"-csearch_path={schema}")
 
-    def factory() -> SqlStore[Any]:
+    def factory(*, reader: bool = False) -> SqlStore[Any]:
         store: SqlStore[Any] = PostgresStore(location) if schema else SqliteStore(location)
-        store.open()
+        if reader:
+            store.open_reader()
+        else:
+            store.open()
         opened.append(store)
         return store
 
