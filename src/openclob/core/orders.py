@@ -69,8 +69,9 @@ def to_book_price(price_units: int, token_index: int) -> int:
     return price_units if token_index == 0 else UNIT - price_units
 
 
-class Order(msgspec.Struct, gc=False):
-    """An accepted order and what is left of it. Mutated only by the exchange."""
+class Order(msgspec.Struct, gc=False, array_like=True):
+    """An accepted order and what is left of it. Mutated only by the exchange. Encoded (in snapshots only) as an
+    array of its fields: reordering or inserting one is a new snapshot format (core/snapshot.py)."""
 
     order_id: str
     owner: str
