@@ -35,9 +35,9 @@ from openclob.crypto import (
     order_v2_digest,
     verifying_contract,
 )
+from openclob.edge_commands import RememberMarket
 from openclob.service import Service
 from openclob.store import SqliteStore, Store
-from openclob.store.base import Batch
 from openclob.store.records import MarketInfoRecord
 from tests.unit.store.conftest import POSTGRES_URL, _create_schema, _drop_schema, _postgres_admin
 
@@ -147,12 +147,7 @@ class Stack:
             created_at_ms=self.clock.now_ms,
             end_date_iso="2030-01-01T00:00:00Z",
         )
-
-        def remember(batch: Batch) -> None:
-            batch.market_infos.append(info)
-            self.service.edge.market_infos[condition_id] = info
-
-        await self.service.run_edge(remember)
+        await self.service.submit_edge(RememberMarket(info=info))
 
     async def create_key(self, trader: Trader) -> None:
         """POST /auth/api-key with the trader's L1 headers; keep its credentials."""

@@ -19,8 +19,10 @@ after it. The sequencer stores a snapshot every `snapshot_interval_commands` jou
 between batches, written on the writer thread after the batch it follows), after a long replay, and on a
 clean stop.
 
-Edge operations that need the same ordering and durability (API keys, wallet links, market words) are
-submitted as functions run inside the sequencer; they see a consistent state and add rows to the batch.
+Changes to the edge's own data that need the same ordering and durability (API keys, wallet links, market
+words, notifications, the clock) are typed edge commands (edge_commands.py): the sequencer checks them against
+its own key table and adds their rows to the batch. The edge's read model (`edge`, edge_state.py) takes in
+those rows once the batch is durable, before its callers are answered.
 
 Time is the exchange clock's (exchange_clock.py). A clock task sends a time advance every second (expiries and
 heartbeats fall due on it) and a timer sends one when the next trade settlement step is due (core/settlement.py).
@@ -54,8 +56,8 @@ import signal
 import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from dataclasses import dataclass
+from typing import Any, TypeVar, overload
 
 import msgspec
 
@@ -75,19 +77,31 @@ from openclob.core import (
 from openclob.core.bounds import MAX_CLOCK_MS, MAX_SETTLEMENT_DELAY_MS
 from openclob.core.snapshot import SNAPSHOT_FORMAT, SnapshotMismatch, decode_state, export_state, restore
 from openclob.crypto import keccak256
+from openclob.edge_commands import (
+    ClockMoved,
+    DeleteReadonlyKey,
+    EdgeCommand,
+    KeyCommand,
+    KeyCreated,
+    MoveClock,
+    PlainCommand,
+    PruneNotifications,
+    Refusal,
+    Refused,
+    StoreClock,
+    handle,
+)
+from openclob.edge_state import EdgeState, KeyTable
 from openclob.exchange_clock import ExchangeClock, wall_clock_ms
 from openclob.metrics import Metrics
 from openclob.store.base import Batch, Journalled, SnapshotStore, Store, StoredSnapshot, StoreError
-from openclob.store.records import ApiKeyRecord, ClockRecord, MarketInfoRecord, WalletLinkRecord
+from openclob.store.records import ClockRecord
 
 log = logging.getLogger("openclob.service")
 KILLED_REJECTS = frozenset({Reject.FOK_NOT_FILLED, Reject.FAK_NO_MATCH})
 """Refusals the user channel reports as a CANCELLATION, as Polymarket reports a killed FOK."""
 T = TypeVar("T")
 INTERNAL_ERROR = "Internal server error"
-
-EdgeOperation = Callable[[Batch], Any]
-"""A function run inside the sequencer: it may read service state, add rows to the batch, return a value."""
 
 Listener = Callable[[list[Journalled], Batch], None]
 """Called with each durable batch's entries, in order, on the event loop."""
@@ -106,10 +120,6 @@ class ServiceUnavailable(Exception):
 
 class Overloaded(Exception):
     """The sequencer's queue is full; the request was not applied (503 with Retry-After)."""
-
-
-class ClockRefused(Exception):
-    """The exchange clock cannot be moved as asked (past the latest time the exchange holds); nothing changed."""
 
 
 class Recovering(Exception):
@@ -133,34 +143,9 @@ def terminate_process() -> None:
 
 
 @dataclass(slots=True)
-class EdgeState:
-    """What the edge keeps in memory for fast auth, loaded from the store at start."""
-
-    api_keys: dict[str, ApiKeyRecord] = field(default_factory=dict)
-    keys_by_address_nonce: dict[tuple[str, int], ApiKeyRecord] = field(default_factory=dict)
-    wallet_links: dict[tuple[str, str], WalletLinkRecord] = field(default_factory=dict)
-    """(signer, funder) -> link."""
-    market_infos: dict[str, MarketInfoRecord] = field(default_factory=dict)
-    rate_limit_tiers: dict[str, str] = field(default_factory=dict)
-    """Signer address -> the trading rate-limit tier the operator set (api/rate_limits.py)."""
-
-    def add_key(self, record: ApiKeyRecord) -> None:
-        """Remember a key."""
-        self.api_keys[record.api_key] = record
-        if not record.readonly:
-            self.keys_by_address_nonce[(record.address, record.nonce)] = record
-
-    def remove_key(self, api_key: str) -> None:
-        """Forget a key."""
-        record = self.api_keys.pop(api_key, None)
-        if record is not None and not record.readonly:
-            self.keys_by_address_nonce.pop((record.address, record.nonce), None)
-
-
-@dataclass(slots=True)
 class _Submission:
     command: Command | None
-    operation: EdgeOperation | None
+    edge_command: EdgeCommand | None
     future: asyncio.Future[Any]
 
 
@@ -173,6 +158,9 @@ class Service:
         self.settings = settings
         self.exchange = Exchange()
         self.edge = EdgeState()
+        """The edge's read model: what durable batches made of keys, wallet links, market words and tiers."""
+        self._keys = KeyTable()
+        """The keys as the sequencer has applied them, durable or not: what edge commands are checked against."""
         self.listeners: list[Listener] = []
         self.on_ready: list[Callable[[], Awaitable[None]]] = []
         """Run once after recovery, in order, as the service starts to serve."""
@@ -254,7 +242,7 @@ class Service:
         self._sequencer.add_done_callback(self._sequencer_ended)
         self._clock_task = asyncio.create_task(self._advance_time(), name="openclob-clock")
         if clock_change is not None:
-            await self._enqueue_internal(None, _store_clock(clock_change))
+            await self._enqueue_internal(None, StoreClock(record=clock_change))
         await self._configure_settlement()
         await self._renew_heartbeats()
         if self.status is Status.RECOVERING:
@@ -315,17 +303,18 @@ class Service:
         """The host's wall time, whatever the exchange clock reads: for what must follow the real world."""
         return self.clock.wall_ms()
 
-    async def move_clock(self, advance_ms: int = 0, freeze: bool | None = None) -> tuple[int, bool]:
-        """Move the exchange clock `advance_ms` forward and/or freeze or unfreeze it; return (now, frozen).
+    async def move_clock(self, advance_ms: int = 0, freeze: bool | None = None) -> ClockMoved | Refused:
+        """Move the exchange clock `advance_ms` forward and/or freeze or unfreeze it (`MoveClock`).
 
         Everything that falls due on the way is applied first, in due order, each at its own time; the answer
         comes once that and the clock's new state are durable, and the `on_clock_moved` hooks have run (so a
-        simulation has acted up to the new time). Raises `ClockRefused` past `MAX_CLOCK_MS`.
+        simulation has acted up to the new time). Refused (`CLOCK_PAST_END`, nothing changed) past `MAX_CLOCK_MS`.
         """
-        result: tuple[int, bool] = await self.run_edge(lambda batch: self._move_clock(batch, advance_ms, freeze))
-        for hook in self.on_clock_moved:
-            await hook()
-        return result
+        moved = await self.submit_edge(MoveClock(advance_ms=advance_ms, freeze=freeze))
+        if isinstance(moved, ClockMoved):
+            for hook in self.on_clock_moved:
+                await hook()
+        return moved
 
     # ---------------------------------------------------------------- submissions
 
@@ -349,12 +338,22 @@ class Service:
             futures.append(future)
         return list(await asyncio.gather(*futures))
 
-    async def run_edge(self, operation: EdgeOperation) -> Any:
-        """Run `operation` inside the sequencer and return its value once its rows are durable."""
+    @overload
+    async def submit_edge(self, command: KeyCommand) -> KeyCreated | Refused: ...
+    @overload
+    async def submit_edge(self, command: DeleteReadonlyKey) -> Refused | None: ...
+    @overload
+    async def submit_edge(self, command: MoveClock) -> ClockMoved | Refused: ...
+    @overload
+    async def submit_edge(self, command: PlainCommand) -> None: ...
+    async def submit_edge(self, command: EdgeCommand) -> KeyCreated | ClockMoved | Refused | None:
+        """Apply an edge command in the sequencer (edge_commands.py); return its result once its rows are durable
+        and the edge's read model holds them."""
         self._admit(1)
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        self._queue.put_nowait(_Submission(None, operation, future))
-        return await future
+        self._queue.put_nowait(_Submission(None, command, future))
+        result: KeyCreated | ClockMoved | Refused | None = await future
+        return result
 
     def _admit(self, count: int) -> None:
         """Refuse a submission from the edge unless the service is ready and the queue has room for `count`."""
@@ -366,10 +365,10 @@ class Service:
         if self._queue.qsize() + count > self.settings.limits.max_queued_commands:
             raise Overloaded("too many requests are waiting for the exchange")
 
-    def _enqueue_internal(self, command: Command | None, operation: EdgeOperation | None) -> asyncio.Future[Any]:
+    def _enqueue_internal(self, command: Command | None, edge_command: EdgeCommand | None) -> asyncio.Future[Any]:
         """Queue the service's own work (time, settlement, start-up heartbeats): never refused for load."""
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        self._queue.put_nowait(_Submission(command, operation, future))
+        self._queue.put_nowait(_Submission(command, edge_command, future))
         return future
 
     @property
@@ -505,6 +504,7 @@ class Service:
             await self._on_writer(functools.partial(self.store.write, batch, projections), "write")
             if metrics is not None:
                 metrics.committed(time.perf_counter() - started)
+        self.edge.apply_rows(batch)  # durable: the edge's read model takes it in before the callers are answered
         self._caught_up()
         if projections:
             self._projected(projections[-1].entries[-1].sequence)
@@ -575,12 +575,12 @@ class Service:
                 self._journal(batch, command, applied)
                 outcomes.append(applied)
             else:
-                assert submission.operation is not None
-                try:
-                    outcomes.append(submission.operation(batch))
-                except Exception as error:  # the operation's own refusal, handed to its caller
-                    outcomes.append(_Raised(error))
-                now = self.now_ms()  # (it may have moved the clock)
+                edge_command = submission.edge_command
+                if isinstance(edge_command, MoveClock):
+                    outcomes.append(self._move_clock(batch, edge_command))
+                    now = self.now_ms()
+                elif edge_command is not None:
+                    outcomes.append(handle(edge_command, self._keys, batch))
         if batch.entries:
             batch.settlement_reference = settlement_reference(batch.entries[0].sequence, batch.entries[-1].sequence)
         receipts = [
@@ -611,22 +611,23 @@ class Service:
 
     # ---------------------------------------------------------------- the exchange clock and settlement
 
-    def _move_clock(self, batch: Batch, advance_ms: int, freeze: bool | None) -> tuple[int, bool]:
+    def _move_clock(self, batch: Batch, command: MoveClock) -> ClockMoved | Refused:
         """Inside the sequencer: step through every due time up to the new time, then set the clock there."""
         clock, exchange = self.clock, self.exchange
         now = clock.now_ms()
-        target = now + advance_ms
+        target = now + command.advance_ms
         if target > MAX_CLOCK_MS:
-            raise ClockRefused(f"the clock cannot pass {MAX_CLOCK_MS} ms, the end of the year 9999 (it reads {now})")
+            detail = f"the clock cannot pass {MAX_CLOCK_MS} ms, the end of the year 9999 (it reads {now})"
+            return Refused(refusal=Refusal.CLOCK_PAST_END, detail=detail)
         due = exchange.next_due_ms()
         while due is not None and due <= target:
             step = AdvanceTime(now_ms=max(due, now))
             self._journal(batch, step, exchange.apply(step))
             due = exchange.next_due_ms()
-        frozen = clock.frozen if freeze is None else freeze
+        frozen = clock.frozen if command.freeze is None else command.freeze
         clock.set(target, frozen=frozen)
         batch.exchange_clock = clock.record()
-        return target, frozen
+        return ClockMoved(now_ms=target, frozen=frozen)
 
     def _configure_clock(self) -> ClockRecord | None:
         """Apply `clock_mode` and `start_time_ms` to the recovered clock; its new record if that changed it.
@@ -722,17 +723,10 @@ class Service:
                         Batch(entries=entries, settlement_reference=settlement_reference(*batch_range))
                     )
                     entries, batch_range = [], next(pending, None)
-        edge = EdgeState()
-        for record in store.api_keys():
-            edge.add_key(record)
-        for link in store.wallet_links():
-            edge.wallet_links[(link.signer, link.funder)] = link
-        for info in store.market_infos():
-            edge.market_infos[info.condition_id] = info
-        for tier in store.rate_limit_tiers():
-            edge.rate_limit_tiers[tier.address] = tier.tier
+        edge = EdgeState.load(store)
         self.clock.restore(store.exchange_clock())
-        self.exchange, self.edge, self._sequence, self._projected_sequence = exchange, edge, sequence, sequence
+        self.exchange, self.edge, self._keys = exchange, edge, edge.key_table()
+        self._sequence, self._projected_sequence = sequence, sequence
         if replayed >= self.settings.limits.snapshot_interval_commands:
             self._store_snapshot_now()
 
@@ -866,7 +860,7 @@ class Service:
         self.status = Status.HALTED
         self.failure = reason
         # Memory may hold a failed batch; until the process exits, serve an empty exchange rather than that.
-        self.exchange, self.edge = Exchange(), EdgeState()
+        self.exchange, self.edge, self._keys = Exchange(), EdgeState(), KeyTable()
         self._fail_queued(ServiceUnavailable(INTERNAL_ERROR))
         self._fail_readers(ServiceUnavailable(INTERNAL_ERROR))
         if stop_process:
@@ -900,24 +894,10 @@ class Service:
                 await self._enqueue_internal(AdvanceTime(now_ms=0), None)
                 if self.now_ms() - pruned_at_ms >= limits.notification_prune_interval_ms:
                     pruned_at_ms = self.now_ms()
-                    prune = _prune_notifications(pruned_at_ms - limits.notification_retention_ms)
+                    prune = PruneNotifications(before_ms=pruned_at_ms - limits.notification_retention_ms)
                     await self._enqueue_internal(None, prune)
             except ServiceUnavailable:
                 log.warning("time advance failed; will retry", extra={"event": "time_advance_failed"})
-
-
-def _prune_notifications(before_ms: int) -> EdgeOperation:
-    def operation(batch: Batch) -> None:
-        batch.prune_notifications_before_ms = before_ms
-
-    return operation
-
-
-def _store_clock(record: ClockRecord) -> EdgeOperation:
-    def operation(batch: Batch) -> None:
-        batch.exchange_clock = record
-
-    return operation
 
 
 def _check_time_settings(settings: Settings) -> None:
@@ -942,16 +922,8 @@ def settlement_reference(first_sequence: int, last_sequence: int) -> str:
     return "0x" + keccak256(f"openclob-batch:{first_sequence}:{last_sequence}".encode()).hex()
 
 
-class _Raised(msgspec.Struct):
-    error: Exception
-
-
 def _settle_future(future: asyncio.Future[Any], outcome: Any) -> None:
-    if future.done():
-        return
-    if isinstance(outcome, _Raised):
-        future.set_exception(outcome.error)
-    else:
+    if not future.done():
         future.set_result(outcome)
 
 

@@ -30,14 +30,17 @@ from openclob.core import (
     ProceedsAvailableAt,
     Side,
 )
+from openclob.edge_commands import LinkWallet
 from openclob.service import Overloaded, Recovering, Service, ServiceUnavailable, Status
 from openclob.store import Batch
+from openclob.store.records import WalletLinkRecord
 from openclob.store.sqlite import SqliteStore
 
 pytestmark = pytest.mark.anyio
 
 MARKET, YES, NO = "0x" + "f1" * 32, "601", "602"
 OWNER, ADDRESS = "key-fay", "0x" + "f5" * 20
+LINK = WalletLinkRecord(signer=ADDRESS, funder="0x" + "f6" * 20, signature_type=1)
 
 
 class HookedStore(SqliteStore):
@@ -206,7 +209,7 @@ async def test_before_recovery_submissions_are_refused_as_recovering(tmp_path: P
     with pytest.raises(Recovering):
         await waiting.submit(_bid(1))
     with pytest.raises(Recovering):
-        await waiting.run_edge(lambda batch: None)
+        await waiting.submit_edge(LinkWallet(link=LINK))
 
 
 async def test_a_store_that_cannot_be_opened_halts_the_start_with_a_one_line_reason(tmp_path: Path) -> None:
@@ -235,7 +238,7 @@ async def test_past_the_queue_bound_submissions_are_refused_at_once_all_or_none(
         third = asyncio.ensure_future(running.submit(_bid(6)))  # one more fits
         await asyncio.sleep(0)
         with pytest.raises(Overloaded):
-            await running.run_edge(lambda batch: None)
+            await running.submit_edge(LinkWallet(link=LINK))
         queued.append(third)
     finally:
         release.set()

@@ -33,8 +33,8 @@ from openclob.api.trading import ORDER_ID
 from openclob.core import COLLATERAL, Heartbeat
 from openclob.core.bounds import MAX_ROW_ID
 from openclob.crypto import EXCHANGE_CONTRACTS
+from openclob.edge_commands import DeleteNotifications
 from openclob.service import Service
-from openclob.store.base import Batch
 from openclob.store.records import ApiKeyRecord, OrderRecord, TradeRecord
 from openclob.wire import open_order, trade
 
@@ -234,11 +234,7 @@ async def drop_notifications(request: Request) -> Response:
     checked = [i for i in ids if i is not None]
     if len(checked) != len(ids):
         raise ApiError(400, INVALID_NOTIFICATION_IDS)
-
-    def drop(batch: Batch) -> None:
-        batch.deleted_notifications.append((key.api_key, checked))
-
-    await service.run_edge(drop)
+    await service.submit_edge(DeleteNotifications(owner=key.api_key, ids=checked))
     return ok("OK")
 
 

@@ -41,8 +41,8 @@ from openclob.core.amounts import UNIT, format_units
 from openclob.core.bounds import MAX_CLOCK_MS, MAX_UINT256, MAX_UNITS
 from openclob.core.commands import Command
 from openclob.crypto import keccak256
+from openclob.edge_commands import LinkWallet, RememberMarket
 from openclob.service import Service
-from openclob.store.base import Batch
 from openclob.store.records import MarketInfoRecord, WalletLinkRecord
 
 ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
@@ -191,14 +191,7 @@ def list_market_command(spec: NewMarket, where: str = "") -> tuple[CreateMarket,
 
 async def remember_market(service: Service, info: MarketInfoRecord, *, listed: bool = True) -> None:
     """Store a market's words; those of a market just `listed` are stamped with the time they are stored."""
-    if listed:
-        info = msgspec.structs.replace(info, created_at_ms=service.now_ms())
-
-    def remember(batch: Batch) -> None:
-        batch.market_infos.append(info)
-        service.edge.market_infos[info.condition_id] = info
-
-    await service.run_edge(remember)
+    await service.submit_edge(RememberMarket(info=info, listed=listed))
 
 
 class _MarketChange(msgspec.Struct, forbid_unknown_fields=True):
@@ -384,12 +377,7 @@ async def link_wallet(request: Request) -> Response:
     link = WalletLinkRecord(
         signer=_address(spec.signer), funder=_address(spec.funder), signature_type=spec.signature_type
     )
-
-    def remember(batch: Batch) -> None:
-        batch.wallet_links.append(link)
-        service.edge.wallet_links[(link.signer, link.funder)] = link
-
-    await service.run_edge(remember)
+    await service.submit_edge(LinkWallet(link=link))
     return ok(msgspec.structs.asdict(link))
 
 

@@ -16,10 +16,11 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from openclob.api.admin import _authorized
-from openclob.api.errors import ApiError
+from openclob.api.errors import ApiError, from_refusal
 from openclob.api.http import decode, ok
 from openclob.core.bounds import MAX_CLOCK_MS
-from openclob.service import ClockRefused, Service
+from openclob.edge_commands import Refused
+from openclob.service import Service
 
 CLOCK_CHANGE_EXPECTED = "invalid clock change: expected {advance_ms?, freeze?}"
 
@@ -49,11 +50,10 @@ async def move_clock(request: Request) -> Response:
     change = decode(body, ClockChange, CLOCK_CHANGE_EXPECTED, explain=True)
     if change.advance_ms is None and change.freeze is None:
         raise ApiError(400, f"{CLOCK_CHANGE_EXPECTED} (got neither)")
-    try:
-        now_ms, frozen = await service.move_clock(change.advance_ms or 0, change.freeze)
-    except ClockRefused as error:
-        raise ApiError(400, f"invalid clock change: {error}") from None
-    return ok({"now_ms": now_ms, "frozen": frozen})
+    moved = await service.move_clock(change.advance_ms or 0, change.freeze)
+    if isinstance(moved, Refused):
+        raise from_refusal(moved)
+    return ok({"now_ms": moved.now_ms, "frozen": moved.frozen})
 
 
 ROUTES = [

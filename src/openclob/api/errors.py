@@ -1,7 +1,8 @@
 """Every error the API answers with: Polymarket's exact strings and status codes, in one place.
 
 Route code raises `ApiError`; one handler in the app turns it into `{"error": "..."}` with its status.
-Core rejects map to statuses through `REJECT_STATUS`; their messages come from the core.
+Core rejects map to statuses through `REJECT_STATUS`; their messages come from the core. Refused edge commands
+map through `REFUSAL_ERRORS`.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from openclob.core import Reject, Rejected
+from openclob.edge_commands import Refusal, Refused
 
 
 class ApiError(Exception):
@@ -84,6 +86,7 @@ COULD_NOT_CREATE_KEY = "Could not create api key"
 COULD_NOT_DERIVE_KEY = "Could not derive api key!"
 COULD_NOT_RETRIEVE_KEYS = "Could not retrieve API keys"
 COULD_NOT_DELETE_KEY = "Could not delete API key"
+READONLY_KEY_NOT_FOUND = "readonly api key not found"
 
 
 REJECT_STATUS: dict[Reject, int] = {reject: 400 for reject in Reject}
@@ -103,3 +106,17 @@ def from_reject(rejected: Rejected) -> ApiError:
     if rejected.reject is Reject.POST_ONLY_MODE:
         return ApiError(503, rejected.message, code="post_only_mode", retry_after_seconds=0)
     return ApiError(REJECT_STATUS[rejected.reject], rejected.message)
+
+
+REFUSAL_ERRORS: dict[Refusal, tuple[int, str]] = {
+    Refusal.API_KEY_EXISTS: (400, COULD_NOT_CREATE_KEY),
+    Refusal.READONLY_KEY_NOT_FOUND: (404, READONLY_KEY_NOT_FOUND),
+    Refusal.CLOCK_PAST_END: (400, "invalid clock change: {detail}"),
+}
+"""Each refusal's status and message (`{detail}` is the refusal's own detail)."""
+
+
+def from_refusal(refused: Refused) -> ApiError:
+    """The API error for a refused edge command."""
+    status, message = REFUSAL_ERRORS[refused.refusal]
+    return ApiError(status, message.format(detail=refused.detail))

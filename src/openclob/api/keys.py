@@ -10,12 +10,12 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from openclob.api.auth import l1_address, l2_key
-from openclob.api.errors import COULD_NOT_CREATE_KEY, COULD_NOT_DERIVE_KEY, ApiError
+from openclob.api.errors import COULD_NOT_DERIVE_KEY, ApiError, from_refusal
 from openclob.api.http import decode, ok, read_body
 from openclob.core import Deposit
 from openclob.crypto import derive_api_credentials
+from openclob.edge_commands import CreateApiKey, CreateReadonlyKey, DeleteApiKey, DeleteReadonlyKey, Refused
 from openclob.service import Service
-from openclob.store.base import Batch
 from openclob.store.records import ApiKeyRecord
 
 
@@ -34,28 +34,16 @@ async def create_api_key(request: Request) -> Response:
     address, nonce = l1_address(request, service)
     master = request.app.state.master_secret
     creds = derive_api_credentials(master, address, nonce)
-
-    def create(batch: Batch) -> tuple[ApiKeyRecord, bool]:
-        if (address, nonce) in service.edge.keys_by_address_nonce:
-            raise ApiError(400, COULD_NOT_CREATE_KEY)
-        first_key = not any(r.address == address for r in service.edge.api_keys.values())
-        record = ApiKeyRecord(
-            api_key=creds.api_key,
-            address=address,
-            nonce=nonce,
-            secret=creds.secret,
-            passphrase=creds.passphrase,
-            readonly=False,
-            created_at_ms=batch.written_at_ms,
+    created = await service.submit_edge(
+        CreateApiKey(
+            address=address, nonce=nonce, api_key=creds.api_key, secret=creds.secret, passphrase=creds.passphrase
         )
-        batch.api_keys.append(record)
-        service.edge.add_key(record)
-        return record, first_key
-
-    record, first_key = await service.run_edge(create)
-    if first_key and service.settings.faucet_units > 0:
+    )
+    if isinstance(created, Refused):
+        raise from_refusal(created)
+    if created.first_key and service.settings.faucet_units > 0:
         await service.submit(Deposit(now_ms=0, address=address, amount=service.settings.faucet_units))
-    return ok(_creds(record))
+    return ok(_creds(created.record))
 
 
 async def derive_api_key(request: Request) -> Response:
@@ -80,12 +68,7 @@ async def delete_api_key(request: Request) -> Response:
     """DELETE /auth/api-key: delete the key that signed the request."""
     service = _service(request)
     key = l2_key(request, service, await read_body(request, service.settings.limits.max_body_bytes))
-
-    def delete(batch: Batch) -> None:
-        batch.deleted_api_keys.append(key.api_key)
-        service.edge.remove_key(key.api_key)
-
-    await service.run_edge(delete)
+    await service.submit_edge(DeleteApiKey(api_key=key.api_key))
     return ok("OK")
 
 
@@ -100,22 +83,10 @@ async def create_readonly_key(request: Request) -> Response:
     """POST /auth/readonly-api-key: a key that reads the address's orders and trades, without a secret."""
     service = _service(request)
     key = l2_key(request, service, await read_body(request, service.settings.limits.max_body_bytes))
-    record = ApiKeyRecord(
-        api_key=str(uuid.uuid4()),
-        address=key.address,
-        nonce=0,
-        secret="",
-        passphrase="",
-        readonly=True,
-        created_at_ms=service.now_ms(),
-    )
-
-    def create(batch: Batch) -> None:
-        batch.api_keys.append(record)
-        service.edge.add_key(record)
-
-    await service.run_edge(create)
-    return ok({"apiKey": record.api_key})
+    created = await service.submit_edge(CreateReadonlyKey(address=key.address, api_key=str(uuid.uuid4())))
+    if isinstance(created, Refused):
+        raise from_refusal(created)
+    return ok({"apiKey": created.record.api_key})
 
 
 async def list_readonly_keys(request: Request) -> Response:
@@ -135,15 +106,9 @@ async def delete_readonly_key(request: Request) -> Response:
     body = await read_body(request, service.settings.limits.max_body_bytes)
     key = l2_key(request, service, body)
     target = decode(body, _ReadonlyKey, "Invalid readonly api key payload").key
-    record = service.edge.api_keys.get(target)
-    if record is None or not record.readonly or record.address != key.address:
-        raise ApiError(404, "readonly api key not found")
-
-    def delete(batch: Batch) -> None:
-        batch.deleted_api_keys.append(target)
-        service.edge.remove_key(target)
-
-    await service.run_edge(delete)
+    refused = await service.submit_edge(DeleteReadonlyKey(address=key.address, api_key=target))
+    if refused is not None:
+        raise from_refusal(refused)
     return ok(True)
 
 

@@ -23,8 +23,8 @@ from openclob.api.auth import l2_key
 from openclob.api.errors import ApiError
 from openclob.api.http import decode, ok, read_body
 from openclob.api.rate_limits import TIER_BY_NAME, TIERS, VOLUME_PERIOD_DAYS, Tier, tier_named
+from openclob.edge_commands import SetRateLimitTier
 from openclob.service import Service
-from openclob.store.base import Batch
 from openclob.store.records import RateLimitTierRecord
 
 UNKNOWN_TIER = "invalid tier {tier!r}: one of " + ", ".join(TIER_BY_NAME)
@@ -72,12 +72,7 @@ async def set_rate_limit_tier(request: Request) -> Response:
     if name.lower() not in TIER_BY_NAME:
         raise ApiError(400, UNKNOWN_TIER.format(tier=name))
     record = RateLimitTierRecord(address=address, tier=name.lower())
-
-    def remember(batch: Batch) -> None:
-        batch.rate_limit_tiers.append(record)
-        service.edge.rate_limit_tiers[address] = record.tier
-
-    await service.run_edge(remember)
+    await service.submit_edge(SetRateLimitTier(record=record))
     return ok(msgspec.structs.asdict(record))
 
 

@@ -22,6 +22,7 @@ from openclob.assembly import build_app
 from openclob.config import Limits, Settings
 from openclob.core import UNIT, CreateMarket, Deposit, OrderPlaced, PlaceOrder, Rejected, Side, Split, Trade
 from openclob.crypto import build_hmac_signature
+from openclob.edge_commands import RememberMarket
 from openclob.service import Service
 from openclob.store.base import Batch, Journalled
 from openclob.store.convert import trade_record
@@ -229,12 +230,7 @@ class Env:
             created_at_ms=self.clock.now_ms,
             end_date_iso="2030-01-01T00:00:00Z",
         )
-
-        def remember(batch: Batch) -> None:
-            batch.market_infos.append(info)
-            self.service.edge.market_infos[condition_id] = info
-
-        await self.service.run_edge(remember)
+        await self.service.submit_edge(RememberMarket(info=info))
 
     async def fund(self, user: User, condition_id: str = CONDITION) -> None:
         """Give `user` 10,000 collateral and 1,000 of each token of the market."""

@@ -19,7 +19,7 @@ from openclob.api.orders import SendOrder, build_place_order
 from openclob.config import Settings
 from openclob.core import CreateMarket, Exchange
 from openclob.crypto import OrderV2Fields, order_id, order_v2_digest, verifying_contract
-from openclob.service import EdgeState
+from openclob.edge_state import EdgeState
 from openclob.store.records import ApiKeyRecord, WalletLinkRecord
 from tests.unit.crypto.conftest import load_vectors
 

@@ -13,8 +13,10 @@ import pytest
 from openclob.assembly import build_app
 from openclob.config import Limits, Settings
 from openclob.core import UNIT, CreateMarket, Deposit, Exchange, OrderPlaced, PlaceOrder, Side
+from openclob.edge_commands import CreateApiKey, KeyCreated, Refusal, Refused, RememberMarket
 from openclob.service import Service, ServiceUnavailable
 from openclob.store import Batch, StoreError
+from openclob.store.records import MarketInfoRecord
 from openclob.store.sqlite import SqliteStore
 
 MARKET, YES, NO = "0x" + "e1" * 32, "501", "502"
@@ -110,25 +112,31 @@ async def test_every_caller_of_a_failed_batch_gets_service_unavailable_and_memor
 
 
 @pytest.mark.anyio
-async def test_edge_state_of_a_failed_batch_is_forgotten_too(service: Service) -> None:
-    async def remember_market_words() -> None:
-        from openclob.store.records import MarketInfoRecord
-
-        info = MarketInfoRecord(condition_id=MARKET, question="q", description="d", market_slug="s", created_at_ms=0)
-
-        def operation(batch: Batch) -> None:
-            batch.market_infos.append(info)
-            service.edge.market_infos[MARKET] = info  # as the admin API does, before the write
-
-        await service.run_edge(operation)
-
+async def test_edge_state_of_a_failed_batch_is_never_shown(service: Service) -> None:
+    info = MarketInfoRecord(condition_id=MARKET, question="q", description="d", market_slug="s", created_at_ms=0)
     _store(service).fail_writes = True
     with pytest.raises(ServiceUnavailable):
-        await remember_market_words()
+        await service.submit_edge(RememberMarket(info=info))
     assert MARKET not in service.edge.market_infos
     _store(service).fail_writes = False
-    await remember_market_words()
-    assert MARKET in service.edge.market_infos
+    await service.submit_edge(RememberMarket(info=info))
+    assert service.edge.market_infos[MARKET] == info
+
+
+@pytest.mark.anyio
+async def test_a_key_whose_batch_failed_is_forgotten_by_the_sequencer_and_can_be_created_again(
+    service: Service,
+) -> None:
+    command = CreateApiKey(address=ADDRESS, nonce=0, api_key="key-1", secret="s", passphrase="p")
+    _store(service).fail_writes = True
+    with pytest.raises(ServiceUnavailable):
+        await service.submit_edge(command)
+    assert service.edge.api_keys == {}
+    _store(service).fail_writes = False
+    created = await service.submit_edge(command)
+    assert isinstance(created, KeyCreated) and created.first_key
+    assert service.edge.api_keys["key-1"] == created.record  # the answered caller's key authenticates at once
+    assert await service.submit_edge(command) == Refused(refusal=Refusal.API_KEY_EXISTS)
 
 
 @pytest.mark.anyio
