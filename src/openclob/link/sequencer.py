@@ -13,6 +13,10 @@ would stall the one writer of the exchange for every edge, and buffering without
 edge take the sequencer's memory; a disconnected edge restarts from a fresh `Joined`. An edge that goes away
 is forgotten; its submissions still run to the end in the Service (durable or not regardless), their
 answers dropped. A frame that is too long or not a message closes only the connection it came on.
+
+The edges see exactly the batches the Service hands its listeners; today that is every batch with journal
+entries, market words or killed orders, so a batch of other edge rows alone (an API key, a wallet link, a
+rate-limit tier, the clock) reaches a replica only through the `Joined` of an edge that connects later.
 """
 
 from __future__ import annotations
