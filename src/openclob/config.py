@@ -73,6 +73,14 @@ class Limits:
     """With rate limits on: the longest a request over a per-IP limit is held back; past it, a 429."""
     throttle_max_waiting_per_ip: int = 1_000
     """With rate limits on: requests of one IP held back at once; more get a 429 at once."""
+    link_max_submit_bytes: int = 16_777_216
+    """The largest frame the sequencer reads from an edge over the link (link/); a larger one closes that edge."""
+    link_max_frame_bytes: int = 1_073_741_824
+    """The largest frame an edge reads from the sequencer: a durable batch, or the exchange's snapshot an edge
+    starts from (about 200 bytes an open order, 100 an order ever accepted)."""
+    link_edge_buffer_max_bytes: int = 67_108_864
+    """Bytes of frames waiting to be sent to one edge (the snapshot it started from aside) past which that edge
+    is disconnected as too slow: the sequencer never waits for an edge."""
 
 
 CLOCK_MODES = ("wall", "frozen")

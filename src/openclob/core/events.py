@@ -7,6 +7,9 @@ Everyone else should name the fields.
 
 Events are emitted in the order things happened within a command; book and balance changes are
 coalesced and come last, one per level or balance touched, with the new totals.
+
+Each event in the `Event` union is tagged with its class name, so that a list of them can be encoded and
+decoded (link/ carries durable batches, events included, from the sequencer to the edges).
 """
 
 from __future__ import annotations
@@ -18,33 +21,33 @@ from openclob.core.modes import OrderStatus, TradeStatus, TradingMode
 from openclob.core.orders import BookSide, CancelReason, OrderType, Side
 
 
-class MarketListed(msgspec.Struct, frozen=True, kw_only=True, gc=False):
+class MarketListed(msgspec.Struct, frozen=True, kw_only=True, gc=False, tag=True):
     """A market was created."""
 
     condition_id: str
     token_ids: tuple[str, str]
 
 
-class MarketUpdated(msgspec.Struct, frozen=True, kw_only=True, gc=False):
+class MarketUpdated(msgspec.Struct, frozen=True, kw_only=True, gc=False, tag=True):
     """A market's settings changed."""
 
     condition_id: str
 
 
-class MarketResolved(msgspec.Struct, frozen=True, kw_only=True, gc=False):
+class MarketResolved(msgspec.Struct, frozen=True, kw_only=True, gc=False, tag=True):
     """A market was resolved in favour of `winning_token_id`."""
 
     condition_id: str
     winning_token_id: str
 
 
-class MarketClosed(msgspec.Struct, frozen=True, kw_only=True, gc=False):
+class MarketClosed(msgspec.Struct, frozen=True, kw_only=True, gc=False, tag=True):
     """A market reached its end date: it takes no more orders and its open orders were cancelled."""
 
     condition_id: str
 
 
-class EventListed(msgspec.Struct, frozen=True, kw_only=True, gc=False):
+class EventListed(msgspec.Struct, frozen=True, kw_only=True, gc=False, tag=True):
     """An event was listed with its markets (their `MarketListed` events follow)."""
 
     event_id: str
@@ -56,7 +59,7 @@ class EventListed(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     condition_ids: tuple[str, ...]
 
 
-class PositionsSplit(msgspec.Struct, frozen=True, kw_only=True, gc=False):
+class PositionsSplit(msgspec.Struct, frozen=True, kw_only=True, gc=False, tag=True):
     """`address` turned `amount_units` collateral into as many of each of the market's two tokens."""
 
     address: str
@@ -64,7 +67,7 @@ class PositionsSplit(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     amount_units: int
 
 
-class PositionsMerged(msgspec.Struct, frozen=True, kw_only=True, gc=False):
+class PositionsMerged(msgspec.Struct, frozen=True, kw_only=True, gc=False, tag=True):
     """`address` turned `amount_units` pairs of the market's tokens back into collateral."""
 
     address: str
@@ -72,7 +75,7 @@ class PositionsMerged(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     amount_units: int
 
 
-class PositionsConverted(msgspec.Struct, frozen=True, kw_only=True, gc=False):
+class PositionsConverted(msgspec.Struct, frozen=True, kw_only=True, gc=False, tag=True):
     """`address` converted `amount_units` NO shares of each of `no_token_ids` (a neg-risk event's) into
     `collateral_units` collateral and `amount_units` of each of `yes_token_ids`."""
 
@@ -85,7 +88,7 @@ class PositionsConverted(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     collateral_units: int
 
 
-class PositionsRedeemed(msgspec.Struct, frozen=True, kw_only=True, gc=False):
+class PositionsRedeemed(msgspec.Struct, frozen=True, kw_only=True, gc=False, tag=True):
     """`address` redeemed a resolved market's tokens: `winning_units` paid `payout_units` (as many) collateral,
     `losing_units` were burned for nothing."""
 
@@ -98,7 +101,7 @@ class PositionsRedeemed(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     payout_units: int
 
 
-class OrderAccepted(msgspec.Struct, frozen=True, gc=False):
+class OrderAccepted(msgspec.Struct, frozen=True, gc=False, tag=True):
     """An order passed every check and entered the exchange (it may match at once)."""
 
     order_id: str
@@ -119,7 +122,7 @@ class OrderAccepted(msgspec.Struct, frozen=True, gc=False):
     created_at_ms: int
 
 
-class OrderFilled(msgspec.Struct, frozen=True, gc=False):
+class OrderFilled(msgspec.Struct, frozen=True, gc=False, tag=True):
     """An order matched `fill_units` more shares; `matched_units` is its new total."""
 
     order_id: str
@@ -130,7 +133,7 @@ class OrderFilled(msgspec.Struct, frozen=True, gc=False):
     status: OrderStatus
 
 
-class OrderCanceled(msgspec.Struct, frozen=True, gc=False):
+class OrderCanceled(msgspec.Struct, frozen=True, gc=False, tag=True):
     """An order left the exchange unmatched (the rest of it, if it was partly matched)."""
 
     order_id: str
@@ -158,7 +161,7 @@ class MakerFill(msgspec.Struct, frozen=True, gc=False):
     builder_code: str = ""
 
 
-class Trade(msgspec.Struct, frozen=True, gc=False):
+class Trade(msgspec.Struct, frozen=True, gc=False, tag=True):
     """One taker match: the taker's side of it and one leg per maker order.
 
     `kind` is COMPLEMENTARY, MINT or MERGE (the kind of the first leg; legs may differ). `collateral_units`
@@ -186,7 +189,7 @@ class Trade(msgspec.Struct, frozen=True, gc=False):
     builder_code: str = ""
 
 
-class TradeStatusChanged(msgspec.Struct, frozen=True, gc=False):
+class TradeStatusChanged(msgspec.Struct, frozen=True, gc=False, tag=True):
     """A trade moved on in settlement (MINED, then CONFIRMED): at the command's time, which is its due time or
     later (see core/settlement.py)."""
 
@@ -194,7 +197,7 @@ class TradeStatusChanged(msgspec.Struct, frozen=True, gc=False):
     status: TradeStatus
 
 
-class BookLevelChanged(msgspec.Struct, frozen=True, gc=False):
+class BookLevelChanged(msgspec.Struct, frozen=True, gc=False, tag=True):
     """A level of the market's book now holds `size_units` (0: the level is gone), in first-token terms.
 
     The second token's book is the mirror: see `for_token`.
@@ -215,7 +218,7 @@ class BookLevelChanged(msgspec.Struct, frozen=True, gc=False):
         return self.token_ids[1], side, UNIT - self.price_units
 
 
-class BalanceChanged(msgspec.Struct, frozen=True, gc=False):
+class BalanceChanged(msgspec.Struct, frozen=True, gc=False, tag=True):
     """`address` now holds `free_units` + `reserved_units` of `asset`."""
 
     address: str
@@ -224,7 +227,7 @@ class BalanceChanged(msgspec.Struct, frozen=True, gc=False):
     reserved_units: int
 
 
-class TickSizeChanged(msgspec.Struct, frozen=True, kw_only=True, gc=False):
+class TickSizeChanged(msgspec.Struct, frozen=True, kw_only=True, gc=False, tag=True):
     """The market's tick changed (dynamic tick or operator), for both of its tokens."""
 
     condition_id: str
@@ -233,7 +236,7 @@ class TickSizeChanged(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     new_tick_units: int
 
 
-class TradingModeChanged(msgspec.Struct, frozen=True, kw_only=True, gc=False):
+class TradingModeChanged(msgspec.Struct, frozen=True, kw_only=True, gc=False, tag=True):
     """The exchange's trading mode changed."""
 
     old_mode: TradingMode

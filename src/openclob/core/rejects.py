@@ -129,7 +129,7 @@ MESSAGES: dict[Reject, str] = {
 
 
 @final
-class Rejected(msgspec.Struct, frozen=True, gc=False):
+class Rejected(msgspec.Struct, frozen=True, gc=False, tag=True):
     """The result of a refused command: the rule that failed and the message for the client."""
 
     reject: Reject

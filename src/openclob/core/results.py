@@ -1,4 +1,8 @@
-"""Results: the answer to the caller of a command, beside the events it produced."""
+"""Results: the answer to the caller of a command, beside the events it produced.
+
+Each result is tagged with its class name, so that an `Applied` can be encoded and decoded (link/ carries the
+answers from the sequencer to the edges).
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ from openclob.core.modes import OrderStatus
 from openclob.core.rejects import Rejected
 
 
-class OrderPlaced(msgspec.Struct, frozen=True, gc=False):
+class OrderPlaced(msgspec.Struct, frozen=True, gc=False, tag=True):
     """An accepted order: what it matched at once and where it stands now.
 
     `making_units`/`taking_units` are what the taker gave and received in the immediate match (the
@@ -29,24 +33,24 @@ class OrderPlaced(msgspec.Struct, frozen=True, gc=False):
         return "matched" if self.matched_units else "live"
 
 
-class Canceled(msgspec.Struct, frozen=True, gc=False):
+class Canceled(msgspec.Struct, frozen=True, gc=False, tag=True):
     """Which orders a cancel took off the book, and why the others were not."""
 
     canceled: tuple[str, ...]
     not_canceled: dict[str, str] = msgspec.field(default_factory=dict)
 
 
-class Done(msgspec.Struct, frozen=True, gc=False):
+class Done(msgspec.Struct, frozen=True, gc=False, tag=True):
     """A command that succeeded and has nothing more to say."""
 
 
-class Converted(msgspec.Struct, frozen=True, gc=False):
+class Converted(msgspec.Struct, frozen=True, gc=False, tag=True):
     """A neg-risk conversion: the collateral it paid out (its tokens are in the event)."""
 
     collateral_units: int
 
 
-class Redeemed(msgspec.Struct, frozen=True, gc=False):
+class Redeemed(msgspec.Struct, frozen=True, gc=False, tag=True):
     """A redemption: the collateral it paid (0 when there was nothing left to redeem)."""
 
     payout_units: int

@@ -140,6 +140,11 @@ def export_state(exchange: Exchange) -> bytes:
     return _encode(state)
 
 
+def known_orders(exchange: Exchange) -> dict[str, str]:
+    """The (order id -> owner) of every order `exchange` has accepted: what `restore` needs beside the state."""
+    return dict(exchange._owner_of)
+
+
 def decode_state(data: bytes) -> ExchangeState:
     """Decode `export_state` bytes; raise `SnapshotMismatch` if they are of another format or damaged.
 

@@ -1,0 +1,153 @@
+"""An edge's end of the link: submit commands to the sequencer and follow its durable batches.
+
+`EdgeLink.connect` returns once the sequencer's `Joined` has arrived (`joined`: where the edge's read model
+starts, see replica.py). From then on one task reads the frames in order: each `Durable` batch is handed to
+every listener, then each `Answered` settles its submission, so a caller is answered only after every batch
+before its answer (its own included) went through the listeners: an edge reads its own writes.
+
+`submit` and `submit_many` behave as `Service`'s: the same receipts, the same exceptions (`Overloaded`,
+`Recovering`, `ServiceUnavailable`). The frames a turn of the event loop sends go out in one write, and no
+submission waits for another's answer. When the connection drops (or a listener raises: the read model can no
+longer be trusted), every pending submission fails with `ServiceUnavailable`, later ones fail at once, and
+`wait_closed` returns why; the edge's process should then stop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+
+from openclob.config import Limits
+from openclob.core import Command
+from openclob.link.frames import SEQUENCER_MESSAGES, FrameError, FrameReader, frame
+from openclob.link.messages import Answered, Durable, Joined, SequencerMessage, Submit
+from openclob.service import INTERNAL_ERROR, Receipt, ServiceUnavailable
+from openclob.store.base import Batch
+
+log = logging.getLogger("openclob.link")
+
+BatchListener = Callable[[Batch], None]
+"""Called with each durable batch, in journal order, before the answers that follow it."""
+
+
+class EdgeLink:
+    """A connection to the sequencer (make it with `connect`)."""
+
+    def __init__(self, reader: FrameReader[SequencerMessage], writer: asyncio.StreamWriter, joined: Joined) -> None:
+        self.joined = joined
+        """Where the read model starts: the exchange's state as of `joined.sequence`, and the edge state."""
+        self.listeners: list[BatchListener] = []
+        """Add them right after `connect`, before the next await, so that they see every batch after `joined`."""
+        self._frames = reader
+        self._writer = writer
+        self._pending: dict[int, asyncio.Future[list[Receipt]]] = {}
+        self._next_request_id = 1
+        self._outgoing: list[bytes] = []
+        self._closed: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+        self._reading = asyncio.create_task(self._read(), name="openclob-edge-link")
+
+    @classmethod
+    async def connect(cls, path: str, limits: Limits | None = None) -> EdgeLink:
+        """Connect to the sequencer at `path` and wait for its `Joined`.
+
+        Raises `ServiceUnavailable` if it cannot be reached or does not start with a `Joined`."""
+        max_bytes = (limits or Limits()).link_max_frame_bytes
+        try:
+            reader, writer = await asyncio.open_unix_connection(path)
+        except OSError as exc:
+            raise ServiceUnavailable(f"the sequencer at {path} cannot be reached: {exc}") from exc
+        frames = FrameReader(reader, SEQUENCER_MESSAGES, max_bytes)
+        try:
+            first = await frames.read()
+        except (FrameError, asyncio.IncompleteReadError, ConnectionError) as exc:
+            writer.transport.abort()
+            raise ServiceUnavailable(f"the sequencer at {path} did not answer: {exc}") from exc
+        if not isinstance(first, Joined):
+            writer.transport.abort()
+            raise ServiceUnavailable(f"the sequencer at {path} did not start with its state")
+        return cls(frames, writer, first)
+
+    @property
+    def connected(self) -> bool:
+        """Whether the link is up (False for good once it dropped)."""
+        return not self._closed.done()
+
+    async def submit(self, command: Command) -> Receipt:
+        """Apply `command` in the sequencer; return once durable (as `Service.submit`)."""
+        return (await self.submit_many([command]))[0]
+
+    async def submit_many(self, commands: list[Command]) -> list[Receipt]:
+        """Apply several commands in this order; return once all are durable (as `Service.submit_many`)."""
+        if self._closed.done():
+            raise ServiceUnavailable(INTERNAL_ERROR)
+        request_id = self._next_request_id
+        self._next_request_id += 1
+        future: asyncio.Future[list[Receipt]] = asyncio.get_running_loop().create_future()
+        self._pending[request_id] = future
+        self._send(frame(Submit(request_id, commands)))
+        try:
+            return await future
+        finally:
+            self._pending.pop(request_id, None)
+
+    async def wait_closed(self) -> str:
+        """Wait until the link drops; return why."""
+        return await asyncio.shield(self._closed)
+
+    async def close(self) -> None:
+        """Drop the link (pending submissions fail with `ServiceUnavailable`)."""
+        self._lost("closed by the edge")
+        self._reading.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._reading
+
+    def _send(self, data: bytes) -> None:
+        if not self._outgoing:
+            asyncio.get_running_loop().call_soon(self._flush)
+        self._outgoing.append(data)
+
+    def _flush(self) -> None:
+        frames, self._outgoing = self._outgoing, []
+        if not self._closed.done():
+            self._writer.writelines(frames)
+
+    async def _read(self) -> None:
+        reason = "the sequencer closed the link"
+        try:
+            while (message := await self._frames.read()) is not None:
+                if isinstance(message, Durable):
+                    for listener in self.listeners:
+                        listener(message.batch)
+                elif isinstance(message, Answered):
+                    self._settle(message)
+                else:
+                    raise FrameError(f"an unexpected {type(message).__name__}")
+        except (FrameError, asyncio.IncompleteReadError, ConnectionError) as exc:
+            reason = f"the link broke: {exc}"
+        except Exception as exc:
+            log.exception("following the sequencer's batches failed", extra={"event": "link_listener_failed"})
+            reason = f"following the batches failed: {exc!r}"
+        finally:
+            self._lost(reason)
+
+    def _settle(self, answer: Answered) -> None:
+        future = self._pending.get(answer.request_id)
+        if future is None or future.done():
+            return  # its caller was cancelled
+        if answer.refusal is not None:
+            future.set_exception(answer.refusal.error())
+        else:
+            future.set_result(answer.receipts)
+
+    def _lost(self, reason: str) -> None:
+        """The link is down for good: fail what waits, once."""
+        if self._closed.done():
+            return
+        self._closed.set_result(reason)
+        self._writer.transport.abort()
+        for future in self._pending.values():
+            if not future.done():
+                future.set_exception(ServiceUnavailable(INTERNAL_ERROR))
+        self._pending.clear()

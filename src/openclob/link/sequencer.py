@@ -1,0 +1,190 @@
+"""The sequencer's end of the link: it serves the edges on a unix socket, in front of one `Service`.
+
+Each edge that connects is sent a `Joined` (the exchange and the edge state, taken when memory holds only
+what is durable), then every durable batch after it as `Durable`, in journal order: the Service calls this
+link as a listener once per batch, the batch is encoded once and the same bytes go to every edge. Each
+`Submit` an edge sends becomes one `Service.submit_many` in a task of its own, so the submissions of all the
+edges share batches; its `Answered` goes back when it returns. The Service publishes a batch before the
+callers it answered resume, so the `Durable` of a batch always precedes the `Answered` of its commands.
+
+Writes to an edge are gathered for one turn of the event loop and written together. The sequencer never
+waits for an edge: past `link_edge_buffer_max_bytes` of unsent frames, the edge is disconnected. Waiting
+would stall the one writer of the exchange for every edge, and buffering without bound would let one stuck
+edge take the sequencer's memory; a disconnected edge restarts from a fresh `Joined`. An edge that goes away
+is forgotten; its submissions still run to the end in the Service (durable or not regardless), their
+answers dropped. A frame that is too long or not a message closes only the connection it came on.
+
+The edges see exactly the batches the Service hands its listeners; today that is every batch with journal
+entries, market words or killed orders, so a batch of other edge rows alone (an API key, a wallet link, a
+rate-limit tier, the clock) reaches a replica only through the `Joined` of an edge that connects later.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+
+from openclob.config import Limits
+from openclob.core.snapshot import export_state, known_orders
+from openclob.link.frames import EDGE_MESSAGES, FrameError, FrameReader, frame
+from openclob.link.messages import Answered, Durable, Joined, Refusal, RefusalKind, Submit
+from openclob.service import INTERNAL_ERROR, Overloaded, Recovering, Service, ServiceUnavailable
+from openclob.store.base import Batch, Journalled
+from openclob.store.records import RateLimitTierRecord
+
+log = logging.getLogger("openclob.link")
+
+
+class _Edge:
+    """One connected edge: its stream and the frames gathered for its next write."""
+
+    def __init__(self, writer: asyncio.StreamWriter, max_buffer_bytes: int) -> None:
+        self.writer = writer
+        self.connected = True
+        self._pending: list[bytes] = []
+        self._max_buffer_bytes = max_buffer_bytes
+
+    def send(self, data: bytes) -> None:
+        """Queue a frame; all those queued in this turn of the event loop are written at its end, together."""
+        if not self.connected:
+            return
+        if not self._pending:
+            asyncio.get_running_loop().call_soon(self._flush)
+        self._pending.append(data)
+
+    def allow(self, extra_bytes: int) -> None:
+        """Let the buffer hold `extra_bytes` more before the edge counts as slow (the snapshot it starts from)."""
+        self._max_buffer_bytes += extra_bytes
+
+    def _flush(self) -> None:
+        frames, self._pending = self._pending, []
+        if not self.connected:
+            return
+        self.writer.writelines(frames)
+        buffered = self.writer.transport.get_write_buffer_size()
+        if buffered > self._max_buffer_bytes:
+            log.warning(
+                "an edge is %d bytes behind, more than %d: disconnecting it",
+                buffered,
+                self._max_buffer_bytes,
+                extra={"event": "link_edge_too_slow"},
+            )
+            self.disconnect()
+
+    def disconnect(self) -> None:
+        """Drop the connection now, discarding what it has not sent."""
+        self.connected = False
+        self.writer.transport.abort()
+
+
+class SequencerLink:
+    """Serves the edges on the unix socket `path` for `service` (start it once the service has started)."""
+
+    def __init__(self, service: Service, path: str, limits: Limits | None = None) -> None:
+        self.service = service
+        self.path = path
+        self.limits = limits or service.settings.limits
+        self._edges: set[_Edge] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._server: asyncio.Server | None = None
+
+    @property
+    def edges(self) -> int:
+        """How many edges are connected and following the batches."""
+        return len(self._edges)
+
+    async def start(self) -> None:
+        """Listen on the socket (readable and writable by this user only) and follow the service's batches."""
+        self._server = await asyncio.start_unix_server(self._serve, self.path)
+        os.chmod(self.path, 0o600)  # the edge state it sends holds API secrets
+        self.service.listeners.append(self._publish)
+
+    async def stop(self) -> None:
+        """Stop listening, disconnect every edge and cancel the submissions still waiting for an answer."""
+        if self._publish in self.service.listeners:
+            self.service.listeners.remove(self._publish)
+        if self._server is not None:
+            self._server.close()
+        for edge in list(self._edges):
+            edge.disconnect()
+        self._edges.clear()
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._server is not None:
+            await self._server.wait_closed()
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self.path)
+
+    def _publish(self, entries: list[Journalled], batch: Batch) -> None:
+        """The service's listener: send a durable batch to every edge."""
+        if not self._edges:
+            return
+        data = frame(Durable(batch))
+        for edge in self._edges:
+            edge.send(data)
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        edge = _Edge(writer, self.limits.link_edge_buffer_max_bytes)
+        frames = FrameReader(reader, EDGE_MESSAGES, self.limits.link_max_submit_bytes)
+        try:
+            await self._join(edge)
+            while (message := await frames.read()) is not None:
+                task = asyncio.create_task(self._answer(edge, message))
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
+        except FrameError as exc:
+            log.warning("closing an edge that sent %s", exc, extra={"event": "link_bad_frame"})
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass  # the edge went away
+        except ServiceUnavailable:
+            pass  # the service halted while the edge joined: there is nothing to follow
+        except Exception:
+            log.exception("serving an edge failed; disconnecting it", extra={"event": "link_edge_failed"})
+        finally:
+            self._edges.discard(edge)
+            edge.disconnect()
+
+    async def _join(self, edge: _Edge) -> None:
+        """Send the edge where it starts, then every batch after it (nothing runs between the two)."""
+        service = self.service
+        await service.durable()
+        edge_state = service.edge
+        joined = Joined(
+            sequence=service.sequence,
+            state=export_state(service.exchange),
+            known_orders=known_orders(service.exchange),
+            clock=service.clock.record(),
+            clock_ms=service.clock.last_ms,
+            api_keys=list(edge_state.api_keys.values()),
+            wallet_links=list(edge_state.wallet_links.values()),
+            market_infos=list(edge_state.market_infos.values()),
+            rate_limit_tiers=[
+                RateLimitTierRecord(address=address, tier=tier) for address, tier in edge_state.rate_limit_tiers.items()
+            ],
+        )
+        data = frame(joined)
+        edge.allow(len(data))
+        edge.send(data)
+        self._edges.add(edge)
+
+    async def _answer(self, edge: _Edge, submit: Submit) -> None:
+        """Submit an edge's commands and send it their receipts, or why none was applied."""
+        try:
+            answer = Answered(submit.request_id, receipts=await self.service.submit_many(submit.commands))
+        except Overloaded as exc:
+            answer = _refused(submit, RefusalKind.OVERLOADED, exc)
+        except Recovering as exc:
+            answer = _refused(submit, RefusalKind.RECOVERING, exc)
+        except ServiceUnavailable as exc:
+            answer = _refused(submit, RefusalKind.UNAVAILABLE, exc)
+        except Exception:
+            log.exception("a submission from an edge failed", extra={"event": "link_submit_failed"})
+            answer = Answered(submit.request_id, refusal=Refusal(RefusalKind.UNAVAILABLE, INTERNAL_ERROR))
+        edge.send(frame(answer))
+
+
+def _refused(submit: Submit, kind: RefusalKind, error: Exception) -> Answered:
+    return Answered(submit.request_id, refusal=Refusal(kind, str(error)))
