@@ -14,7 +14,7 @@ from openclob.core import Exchange
 from openclob.core.snapshot import decode_state, restore
 from openclob.exchange_clock import ExchangeClock
 from openclob.link.messages import Joined
-from openclob.service import EdgeState
+from openclob.edge_state import EdgeState
 from openclob.store.base import Batch
 
 
@@ -53,16 +53,6 @@ class Replica:
                 raise ReplicaDiverged(f"journal entry {entry.sequence} gave other events than the sequencer's")
             self.sequence = entry.sequence
             self.clock.observe(entry.command.now_ms)
-        edge = self.edge
-        for key in batch.api_keys:
-            edge.add_key(key)
-        for api_key in batch.deleted_api_keys:
-            edge.remove_key(api_key)
-        for link in batch.wallet_links:
-            edge.wallet_links[(link.signer, link.funder)] = link
-        for info in batch.market_infos:
-            edge.market_infos[info.condition_id] = info
-        for tier in batch.rate_limit_tiers:
-            edge.rate_limit_tiers[tier.address] = tier.tier
+        self.edge.apply_rows(batch)
         if batch.exchange_clock is not None:
             self.clock.restore(batch.exchange_clock)
