@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from openclob.core import Exchange
 from openclob.core.snapshot import decode_state, restore
+from openclob.edge_state import EdgeState
 from openclob.exchange_clock import ExchangeClock
 from openclob.link.messages import Joined
-from openclob.edge_state import EdgeState
 from openclob.store.base import Batch
 
 
