@@ -4,6 +4,7 @@ A real `openclob serve` (SQLite by default, `--db postgresql://...` for PostgreS
 many wallets, prepared ahead; a load generator in its own process posts them over keep-alive connections.
 
     ./run bench http_orders [--db URL] [--orders 20000] [--connections 128] [--rate 1000] [--seconds 10]
+                            [--workers N|auto]
                             [--rate-limits polymarket] [--metrics off]
 
 With `--rate-limits polymarket` the server runs with Polymarket's rate limits, every wallet at the Elite tier,
@@ -134,11 +135,13 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--rate-limits", choices=("off", "polymarket"), default="off")
     parser.add_argument("--metrics", choices=("off", "on"), default=None)
+    parser.add_argument("--workers", default="1", help="the server's --workers (edge processes; auto: one per core)")
     args = parser.parse_args()
     limited = args.rate_limits == "polymarket"
 
     metrics = ("--metrics", args.metrics) if args.metrics else ()
-    server = start_server(args.db, "--rate-limits", args.rate_limits, *metrics)
+    workers = ("--workers", args.workers) if args.workers != "1" else ()  # (so that it also drives an older tree)
+    server = start_server(args.db, "--rate-limits", args.rate_limits, *workers, *metrics)
     try:
         wallets = [Wallet(i) for i in range(args.wallets)]
         market = create_funded_market(server, wallets, collateral="1000000", split="100000")

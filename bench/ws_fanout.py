@@ -14,7 +14,7 @@ Measured:
 
 The last line is the headline: `ws_fanout: <N> events/s`.
 
-    python bench/ws_fanout.py [--subscribers 1000] [--rate 1000] [--seconds 10]
+    python bench/ws_fanout.py [--subscribers 1000] [--rate 1000] [--seconds 10] [--workers N|auto]
 """
 
 from __future__ import annotations
@@ -60,12 +60,13 @@ def _free_port() -> int:
         return port
 
 
-def _start_server(data_dir: Path, flush_ms: int) -> tuple[subprocess.Popen[bytes], str]:
+def _start_server(data_dir: Path, flush_ms: int, workers: str) -> tuple[subprocess.Popen[bytes], str]:
     port = _free_port()
     log = (data_dir / "server.log").open("ab")
     command = [
         sys.executable, "-m", "openclob.cli", "serve", "--port", str(port),
         "--data-dir", str(data_dir), "--admin-token", ADMIN_TOKEN, "--ws-flush-ms", str(flush_ms),
+        *(("--workers", workers) if workers != "1" else ()),
     ]  # fmt: skip
     process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
@@ -292,11 +293,12 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--lanes", type=int, default=50, help="concurrent order connections (one price each)")
     parser.add_argument("--flush-ms", type=int, default=10, help="the server's --ws-flush-ms")
+    parser.add_argument("--workers", default="1", help="the server's --workers (edge processes; auto: one per core)")
     args = parser.parse_args()
     count = int(args.rate * args.seconds)
 
     with tempfile.TemporaryDirectory() as tmp:
-        server, url = _start_server(Path(tmp), args.flush_ms)
+        server, url = _start_server(Path(tmp), args.flush_ms, args.workers)
         try:
             market = _admin(url, "/admin/markets", {"question": "Will the fan-out keep up?"})
             yes = market["tokens"][0]["token_id"]

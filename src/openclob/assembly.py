@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import logging
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
@@ -93,18 +93,25 @@ def build_app(
     *,
     with_metrics: bool = True,
     access_log: bool = False,
+    on_startup: Sequence[Callable[[], Awaitable[None]]] = (),
+    on_shutdown: Sequence[Callable[[], Awaitable[None]]] = (),
 ) -> OpenClobApp:
     """The Starlette app serving the Polymarket CLOB API on top of `service`, with `fault_rules` in force
     (default: none, with a random seed), GET /metrics if `with_metrics`, and one log line a request if
-    `access_log`."""
+    `access_log`. `on_startup` runs as the recovery starts, `on_shutdown` first thing at shutdown (the edge
+    processes of `--workers N` start and stop there)."""
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         recovery = asyncio.create_task(_start(service), name="openclob-recovery")
         socket_faults.start()
+        for hook in on_startup:
+            await hook()
         try:
             yield
         finally:
+            for hook in on_shutdown:
+                await hook()
             if not recovery.done():
                 recovery.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -69,6 +69,8 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _run_server(args: argparse.Namespace) -> int:
+    if args.edge_link is not None:
+        return _run_edge(args)
     from openclob.assembly import build_app
     from openclob.datadir import ADMIN_TOKEN_FILE, admin_token, master_secret
     from openclob.locks import AlreadyLocked, LockFailed, holder_description, lock_data_dir
@@ -113,35 +115,34 @@ def _run_server(args: argparse.Namespace) -> int:
             raise StartupError(f"cannot open the database {db_shown}: {_one_line(error, args.db)}") from None
         except AlreadyLocked as error:
             raise StartupError(str(error)) from None
-        faucet = _amount_units(args.faucet) if args.faucet is not None else (DEMO_FAUCET_UNITS if args.demo else 0)
-        settings = Settings(
-            host=args.host,
-            port=port,
-            data_dir=data_dir,
-            db_url=args.db,
-            chain_id=args.chain_id,
-            faucet_units=faucet,
-            demo=args.demo,
-            order_version=args.order_version,
-            order_versions=args.order_versions,
-            settlement_delay_ms=args.settlement_delay_ms,
-            proceeds_available_at=args.proceeds_available_at,
-            clock_mode=args.clock,
-            start_time_ms=args.start_time_ms,
-            rate_limits=args.rate_limits,
-            auto_redeem=args.auto_redeem,
-            user_conversions=args.user_conversions,
-            limits=Limits(
-                ws_flush_interval_ms=args.ws_flush_ms,
-                stop_timeout_ms=round(args.stop_timeout * 1000),
-                max_inflight_requests=args.max_inflight,
-            ),
-        )
+        settings = _settings(args, port, data_dir)
         service = Service(store, settings)
         faults = Faults(fault_seed(args.seed), settings.limits.max_fault_rules)
         for rule in fault_rules:
             faults.add(rule, service.now_ms())
-        app = build_app(service, secret, token, faults, with_metrics=args.metrics == "on", access_log=args.access_log)
+        side = None
+        if args.workers > 1:
+            from openclob.workers import sequencer_side
+
+            try:
+                side = sequencer_side(service, sock, args.argv, args.workers, faults)
+            except OSError as error:
+                raise StartupError(f"cannot set up the edge processes: {error.strerror or error}") from None
+        app = build_app(
+            service,
+            secret,
+            token,
+            faults,
+            with_metrics=args.metrics == "on",
+            access_log=args.access_log,
+            on_startup=side.on_startup if side else (),
+            on_shutdown=side.on_shutdown if side else (),
+        )
+        app.trusts_forwarded_client = side is not None
+        if side is not None:
+            app.state.hub.detach()  # no WebSocket reaches this process: the edges serve them
+            app.state.fault_rules_followed = side.link.fault_rules_followed
+            app.state.edge_metrics = side.link.edge_metrics
         if args.demo:
             from openclob.demo import add_demo_markets, simulate_demo_markets
 
@@ -160,7 +161,11 @@ def _run_server(args: argparse.Namespace) -> int:
         server = Server(uvicorn_config(app, settings.limits, app.load, args.log_level), settings.limits)
         service.on_fatal = server.request_stop
         with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises Ctrl-C after a clean shutdown
-            server.run(sockets=[sock])
+            try:
+                server.run(sockets=[side.app_socket if side else sock])  # with edges, they accept on `sock`
+            finally:
+                if side is not None:
+                    side.close()
         if service.failure is not None:
             raise StartupError(f"stopped: {service.failure}")
         return 0
@@ -170,6 +175,87 @@ def _run_server(args: argparse.Namespace) -> int:
         sock.close()
         for lock in reversed(locks):
             lock.release()
+
+
+def _run_edge(args: argparse.Namespace) -> int:
+    """One edge process of `--workers N` (workers.py): the whole API on the inherited listening socket, with the
+    sequencer in the process that started this one."""
+    import socket
+
+    from openclob.api.forward import Forwarder
+    from openclob.assembly import build_app
+    from openclob.datadir import admin_token, master_secret
+    from openclob.edge_service import EdgeService
+    from openclob.edges import die_with_parent
+    from openclob.logs import redact
+    from openclob.server import Server, uvicorn_config
+    from openclob.store import store_at
+
+    die_with_parent()
+    sock = socket.socket(fileno=args.listen_fd)
+    data_dir = Path(args.data_dir)
+    try:
+        token = admin_token(data_dir, args.admin_token or os.environ.get("OPENCLOB_ADMIN_TOKEN"))
+        secret = master_secret(data_dir)
+    except OSError as error:
+        raise StartupError(f"cannot use the data directory {data_dir}: {error.strerror or error}") from None
+    redact.add(token)
+    redact.add(secret.hex())
+    if args.db:
+        redact.add(urllib.parse.urlsplit(args.db).password)
+    settings = _settings(args, sock.getsockname()[1], data_dir)
+    service = EdgeService(store_at(args.db, data_dir), settings, args.edge_link)
+    forwarder = Forwarder(args.edge_app, settings.limits.max_body_bytes)
+    faults = Faults(fault_seed(args.seed), settings.limits.max_fault_rules)
+    app = build_app(
+        service,
+        secret,
+        token,
+        faults,
+        with_metrics=args.metrics == "on",
+        access_log=args.access_log,
+        on_shutdown=[forwarder.close],
+    )
+    app.forward = forwarder
+    app.forward_rate_limited = settings.rate_limits != "off"
+    service.follow_fault_rules = app.state.socket_faults.follow
+    server = Server(uvicorn_config(app, settings.limits, app.load, args.log_level), settings.limits)
+    service.on_fatal = server.request_stop
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            server.run(sockets=[sock])
+    finally:
+        sock.close()
+    return 1 if service.failure is not None else 0
+
+
+def _settings(args: argparse.Namespace, port: int, data_dir: Path) -> Settings:
+    """The server's settings from `serve`'s arguments."""
+    faucet = _amount_units(args.faucet) if args.faucet is not None else (DEMO_FAUCET_UNITS if args.demo else 0)
+    return Settings(
+        host=args.host,
+        port=port,
+        data_dir=data_dir,
+        db_url=args.db,
+        chain_id=args.chain_id,
+        faucet_units=faucet,
+        demo=args.demo,
+        order_version=args.order_version,
+        order_versions=args.order_versions,
+        settlement_delay_ms=args.settlement_delay_ms,
+        proceeds_available_at=args.proceeds_available_at,
+        clock_mode=args.clock,
+        start_time_ms=args.start_time_ms,
+        rate_limits=args.rate_limits,
+        auto_redeem=args.auto_redeem,
+        user_conversions=args.user_conversions,
+        workers=args.workers,
+        limits=Limits(
+            ws_flush_interval_ms=args.ws_flush_ms,
+            stop_timeout_ms=round(args.stop_timeout * 1000),
+            max_inflight_requests=args.max_inflight,
+        ),
+    )
 
 
 def lock_store(db_url: str | None, data_dir: Path, holder: str) -> Lock:
@@ -658,6 +744,17 @@ def _parser() -> argparse.ArgumentParser:
         default="on",
         help="serve Prometheus metrics at GET /metrics, without auth (default on; off: 404)",
     )
+    serve.add_argument(
+        "--workers",
+        type=_workers,
+        default=1,
+        help="edge processes doing HTTP, auth, signatures and WebSocket fan-out in front of the one sequencer "
+        "process (auto: one per core; default 1: everything in one process)",
+    )
+    for hidden in ("--edge-link", "--edge-app"):  # given by the sequencer's process to its edges (workers.py)
+        serve.add_argument(hidden, default=None, help=argparse.SUPPRESS)
+    serve.add_argument("--listen-fd", type=int, default=None, help=argparse.SUPPRESS)
+    serve.add_argument("--edge-index", type=int, default=None, help=argparse.SUPPRESS)
     serve.set_defaults(run=_serve)
 
     record = commands.add_parser("record", help="record a market channel to a file that --replay takes")
@@ -750,10 +847,20 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _workers(text: str) -> int:
+    from openclob.workers import workers_count
+
+    try:
+        return workers_count(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `openclob` console script."""
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     args = _parser().parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)
     code: int = args.run(args)
     return code
 

@@ -122,4 +122,6 @@ class Settings:
     redeemable through POST /admin/redeem or POST /redeem."""
     user_conversions: bool = False
     """Whether an API key may convert its own neg-risk positions (POST /convert); the operator always may."""
+    workers: int = 1
+    """Edge processes in front of the sequencer (`--workers`); 1: everything in one process."""
     limits: Limits = field(default_factory=Limits)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import random
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, Final, Literal
 
@@ -171,6 +172,8 @@ class Faults:
         self.socket_rules: tuple[Active, ...] = ()
         self.fired: dict[str, int] = {}
         """Firings since start by rule kind, rules removed since included (read by /metrics)."""
+        self.on_change: list[Callable[[list[Active]], None]] = []
+        """Called with the rules in force each time they change (the edge processes of `--workers N` follow)."""
 
     def add(self, rule: Rule, now_ms: int) -> Active:
         """Put a checked rule in force (after those already set)."""
@@ -199,6 +202,24 @@ class Faults:
     def rules(self) -> list[Active]:
         """The rules in force, oldest first."""
         return list(self._rules.values())
+
+    def count_firings(self, rule_id: int, times: int) -> None:
+        """Count `times` firings of a rule that happened elsewhere (on an edge process's sockets)."""
+        active = self._rules.get(rule_id)
+        if active is None or times <= 0:
+            return
+        active.fired += times
+        kind = active.rule.kind
+        self.fired[kind] = self.fired.get(kind, 0) + times
+        if active.left is not None:
+            active.left = max(0, active.left - times)
+            if active.left == 0:
+                self.remove(rule_id)
+
+    def follow(self, rules: list[Active]) -> None:
+        """Take `rules` as the rules in force (an edge process following the sequencer's process's rules)."""
+        self._rules = {active.id: active for active in rules}
+        self._sort()
 
     def http(self, method: str, path: str, address: str | None) -> Rule | None:
         """The HTTP rule that fires on this request, if any (`address`: its POLY_ADDRESS, lower-cased)."""
@@ -248,6 +269,8 @@ class Faults:
         self.http_rules = tuple(a for a in rules if a.rule.kind in HTTP_KINDS)
         self.key_rules = tuple(a for a in rules if a.rule.kind in KEY_KINDS)
         self.socket_rules = tuple(a for a in rules if a.rule.kind in SOCKET_KINDS)
+        for hook in self.on_change:
+            hook(list(rules))
 
 
 def _matches(rule: Rule, method: str, path: str, address: str | None) -> bool:

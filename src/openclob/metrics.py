@@ -13,8 +13,13 @@ enums; no address, key or id is ever a label.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+import msgspec
 from prometheus_client import CollectorRegistry, Counter, Histogram, disable_created_metrics
 from prometheus_client.exposition import generate_latest
+from prometheus_client.metrics_core import Metric
+from prometheus_client.registry import Collector
 
 from openclob.core import Applied, Canceled, Command, OrderPlaced, PlaceOrder, Reject, Rejected
 from openclob.core.events import OrderCanceled, Trade
@@ -37,6 +42,66 @@ BATCH_BUCKETS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000)
 TRADE_KINDS = ("COMPLEMENTARY", "MINT", "MERGE")
 STORE_OPERATIONS = ("write", "projection", "read", "snapshot")
 """What the sequencer asks of the store: the batch's journal, its query-table rows, a read, a snapshot."""
+
+
+PER_SERVER = frozenset(
+    {"openclob_service_status", "openclob_journal_sequence", "openclob_sequencer_queue_depth", "openclob_fault_rules"}
+)
+"""Figures of the server as a whole, which the sequencer's process alone gives under `--workers N`; every other
+family is the sum over the processes (requests, sockets, latency buckets and counts)."""
+
+
+class Family(msgspec.Struct, frozen=True, array_like=True):
+    """One metric family's samples, as an edge process sends them to the sequencer's (`--workers N`)."""
+
+    name: str
+    type: str
+    documentation: str
+    samples: list[tuple[str, dict[str, str], float]]
+
+
+def families(registry: CollectorRegistry) -> list[Family]:
+    """Everything `registry` holds now."""
+    return [
+        Family(m.name, m.type, m.documentation, [(s.name, s.labels, s.value) for s in m.samples])
+        for m in registry.collect()
+    ]
+
+
+class _Merged(Collector):
+    def __init__(self, merged: list[Family]) -> None:
+        self._merged = merged
+
+    def collect(self) -> Iterator[Metric]:
+        for family in self._merged:
+            metric = Metric(family.name, family.documentation, family.type)
+            for name, labels, value in family.samples:
+                metric.add_sample(name, labels, value)
+            yield metric
+
+
+def render_merged(own: list[Family], others: list[list[Family]]) -> bytes:
+    """The Prometheus text of this process's families with the others' added in: samples of the same name and
+    labels summed, except the `PER_SERVER` families, which are this process's alone."""
+    merged: dict[str, tuple[Family, dict[tuple[str, tuple[tuple[str, str], ...]], float]]] = {}
+    for source in (own, *others):
+        for family in source:
+            if family.name in PER_SERVER and source is not own:
+                continue
+            _, sums = merged.setdefault(family.name, (family, {}))
+            for name, labels, value in family.samples:
+                key = (name, tuple(sorted(labels.items())))
+                sums[key] = sums.get(key, 0.0) + value
+    registry = CollectorRegistry()
+    registry.register(
+        _Merged(
+            [
+                Family(f.name, f.type, f.documentation, [(n, dict(labels), v) for (n, labels), v in sums.items()])
+                for f, sums in merged.values()
+            ]
+        )
+    )
+    return generate_latest(registry)
 
 
 class Metrics:

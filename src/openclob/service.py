@@ -164,6 +164,8 @@ class Service:
         self.listeners: list[Listener] = []
         self.on_ready: list[Callable[[], Awaitable[None]]] = []
         """Run once after recovery, in order, as the service starts to serve."""
+        self.on_projected: list[Callable[[int], None]] = []
+        """Called with the sequence the query tables hold every journal entry up to, each time it moves on."""
         self.on_clock_moved: list[Callable[[], Awaitable[None]]] = []
         """Run, in order, after each `move_clock` and before it answers (simulations catch up on it)."""
         self.clock = ExchangeClock(clock)
@@ -349,6 +351,10 @@ class Service:
     async def submit_edge(self, command: EdgeCommand) -> KeyCreated | ClockMoved | Refused | None:
         """Apply an edge command in the sequencer (edge_commands.py); return its result once its rows are durable
         and the edge's read model holds them."""
+        return await self.submit_edge_command(command)
+
+    async def submit_edge_command(self, command: EdgeCommand) -> KeyCreated | ClockMoved | Refused | None:
+        """`submit_edge` for a command of any kind (the link's sequencer end forwards them)."""
         self._admit(1)
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self._queue.put_nowait(_Submission(None, command, future))
@@ -422,6 +428,7 @@ class Service:
     def _projected(self, sequence: int) -> None:
         """The query tables now hold the journal up to `sequence`: let the reads waiting for it go."""
         self._projected_sequence = sequence
+        self._tell_projected()
         waiting = []
         for target, waiter in self._projection_waiters:
             if target > sequence:
@@ -430,8 +437,16 @@ class Service:
                 waiter.set_result(None)
         self._projection_waiters = waiting
 
+    def _tell_projected(self) -> None:
+        for hook in self.on_projected:
+            try:
+                hook(self._projected_sequence)
+            except Exception:
+                log.exception("a projection hook failed", extra={"event": "listener_failed"})
+
     def _release_readers(self) -> None:
         """After a rebuild, which projected everything stored: the commands some reads waited for are gone."""
+        self._tell_projected()
         for _, waiter in self._projection_waiters:
             if not waiter.done():
                 waiter.set_result(None)
@@ -512,7 +527,7 @@ class Service:
             _settle_future(submission.future, outcome)
         if metrics is not None:
             self._count(metrics, submissions, outcomes)
-        if batch.entries or batch.market_infos or batch.killed_orders:
+        if batch.entries or _has_edge_rows(batch) or batch.killed_orders:
             self._publish(batch)
         if batch.entries:
             self._deferred_projections = [batch]

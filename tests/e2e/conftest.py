@@ -65,6 +65,10 @@ class Server:
                 self.process.wait()
 
 
+WORKERS = ("--workers", os.environ["OPENCLOB_TEST_WORKERS"]) if os.environ.get("OPENCLOB_TEST_WORKERS") else ()
+"""`OPENCLOB_TEST_WORKERS=N` runs every server of the end-to-end tests with `--workers N`."""
+
+
 def start_server(data_dir: Path, *extra: str, port: int | None = None) -> Server:
     """Start `openclob serve` and wait until GET /time answers."""
     port = port or _free_port()
@@ -72,7 +76,7 @@ def start_server(data_dir: Path, *extra: str, port: int | None = None) -> Server
     log_path = data_dir / "server.log"
     command = [
         sys.executable, "-m", "openclob.cli", "serve",
-        "--port", str(port), "--data-dir", str(data_dir), "--admin-token", ADMIN_TOKEN, *extra,
+        "--port", str(port), "--data-dir", str(data_dir), "--admin-token", ADMIN_TOKEN, *WORKERS, *extra,
     ]  # fmt: skip
     with log_path.open("ab") as log:
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env={**os.environ})

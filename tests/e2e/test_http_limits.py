@@ -116,7 +116,9 @@ async def _market_socket_answers_ping(server: Server) -> bool:
 
 def test_past_the_inflight_bound_the_server_answers_503_at_once_and_recovers(tmp_path: Path) -> None:
     with fresh_postgres_database() as url:
-        server = start_server(tmp_path / "data", "--db", url, "--max-inflight", "2")
+        # --max-inflight bounds each process's requests in hand; which edge of --workers N a connection reaches
+        # is the kernel's choice, so that the two held deposits fill one process is certain only with one.
+        server = start_server(tmp_path / "data", "--db", url, "--max-inflight", "2", "--workers", "1")
         blocker = psycopg.connect(url)
         try:
             deposit = {"address": "0x" + "3" * 40, "asset": "COLLATERAL", "amount": "1"}

@@ -213,3 +213,28 @@ def test_a_rules_file_is_a_json_list_of_checked_rules() -> None:
 def test_a_bad_rules_file_is_refused_naming_the_rule_and_field(data: bytes, named: str) -> None:
     with pytest.raises(InvalidRule, match=named):
         load_rules(data)
+
+
+def test_the_rules_hook_hears_every_change_and_a_follower_takes_the_same_rules() -> None:
+    leader, follower = Faults(1, 10), Faults(2, 10)
+    heard: list[list[int]] = []
+    leader.on_change.append(lambda rules: heard.append([active.id for active in rules]))
+    leader.on_change.append(follower.follow)
+    first = leader.add(check(Rule(kind="status", status=503, count=1)), 0)
+    second = leader.add(check(Rule(kind="ws_disconnect", channel="user")), 0)
+    assert [a.id for a in follower.rules()] == [first.id, second.id]
+    assert follower.http_rules and follower.socket_rules
+    assert leader.http("GET", "/book", None) is not None  # its count used up: it removes itself
+    leader.remove(second.id)
+    assert heard == [[first.id], [first.id, second.id], [second.id], []] and follower.rules() == []
+
+
+def test_firings_counted_elsewhere_use_up_a_count() -> None:
+    faults = Faults(1, 10)
+    active = faults.add(check(Rule(kind="ws_disconnect", channel="market", count=3)), 0)
+    faults.count_firings(active.id, 2)
+    assert (active.fired, active.left, faults.fired) == (2, 1, {"ws_disconnect": 2})
+    faults.count_firings(active.id, 1)
+    assert faults.rules() == [] and faults.fired == {"ws_disconnect": 3}
+    faults.count_firings(active.id, 1)  # a rule gone: nothing more to count
+    assert faults.fired == {"ws_disconnect": 3}

@@ -31,6 +31,7 @@ from starlette.types import Receive, Scope, Send
 from openclob.api import (
     console,
     faults,
+    forward,
     rate_limits,
 )
 from openclob.api.errors import INTERNAL, NOT_READY, OVERLOADED, ApiError
@@ -115,18 +116,41 @@ class OpenClobApp(Starlette):
     """What the HTTP server has in hand (its protocol counts it and sheds load past the bound: server.py)."""
     faults: Faults
     """The operator's fault rules (openclob/faults.py): the HTTP kinds act in `_serve`, before anything else."""
+    forward: forward.Forwarder | None = None
+    """In an edge process of `--workers N`: passes the sequencer's routes (admin, heartbeats) to its process."""
+    forward_rate_limited: bool = False
+    """In an edge process: with rate limits on, every HTTP request is answered by the sequencer's process, whose
+    buckets are the only ones (one per signer and per IP, whichever edge a request reaches)."""
+    trusts_forwarded_client: bool = False
+    """In the sequencer's process of `--workers N`: its app is reached only by the edges, on a private socket,
+    and takes the client address they pass on (api/forward.py)."""
+
+    def _forwarded(self, path: str) -> bool:
+        """In an edge: whether the sequencer's process answers a request for `path` (and counts and logs it)."""
+        return self.forward is not None and (forward.forwarded(path) or self._forwards_everything())
+
+    def _forwards_everything(self) -> bool:
+        """In an edge: whether every HTTP request goes to the sequencer's process (rate limits on, or HTTP or key
+        fault rules in force, whose draws and counts are the sequencer's process's alone)."""
+        return self.forward_rate_limited or bool(self.faults.http_rules or self.faults.key_rules)
+
     observer: RequestObserver | None = None
     """Counts, times and logs each HTTP request (None with metrics off and no access log: api/observe.py)."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.trusts_forwarded_client and scope["type"] == "http":
+            scope = forward.with_forwarded_client(scope)
         observer = self.observer
-        if observer is not None and scope["type"] == "http":
+        if observer is not None and scope["type"] == "http" and not self._forwarded(scope["path"]):
             await observer(scope, receive, send, self._serve)
             return
         await self._serve(scope, receive, send)
 
     async def _serve(self, scope: Scope, receive: Receive, send: Send) -> None:
         """The fault rules of the HTTP kinds, then the request."""
+        if self.forward is not None and scope["type"] == "http" and self._forwards_everything():
+            await self.forward(scope, receive, send)
+            return
         if self.faults.http_rules and scope["type"] == "http":
             rule = faults.fired(self.faults, scope)
             if rule is not None:
@@ -141,6 +165,9 @@ class OpenClobApp(Starlette):
         if kind == "http":
             service = self.service
             path = scope["path"]
+            if self.forward is not None and forward.forwarded(path):
+                await self.forward(scope, receive, send)  # the sequencer's process answers it (api/forward.py)
+                return
             if service.status is not Status.READY and path not in ALWAYS_SERVED and not console.is_console(path):
                 scope["app"] = self
                 await _refuse(Request(scope, receive, send), service)(scope, receive, send)

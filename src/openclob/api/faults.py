@@ -108,7 +108,7 @@ async def act(rule: Rule, scope: Scope, receive: Receive, send: Send, serve: ASG
         await serve(scope, receive, send)
     elif kind == "drop":
         await _drain(receive)
-        _close(receive)
+        close_connection(receive)
     else:  # timeout_after_apply
 
         async def discard(message: Message) -> None:
@@ -117,7 +117,7 @@ async def act(rule: Rule, scope: Scope, receive: Receive, send: Send, serve: ASG
         await serve(scope, receive, discard)
         if rule.delay_ms:
             await asyncio.sleep(rule.delay_ms / 1000)
-        _close(receive)
+        close_connection(receive)
 
 
 async def _drain(receive: Receive) -> None:
@@ -129,7 +129,7 @@ async def _drain(receive: Receive) -> None:
             return
 
 
-def _close(receive: Receive) -> None:
+def close_connection(receive: Receive) -> None:
     """Close the request's connection at once, without an answer (see the module)."""
     cycle: Any = getattr(receive, "__self__", None)
     transport: Any = getattr(cycle, "transport", None)
@@ -160,6 +160,9 @@ async def add_fault(request: Request) -> Response:
         raise ApiError(400, str(error)) from None
     if rule.kind in SOCKET_KINDS:
         request.app.state.socket_faults.added(active)
+        followed = getattr(request.app.state, "fault_rules_followed", None)
+        if followed is not None:  # --workers N: the sockets are the edges'; they report what the rule did
+            await followed()
     return ok(active.view())
 
 

@@ -18,7 +18,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from openclob.faults import HTTP_KINDS, KEY_KINDS, SOCKET_KINDS
-from openclob.metrics import CONTENT_TYPE, Metrics
+from openclob.metrics import CONTENT_TYPE, Family, Metrics, families, render_merged
 from openclob.service import Status
 
 if TYPE_CHECKING:
@@ -29,9 +29,16 @@ FAULT_KINDS = tuple(sorted({*HTTP_KINDS, *KEY_KINDS, *SOCKET_KINDS}))
 
 
 async def metrics(request: Request) -> Response:
-    """GET /metrics: every metric of this server in the Prometheus text format (public; `--metrics off`: 404)."""
+    """GET /metrics: every metric of this server in the Prometheus text format (public; `--metrics off`: 404).
+
+    Under `--workers N` the edges forward it to the sequencer's process, which adds up every process's figures
+    (`edge_metrics`: the edges' families, asked over the link)."""
     registry: Metrics = request.app.state.metrics
-    return Response(registry.render(), media_type=CONTENT_TYPE)
+    gather = getattr(request.app.state, "edge_metrics", None)
+    if gather is None:
+        return Response(registry.render(), media_type=CONTENT_TYPE)
+    edges: list[list[Family]] = await gather()
+    return Response(render_merged(families(registry.registry), edges), media_type=CONTENT_TYPE)
 
 
 class StateCollector(Collector):

@@ -18,17 +18,33 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
+from typing import Any
 
 from openclob.config import Limits
 from openclob.core import Command
+from openclob.edge_commands import ClockMoved, EdgeCommand, KeyCreated, Refused
+from openclob.faults import Active
 from openclob.link.frames import SEQUENCER_MESSAGES, FrameError, FrameReader, frame
-from openclob.link.messages import Answered, Durable, Joined, SequencerMessage, Submit
+from openclob.link.messages import (
+    Answered,
+    AnsweredEdge,
+    Durable,
+    FaultRules,
+    FaultsFired,
+    Joined,
+    MetricsAsked,
+    MetricsTold,
+    Projected,
+    SequencerMessage,
+    Submit,
+    SubmitEdge,
+)
+from openclob.metrics import Family
 from openclob.service import INTERNAL_ERROR, Receipt, ServiceUnavailable
-from openclob.store.base import Batch
 
 log = logging.getLogger("openclob.link")
 
-BatchListener = Callable[[Batch], None]
+BatchListener = Callable[[Durable], None]
 """Called with each durable batch, in journal order, before the answers that follow it."""
 
 
@@ -42,7 +58,14 @@ class EdgeLink:
         """Add them right after `connect`, before the next await, so that they see every batch after `joined`."""
         self._frames = reader
         self._writer = writer
-        self._pending: dict[int, asyncio.Future[list[Receipt]]] = {}
+        self.follow_fault_rules: Callable[[list[Active]], dict[int, int]] | None = None
+        """Takes the sequencer's fault rules, after `joined` and each time they change, and says how often each
+        fired here as it did (ws/faults.py `SocketFaults.follow`)."""
+        self.tell_metrics: Callable[[], list[Family]] | None = None
+        """This edge's metric families, for the sequencer's GET /metrics (None: metrics off)."""
+        self.projected: list[Callable[[int], None]] = []
+        """Called with each `Projected` sequence: the query tables hold every journal entry up to it."""
+        self._pending: dict[int, asyncio.Future[Any]] = {}
         self._next_request_id = 1
         self._outgoing: list[bytes] = []
         self._closed: asyncio.Future[str] = asyncio.get_running_loop().create_future()
@@ -92,6 +115,20 @@ class EdgeLink:
         finally:
             self._pending.pop(request_id, None)
 
+    async def submit_edge(self, command: EdgeCommand) -> KeyCreated | ClockMoved | Refused | None:
+        """Apply an edge command in the sequencer; return its result once durable (as `Service.submit_edge`)."""
+        if self._closed.done():
+            raise ServiceUnavailable(INTERNAL_ERROR)
+        request_id = self._next_request_id
+        self._next_request_id += 1
+        future: asyncio.Future[KeyCreated | ClockMoved | Refused | None] = asyncio.get_running_loop().create_future()
+        self._pending[request_id] = future
+        self._send(frame(SubmitEdge(request_id, command)))
+        try:
+            return await future
+        finally:
+            self._pending.pop(request_id, None)
+
     async def wait_closed(self) -> str:
         """Wait until the link drops; return why."""
         return await asyncio.shield(self._closed)
@@ -119,8 +156,18 @@ class EdgeLink:
             while (message := await self._frames.read()) is not None:
                 if isinstance(message, Durable):
                     for listener in self.listeners:
-                        listener(message.batch)
-                elif isinstance(message, Answered):
+                        listener(message)
+                elif isinstance(message, FaultRules):
+                    fired = self.follow_fault_rules(message.rules) if self.follow_fault_rules else {}
+                    if fired or message.request_id:
+                        self._send(frame(FaultsFired(fired, message.request_id)))
+                elif isinstance(message, MetricsAsked):
+                    told = self.tell_metrics() if self.tell_metrics is not None else []
+                    self._send(frame(MetricsTold(message.request_id, told)))
+                elif isinstance(message, Projected):
+                    for callback in self.projected:
+                        callback(message.sequence)
+                elif isinstance(message, Answered | AnsweredEdge):
                     self._settle(message)
                 else:
                     raise FrameError(f"an unexpected {type(message).__name__}")
@@ -132,14 +179,14 @@ class EdgeLink:
         finally:
             self._lost(reason)
 
-    def _settle(self, answer: Answered) -> None:
+    def _settle(self, answer: Answered | AnsweredEdge) -> None:
         future = self._pending.get(answer.request_id)
         if future is None or future.done():
             return  # its caller was cancelled
         if answer.refusal is not None:
             future.set_exception(answer.refusal.error())
         else:
-            future.set_result(answer.receipts)
+            future.set_result(answer.receipts if isinstance(answer, Answered) else answer.result)
 
     def _lost(self, reason: str) -> None:
         """The link is down for good: fail what waits, once."""

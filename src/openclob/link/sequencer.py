@@ -26,11 +26,30 @@ import contextlib
 import logging
 import os
 
+import msgspec
+
 from openclob.config import Limits
+from openclob.core import Applied
 from openclob.core.snapshot import export_state, known_orders
+from openclob.faults import Active, Faults
 from openclob.link.frames import EDGE_MESSAGES, FrameError, FrameReader, frame
-from openclob.link.messages import Answered, Durable, Joined, Refusal, RefusalKind, Submit
-from openclob.service import INTERNAL_ERROR, Overloaded, Recovering, Service, ServiceUnavailable
+from openclob.link.messages import (
+    Answered,
+    AnsweredEdge,
+    Durable,
+    FaultRules,
+    FaultsFired,
+    Joined,
+    MetricsAsked,
+    MetricsTold,
+    Projected,
+    Refusal,
+    RefusalKind,
+    Submit,
+    SubmitEdge,
+)
+from openclob.metrics import Family
+from openclob.service import INTERNAL_ERROR, Overloaded, Receipt, Recovering, Service, ServiceUnavailable
 from openclob.store.base import Batch, Journalled
 from openclob.store.records import RateLimitTierRecord
 
@@ -82,13 +101,19 @@ class _Edge:
 class SequencerLink:
     """Serves the edges on the unix socket `path` for `service` (start it once the service has started)."""
 
-    def __init__(self, service: Service, path: str, limits: Limits | None = None) -> None:
+    def __init__(self, service: Service, path: str, limits: Limits | None = None, faults: Faults | None = None) -> None:
         self.service = service
+        self.faults = faults
+        """The operator's fault rules, which the edges follow (None: no rules)."""
         self.path = path
         self.limits = limits or service.settings.limits
         self._edges: set[_Edge] = set()
         self._tasks: set[asyncio.Task[None]] = set()
         self._server: asyncio.Server | None = None
+        self._barriers: dict[int, tuple[set[_Edge], asyncio.Future[None]]] = {}
+        """Fault-rule barriers waiting for edges' answers (`fault_rules_followed`)."""
+        self._next_barrier = 1
+        self._metrics_asked: dict[int, tuple[set[_Edge], list[list[Family]], asyncio.Future[None]]] = {}
 
     @property
     def edges(self) -> int:
@@ -100,11 +125,18 @@ class SequencerLink:
         self._server = await asyncio.start_unix_server(self._serve, self.path)
         os.chmod(self.path, 0o600)  # the edge state it sends holds API secrets
         self.service.listeners.append(self._publish)
+        self.service.on_projected.append(self._projected)
+        if self.faults is not None:
+            self.faults.on_change.append(self._fault_rules)
 
     async def stop(self) -> None:
         """Stop listening, disconnect every edge and cancel the submissions still waiting for an answer."""
         if self._publish in self.service.listeners:
             self.service.listeners.remove(self._publish)
+        if self._projected in self.service.on_projected:
+            self.service.on_projected.remove(self._projected)
+        if self.faults is not None and self._fault_rules in self.faults.on_change:
+            self.faults.on_change.remove(self._fault_rules)
         if self._server is not None:
             self._server.close()
         for edge in list(self._edges):
@@ -122,9 +154,88 @@ class SequencerLink:
         """The service's listener: send a durable batch to every edge."""
         if not self._edges:
             return
-        data = frame(Durable(batch))
+        lean = [Journalled(sequence=e.sequence, command=e.command, events=[]) for e in entries]
+        data = frame(Durable(msgspec.structs.replace(batch, entries=lean), [len(e.events) for e in entries]))
         for edge in self._edges:
             edge.send(data)
+
+    def _projected(self, sequence: int) -> None:
+        """The service's projection hook: tell every edge how far the query tables go."""
+        if not self._edges:
+            return
+        data = frame(Projected(sequence))
+        for edge in self._edges:
+            edge.send(data)
+
+    def _fault_rules(self, rules: list[Active]) -> None:
+        """The fault rules' hook: every edge follows them."""
+        data = frame(FaultRules(rules))
+        for edge in self._edges:
+            edge.send(data)
+
+    async def fault_rules_followed(self, timeout_s: float = 2.0) -> None:
+        """Return once every edge connected now has taken in the fault rules in force and reported how often the
+        new ones fired on its sockets (counted into the rules), or after `timeout_s`."""
+        if self.faults is None or not self._edges:
+            return
+        request_id = self._next_barrier
+        self._next_barrier += 1
+        waiting = set(self._edges)
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._barriers[request_id] = (waiting, done)
+        data = frame(FaultRules(self.faults.rules(), request_id))
+        for edge in waiting:
+            edge.send(data)
+        try:
+            await asyncio.wait_for(done, timeout_s)
+        except TimeoutError:
+            log.warning("an edge did not report its fault rules in time", extra={"event": "link_faults_late"})
+        finally:
+            self._barriers.pop(request_id, None)
+
+    async def edge_metrics(self, timeout_s: float = 2.0) -> list[list[Family]]:
+        """Every connected edge's metric families (those that answer within `timeout_s`)."""
+        if not self._edges:
+            return []
+        request_id = self._next_barrier
+        self._next_barrier += 1
+        waiting = set(self._edges)
+        told: list[list[Family]] = []
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._metrics_asked[request_id] = (waiting, told, done)
+        data = frame(MetricsAsked(request_id))
+        for edge in waiting:
+            edge.send(data)
+        try:
+            await asyncio.wait_for(done, timeout_s)
+        except TimeoutError:
+            log.warning("an edge did not send its metrics in time", extra={"event": "link_metrics_late"})
+        finally:
+            self._metrics_asked.pop(request_id, None)
+        return told
+
+    def _told(self, edge: _Edge, answer: MetricsTold) -> None:
+        asked = self._metrics_asked.get(answer.request_id)
+        if asked is None:
+            return
+        waiting, told, done = asked
+        if edge in waiting:
+            waiting.discard(edge)
+            told.append(answer.families)
+        if not waiting and not done.done():
+            done.set_result(None)
+
+    def _fired(self, edge: _Edge, report: FaultsFired) -> None:
+        """An edge's report of firings on its sockets: count them, and pass its barrier."""
+        if self.faults is not None:
+            for rule_id, times in report.fired.items():
+                self.faults.count_firings(rule_id, times)
+        barrier = self._barriers.get(report.request_id)
+        if barrier is not None:
+            waiting, done = barrier
+            waiting.discard(edge)
+            if not waiting and not done.done():
+                done.set_result(None)
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         edge = _Edge(writer, self.limits.link_edge_buffer_max_bytes)
@@ -132,7 +243,16 @@ class SequencerLink:
         try:
             await self._join(edge)
             while (message := await frames.read()) is not None:
-                task = asyncio.create_task(self._answer(edge, message))
+                if isinstance(message, FaultsFired):
+                    self._fired(edge, message)
+                    continue
+                if isinstance(message, MetricsTold):
+                    self._told(edge, message)
+                    continue
+                if isinstance(message, Submit):
+                    task = asyncio.create_task(self._answer(edge, message))
+                else:
+                    task = asyncio.create_task(self._answer_edge(edge, message))
                 self._tasks.add(task)
                 task.add_done_callback(self._tasks.discard)
         except FrameError as exc:
@@ -146,6 +266,14 @@ class SequencerLink:
         finally:
             self._edges.discard(edge)
             edge.disconnect()
+            for waiting, done in self._barriers.values():  # a barrier does not wait for an edge that left
+                waiting.discard(edge)
+                if not waiting and not done.done():
+                    done.set_result(None)
+            for waiting, _, done in self._metrics_asked.values():
+                waiting.discard(edge)
+                if not waiting and not done.done():
+                    done.set_result(None)
 
     async def _join(self, edge: _Edge) -> None:
         """Send the edge where it starts, then every batch after it (nothing runs between the two)."""
@@ -168,12 +296,15 @@ class SequencerLink:
         data = frame(joined)
         edge.allow(len(data))
         edge.send(data)
+        if self.faults is not None:
+            edge.send(frame(FaultRules(self.faults.rules())))
         self._edges.add(edge)
 
     async def _answer(self, edge: _Edge, submit: Submit) -> None:
         """Submit an edge's commands and send it their receipts, or why none was applied."""
         try:
-            answer = Answered(submit.request_id, receipts=await self.service.submit_many(submit.commands))
+            receipts = await self.service.submit_many(submit.commands)
+            answer = Answered(submit.request_id, receipts=[_without_events(receipt) for receipt in receipts])
         except Overloaded as exc:
             answer = _refused(submit, RefusalKind.OVERLOADED, exc)
         except Recovering as exc:
@@ -184,6 +315,30 @@ class SequencerLink:
             log.exception("a submission from an edge failed", extra={"event": "link_submit_failed"})
             answer = Answered(submit.request_id, refusal=Refusal(RefusalKind.UNAVAILABLE, INTERNAL_ERROR))
         edge.send(frame(answer))
+
+    async def _answer_edge(self, edge: _Edge, submit: SubmitEdge) -> None:
+        """Apply an edge's edge command and send it the result, or why it was not applied."""
+        refusal = None
+        try:
+            answer = AnsweredEdge(submit.request_id, result=await self.service.submit_edge_command(submit.command))
+        except Overloaded as exc:
+            refusal = Refusal(RefusalKind.OVERLOADED, str(exc))
+        except Recovering as exc:
+            refusal = Refusal(RefusalKind.RECOVERING, str(exc))
+        except ServiceUnavailable as exc:
+            refusal = Refusal(RefusalKind.UNAVAILABLE, str(exc))
+        except Exception:
+            log.exception("an edge command from an edge failed", extra={"event": "link_submit_failed"})
+            refusal = Refusal(RefusalKind.UNAVAILABLE, INTERNAL_ERROR)
+        if refusal is not None:
+            answer = AnsweredEdge(submit.request_id, refusal=refusal)
+        edge.send(frame(answer))
+
+
+def _without_events(receipt: Receipt) -> Receipt:
+    """A receipt as an edge gets it: its events went to every edge with the batch (`Durable`)."""
+    applied = receipt.applied
+    return Receipt(Applied(applied.result, []), receipt.settlement_reference) if applied.events else receipt
 
 
 def _refused(submit: Submit, kind: RefusalKind, error: Exception) -> Answered:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from openclob.store.base import Batch, Journalled, SnapshotStore, Store, StoredSnapshot, StoreError
 from openclob.store.records import (
@@ -16,6 +17,7 @@ from openclob.store.records import (
     TradeRecord,
     WalletLinkRecord,
 )
+from openclob.store.sql import SqlStore
 from openclob.store.sqlite import SqliteStore
 
 DEFAULT_SQLITE_FILE = "openclob.db"
@@ -36,17 +38,20 @@ def open_store(url: str | None, data_dir: Path) -> Store:
     `sqlite:///relative.db` is relative to the current directory, `sqlite:////abs/path.db` absolute;
     `postgresql://...` or `postgres://...` is a libpq URL; None or empty means `<data_dir>/openclob.db`.
     """
-    store: Store
+    store = store_at(url, data_dir)
+    store.open()
+    return store
+
+
+def store_at(url: str | None, data_dir: Path) -> SqlStore[Any]:
+    """The store that `url` names (as `open_store` reads it), not yet connected."""
     if is_postgres_url(url):
         from openclob.store.postgres import PostgresStore  # psycopg is only needed for PostgreSQL
 
-        store = PostgresStore(url or "")
-    else:
-        path = default_sqlite_path(data_dir) if not url else sqlite_path(url)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        store = SqliteStore(path)
-    store.open()
-    return store
+        return PostgresStore(url or "")
+    path = default_sqlite_path(data_dir) if not url else sqlite_path(url)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return SqliteStore(path)
 
 
 def is_postgres_url(url: str | None) -> bool:

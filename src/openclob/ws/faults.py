@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 
-from openclob.faults import Active, Faults
+from openclob.faults import SOCKET_KINDS, Active, Faults
 from openclob.ws.hub import Hub, Subscriber
 
 CLOSE_GOING_AWAY = 1001
@@ -55,6 +55,24 @@ class SocketFaults:
         for subscriber in list(self.hub.sockets):
             if self.faults.fires_on_socket(active, subscriber.channel, self._address(subscriber)):
                 self._act(active, subscriber)
+
+    def follow(self, rules: list[Active]) -> dict[int, int]:
+        """Take `rules` as the rules in force (an edge process following the sequencer's process): WebSocket rules
+        new here act on the open sockets, those gone end; return how often each new rule fired, by rule id."""
+        before = {active.id: active for active in self.faults.rules()}
+        self.faults.follow(rules)
+        fired: dict[int, int] = {}
+        for active in self.faults.socket_rules:
+            if active.id not in before:
+                start = active.fired
+                self.added(active)
+                if active.fired > start:
+                    fired[active.id] = active.fired - start
+        kept = {active.id for active in rules}
+        for rule_id, active in before.items():
+            if rule_id not in kept and active.rule.kind in SOCKET_KINDS:
+                self.removed(active)
+        return fired
 
     def removed(self, active: Active) -> None:
         """A WebSocket rule was taken out of force: a stall ends now."""

@@ -222,6 +222,13 @@ class Hub:
         self.service.on_ready.append(self.start)
         self.service.listeners.append(self.publish)
 
+    def detach(self) -> None:
+        """Stop following the service (the sequencer's process of `--workers N`: its edges serve the sockets)."""
+        if self.start in self.service.on_ready:
+            self.service.on_ready.remove(self.start)
+        if self.publish in self.service.listeners:
+            self.service.listeners.remove(self.publish)
+
     async def start(self) -> None:
         """Seed the published books and open orders from the recovered exchange."""
         service = self.service

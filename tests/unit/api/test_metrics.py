@@ -18,6 +18,7 @@ from openclob.assembly import build_app
 from openclob.config import Limits, Settings
 from openclob.core import UNIT, Deposit, Split
 from openclob.faults import Rule
+from openclob.metrics import Family, render_merged
 from openclob.service import Service, Status
 from openclob.ws.hub import CLOSE_TOO_SLOW
 from tests.stack import Stack, Trader, fresh_database, order_body
@@ -197,3 +198,20 @@ async def test_fault_firings_and_rate_limit_refusals_are_counted() -> None:
     samples = parse((await _get(app, "/metrics")).text)
     assert value(samples, "openclob_rate_limit_rejections_total", limit="ip") == 3
     assert value(samples, "openclob_rate_limit_rejections_total", limit="trading") == 4
+
+
+def test_under_workers_the_processes_figures_are_added_up_except_the_servers_own() -> None:
+    sequencer = [
+        Family("openclob_trades", "counter", "Trades", [("openclob_trades_total", {"kind": "MINT"}, 2.0)]),
+        Family("openclob_journal_sequence", "gauge", "Sequence", [("openclob_journal_sequence", {}, 40.0)]),
+        Family("openclob_ws_connections", "gauge", "Sockets", [("openclob_ws_connections", {"channel": "user"}, 0.0)]),
+    ]
+    edge = [
+        Family("openclob_trades", "counter", "Trades", [("openclob_trades_total", {"kind": "MINT"}, 0.0)]),
+        Family("openclob_journal_sequence", "gauge", "Sequence", [("openclob_journal_sequence", {}, 39.0)]),
+        Family("openclob_ws_connections", "gauge", "Sockets", [("openclob_ws_connections", {"channel": "user"}, 3.0)]),
+    ]
+    samples = parse(render_merged(sequencer, [edge, edge]).decode())
+    assert value(samples, "openclob_trades_total", kind="MINT") == 2
+    assert value(samples, "openclob_journal_sequence") == 40  # the sequencer's, not a sum
+    assert value(samples, "openclob_ws_connections", channel="user") == 6

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import typing
 from pathlib import Path
 
 import msgspec
@@ -11,8 +12,22 @@ import pytest
 import openclob
 from openclob.core import Exchange
 from openclob.core.snapshot import export_state
+from openclob.edge_commands import CreateApiKey, KeyCreated
+from openclob.faults import Active, Rule
 from openclob.link import Answered, Durable, FrameError, Joined, Refusal, RefusalKind, Submit, frame
 from openclob.link.frames import EDGE_MESSAGES, HEADER_BYTES, SEQUENCER_MESSAGES, FrameReader
+from openclob.link.messages import (
+    AnsweredEdge,
+    EdgeMessage,
+    FaultRules,
+    FaultsFired,
+    MetricsAsked,
+    MetricsTold,
+    Projected,
+    SequencerMessage,
+    SubmitEdge,
+)
+from openclob.metrics import Family
 from openclob.service import Overloaded, Receipt, Recovering, ServiceUnavailable, settlement_reference
 from openclob.store.base import Batch, Journalled
 from openclob.store.records import ApiKeyRecord, ClockRecord, MarketInfoRecord, RateLimitTierRecord, WalletLinkRecord
@@ -38,7 +53,7 @@ def _traded() -> tuple[list[Journalled], list[Receipt]]:
     return entries, receipts
 
 
-def _messages() -> list[Submit | Joined | Durable | Answered]:
+def _messages() -> list[EdgeMessage | SequencerMessage]:
     entries, receipts = _traded()
     batch = Batch(
         entries=entries, api_keys=[KEY], deleted_api_keys=["k0"], wallet_links=[LINK], market_infos=[INFO],
@@ -49,12 +64,24 @@ def _messages() -> list[Submit | Joined | Durable | Answered]:
         sequence=3, state=export_state(Exchange()), known_orders={"0x1": "key-a"}, clock=ClockRecord(frozen_at_ms=9),
         clock_ms=9, api_keys=[KEY], wallet_links=[LINK], market_infos=[INFO], rate_limit_tiers=[TIER],
     )  # fmt: skip
+    rule = Active(id=4, rule=Rule(kind="ws_stall", channel="market", duration_ms=100, count=2), added_at_ms=1, left=2)
+    family = Family("openclob_trades", "counter", "Trades", [("openclob_trades_total", {"kind": "MINT"}, 2.0)])
+    created = KeyCreated(record=KEY, first_key=True)
     return [
         Submit(1, [entry.command for entry in entries]),
+        SubmitEdge(5, CreateApiKey(address=A, nonce=0, api_key="k1", secret="s", passphrase="p")),
+        FaultsFired({4: 1}, 6),
+        MetricsTold(7, [family]),
         joined,
-        Durable(batch),
+        Durable(batch, [len(e.events) for e in batch.entries]),
         Answered(2, receipts=receipts),
         *(Answered(3, refusal=Refusal(kind, "why")) for kind in RefusalKind),
+        AnsweredEdge(5, result=created),
+        AnsweredEdge(5, result=None),
+        AnsweredEdge(5, refusal=Refusal(RefusalKind.OVERLOADED, "busy")),
+        Projected(9),
+        FaultRules([rule], 6),
+        MetricsAsked(7),
     ]
 
 
@@ -72,9 +99,11 @@ async def _read_all(data: bytes, decoder: msgspec.msgpack.Decoder[object], max_b
 @pytest.mark.anyio
 async def test_every_message_round_trips_through_its_frame() -> None:
     messages = _messages()
-    submit, sequencer_messages = messages[0], messages[1:]
-    assert await _read_all(frame(submit), EDGE_MESSAGES) == [submit]
+    edge_messages, sequencer_messages = messages[:4], messages[4:]
+    assert await _read_all(b"".join(frame(m) for m in edge_messages), EDGE_MESSAGES) == edge_messages
     assert await _read_all(b"".join(frame(m) for m in sequencer_messages), SEQUENCER_MESSAGES) == sequencer_messages
+    kinds = {type(m) for m in messages}
+    assert kinds == {*typing.get_args(EdgeMessage), *typing.get_args(SequencerMessage)}  # every kind is here
 
 
 def test_a_refusal_gives_back_the_exception_the_service_raised() -> None:
