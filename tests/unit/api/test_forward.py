@@ -53,7 +53,7 @@ async def upstream(tmp_path: Path) -> AsyncIterator[tuple[Upstream, str]]:
     app, path = Upstream(), str(tmp_path / "app.sock")
     listener = socket.socket(socket.AF_UNIX)
     listener.bind(path)
-    server = uvicorn.Server(uvicorn.Config(app, log_level="critical", lifespan="off"))
+    server = uvicorn.Server(uvicorn.Config(app, log_config=None, lifespan="off"))  # (leaves logging alone)
     task = asyncio.create_task(server.serve(sockets=[listener]))
     while not server.started:
         await asyncio.sleep(0.01)
