@@ -3,9 +3,10 @@
 It has the `Service`'s interface, so the HTTP routes and the WebSocket channels run unchanged on top of it, but
 it sequences nothing: commands and edge commands go to the sequencer process over the link (link/edge.py), and
 what the edge reads is a replica (link/replica.py) of the exchange, the edge state and the clock, built only
-from durable batches, plus the query tables read through the store opened for reading (`open_reader`). A read
-of the query tables waits until the sequencer says they hold every batch this edge has seen (`Projected`), so
-a client reads its own writes whichever edge it reaches next.
+from durable batches, plus the query tables read through the store opened for reading (`open_reader`). Every
+read first syncs with the sequencer (one round trip, shared by the reads of one turn of the event loop): it
+then shows every change any edge had answered when it began, and a read of the query tables also waits until
+they hold it (`Projected`), so a client reads its own writes whichever edge it reaches next.
 
 If the link drops (the sequencer stopped, or this edge fell too far behind) while the edge serves, its process
 exits at once, without answering what it has in hand: those requests went to a sequencer that may or may not
@@ -20,7 +21,7 @@ import contextlib
 import logging
 import os
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from openclob.config import Settings
 from openclob.core import Command
@@ -34,6 +35,7 @@ from openclob.service import INTERNAL_ERROR, Receipt, Service, ServiceUnavailabl
 from openclob.store.sql import SqlStore
 
 log = logging.getLogger("openclob.edge")
+T = TypeVar("T")
 LINK_LOST_EXIT_CODE = 75
 """An edge's exit code when its link to the sequencer dropped (EX_TEMPFAIL: it is started again)."""
 JOIN_RETRY_S = 0.05
@@ -139,6 +141,32 @@ class EdgeService(Service):
         except ServiceUnavailable:
             self._exit_if_lost()
             raise
+
+    @property
+    def ahead_of_store(self) -> bool:
+        """Always: another edge may have answered a change this one has not taken in yet (see `durable`)."""
+        return True
+
+    async def durable(self) -> None:
+        """Return once this edge has taken in every batch published when this was called: a read after it shows
+        every change any edge answered before the read began (one round trip to the sequencer)."""
+        if self._link is None:
+            raise ServiceUnavailable(INTERNAL_ERROR)
+        try:
+            await self._link.sync()
+        except ServiceUnavailable:
+            self._exit_if_lost()
+            raise
+
+    async def read(self, query: Callable[..., T], *args: Any) -> T:
+        """Run a blocking store query once the query tables hold every batch published when this was called."""
+        await self.durable()
+        target = self._sequence
+        if self._projected_sequence < target:
+            waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            self._projection_waiters.append((target, waiter))
+            await waiter
+        return await asyncio.get_running_loop().run_in_executor(self._readers, query, *args)
 
     async def move_clock(self, advance_ms: int = 0, freeze: bool | None = None) -> ClockMoved | Refused:
         """Not at an edge: the clock's admin route is answered by the sequencer's process."""

@@ -38,6 +38,8 @@ from openclob.link.messages import (
     SequencerMessage,
     Submit,
     SubmitEdge,
+    Sync,
+    Synced,
 )
 from openclob.metrics import Family
 from openclob.service import INTERNAL_ERROR, Receipt, ServiceUnavailable
@@ -66,6 +68,7 @@ class EdgeLink:
         self.projected: list[Callable[[int], None]] = []
         """Called with each `Projected` sequence: the query tables hold every journal entry up to it."""
         self._pending: dict[int, asyncio.Future[Any]] = {}
+        self._next_sync: asyncio.Future[Any] | None = None
         self._next_request_id = 1
         self._outgoing: list[bytes] = []
         self._closed: asyncio.Future[str] = asyncio.get_running_loop().create_future()
@@ -129,6 +132,24 @@ class EdgeLink:
         finally:
             self._pending.pop(request_id, None)
 
+    async def sync(self) -> None:
+        """Return once this edge has taken in every batch the sequencer had published when this was called (one
+        round trip; the calls of one turn of the event loop share it)."""
+        if self._closed.done():
+            raise ServiceUnavailable(INTERNAL_ERROR)
+        future = self._next_sync
+        if future is None:
+            request_id = self._next_request_id
+            self._next_request_id += 1
+            future = self._next_sync = asyncio.get_running_loop().create_future()
+            self._pending[request_id] = future
+            self._send(frame(Sync(request_id)))
+            asyncio.get_running_loop().call_soon(self._sync_sent)
+        await asyncio.shield(future)
+
+    def _sync_sent(self) -> None:
+        self._next_sync = None  # a call from the next turn on needs a Sync of its own, sent after it
+
     async def wait_closed(self) -> str:
         """Wait until the link drops; return why."""
         return await asyncio.shield(self._closed)
@@ -169,6 +190,10 @@ class EdgeLink:
                         callback(message.sequence)
                 elif isinstance(message, Answered | AnsweredEdge):
                     self._settle(message)
+                elif isinstance(message, Synced):
+                    synced = self._pending.pop(message.request_id, None)
+                    if synced is not None and not synced.done():
+                        synced.set_result(None)
                 else:
                     raise FrameError(f"an unexpected {type(message).__name__}")
         except (FrameError, asyncio.IncompleteReadError, ConnectionError) as exc:

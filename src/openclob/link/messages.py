@@ -12,6 +12,9 @@ in the order it produced them:
   `Durable` frames of the batches that stored those commands come before it, so an edge that applies every
   `Durable` before it reads an answer reads its own writes. `SubmitEdge` and `AnsweredEdge` do the same for
   one edge command (edge_commands.py: keys, wallet links, market words, tiers, notifications, the clock).
+- `Sync` / `Synced`: a barrier. Frames to one edge go in order, so when an edge reads `Synced` it has taken in
+  every batch the sequencer had published when the `Sync` came: a read that syncs first sees every change
+  answered anywhere before it began (read-your-writes across edges, whichever edge a client reaches next).
 - `Projected`: the query tables hold every journal entry up to `sequence` (an edge's reads of them wait for it).
 - `MetricsAsked` / `MetricsTold`: GET /metrics, answered by the sequencer's process, asks every edge for its
   metric families and adds them up.
@@ -91,6 +94,18 @@ class AnsweredEdge(msgspec.Struct, frozen=True, tag=True):
     refusal: Refusal | None = None
 
 
+class Sync(msgspec.Struct, frozen=True, tag=True):
+    """Edge to sequencer: answer `Synced` (after every batch published before it)."""
+
+    request_id: int
+
+
+class Synced(msgspec.Struct, frozen=True, tag=True):
+    """Sequencer to one edge: every batch published before the `Sync` `request_id` came has been sent before this."""
+
+    request_id: int
+
+
 class Projected(msgspec.Struct, frozen=True, tag=True):
     """Sequencer to every edge: the query tables hold every journal entry up to `sequence`."""
 
@@ -151,7 +166,7 @@ class Joined(msgspec.Struct, frozen=True, tag=True):
     rate_limit_tiers: list[RateLimitTierRecord]
 
 
-EdgeMessage = Submit | SubmitEdge | FaultsFired | MetricsTold
+EdgeMessage = Submit | SubmitEdge | FaultsFired | MetricsTold | Sync
 """What an edge sends."""
-SequencerMessage = Joined | Durable | Answered | AnsweredEdge | Projected | FaultRules | MetricsAsked
+SequencerMessage = Joined | Durable | Answered | AnsweredEdge | Projected | FaultRules | MetricsAsked | Synced
 """What the sequencer sends."""

@@ -47,6 +47,8 @@ from openclob.link.messages import (
     RefusalKind,
     Submit,
     SubmitEdge,
+    Sync,
+    Synced,
 )
 from openclob.metrics import Family
 from openclob.service import INTERNAL_ERROR, Overloaded, Receipt, Recovering, Service, ServiceUnavailable
@@ -248,6 +250,9 @@ class SequencerLink:
                     continue
                 if isinstance(message, MetricsTold):
                     self._told(edge, message)
+                    continue
+                if isinstance(message, Sync):
+                    edge.send(frame(Synced(message.request_id)))  # after the batches already sent its way
                     continue
                 if isinstance(message, Submit):
                     task = asyncio.create_task(self._answer(edge, message))

@@ -105,6 +105,20 @@ async def test_an_answer_comes_after_the_batch_that_stored_it_so_the_edge_reads_
 
 
 @pytest.mark.anyio
+async def test_after_a_sync_an_edge_has_every_change_another_edge_was_answered_for(join: Join) -> None:
+    writer, _ = await join()
+    reader, replica = await join()
+    await writer.submit_many(setup_commands())
+    for n in range(1, 21):
+        placed = _placed(await writer.submit(buy(n, A, YES)))
+        await reader.sync()  # the reads of a client that was answered on the other edge
+        assert replica.exchange.order(placed.order_id) is not None
+    await reader.close()
+    with pytest.raises(ServiceUnavailable):
+        await reader.sync()
+
+
+@pytest.mark.anyio
 async def test_a_full_queue_refuses_the_whole_submission_with_overloaded(tmp_path: Path, socket_path: str) -> None:
     service = await start_service(tmp_path / "small.db", Limits(max_queued_commands=2))
     link = SequencerLink(service, socket_path)

@@ -26,6 +26,8 @@ from openclob.link.messages import (
     Projected,
     SequencerMessage,
     SubmitEdge,
+    Sync,
+    Synced,
 )
 from openclob.metrics import Family
 from openclob.service import Overloaded, Receipt, Recovering, ServiceUnavailable, settlement_reference
@@ -72,6 +74,7 @@ def _messages() -> list[EdgeMessage | SequencerMessage]:
         SubmitEdge(5, CreateApiKey(address=A, nonce=0, api_key="k1", secret="s", passphrase="p")),
         FaultsFired({4: 1}, 6),
         MetricsTold(7, [family]),
+        Sync(8),
         joined,
         Durable(batch, [len(e.events) for e in batch.entries]),
         Answered(2, receipts=receipts),
@@ -82,6 +85,7 @@ def _messages() -> list[EdgeMessage | SequencerMessage]:
         Projected(9),
         FaultRules([rule], 6),
         MetricsAsked(7),
+        Synced(8),
     ]
 
 
@@ -99,7 +103,7 @@ async def _read_all(data: bytes, decoder: msgspec.msgpack.Decoder[object], max_b
 @pytest.mark.anyio
 async def test_every_message_round_trips_through_its_frame() -> None:
     messages = _messages()
-    edge_messages, sequencer_messages = messages[:4], messages[4:]
+    edge_messages, sequencer_messages = messages[:5], messages[5:]
     assert await _read_all(b"".join(frame(m) for m in edge_messages), EDGE_MESSAGES) == edge_messages
     assert await _read_all(b"".join(frame(m) for m in sequencer_messages), SEQUENCER_MESSAGES) == sequencer_messages
     kinds = {type(m) for m in messages}
