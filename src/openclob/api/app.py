@@ -179,7 +179,11 @@ class OpenClobApp(Starlette):
                     return
             if _client_gone(receive):
                 return  # it waited so long its client left: no one would hear the answer, so nothing is done
-            if service.ahead_of_store and scope["method"] in READ_METHODS and path not in ALWAYS_SERVED:
+            if (
+                service.ahead_of_store
+                and path not in ALWAYS_SERVED
+                and (scope["method"] in READ_METHODS or (self.forward is not None and _unknown_key(scope, service)))
+            ):
                 await service.durable()  # a read shows only what is durable (see Service.durable)
             endpoint = self.hot_routes.get((scope["method"], scope["path"]))
             if endpoint is None:
@@ -198,6 +202,15 @@ class OpenClobApp(Starlette):
             await send({"type": "websocket.close", "code": 1013, "reason": "the exchange is not ready"})
             return
         await super().__call__(scope, receive, send)
+
+
+def _unknown_key(scope: Scope, service: Service) -> bool:
+    """Whether the request is signed with an API key this edge does not know (yet: it may have been created on
+    another edge a moment ago, so the edge syncs before it answers 401)."""
+    for name, value in scope["headers"]:
+        if name == b"poly_api_key":
+            return value.decode("latin-1") not in service.edge.api_keys
+    return False
 
 
 def _client_gone(receive: Receive) -> bool:

@@ -11,6 +11,7 @@ from starlette.responses import Response
 from openclob.api import trading
 from openclob.api.app import OpenClobApp
 from openclob.api.errors import INTERNAL, NOT_READY, UNAUTHORIZED
+from openclob.api.forward import Forwarder
 from openclob.assembly import build_app
 from openclob.config import Settings
 from openclob.service import Service, ServiceUnavailable, Status
@@ -117,3 +118,28 @@ async def test_a_request_whose_client_left_before_the_app_took_it_up_is_dropped_
     scope = {"type": "http", "method": "POST", "path": "/order", "headers": [], "query_string": b""}
     await app(scope, _GoneCycle().receive, send)
     assert (handled, sent) == ([], [])
+
+
+async def test_at_an_edge_a_request_signed_with_a_key_it_does_not_know_syncs_first(app: OpenClobApp) -> None:
+    synced: list[str] = []
+
+    class Syncing(Service):
+        @property
+        def ahead_of_store(self) -> bool:
+            return True  # as at an edge of --workers N
+
+        async def durable(self) -> None:
+            synced.append("sync")
+
+    service = Syncing(FakeStore(), Settings())
+    service.status = Status.READY
+    app.service = service
+    app.forward = Forwarder("/nonexistent.sock", 1_000)  # (an edge: it forwards the sequencer's routes)
+    try:
+        for key in ("unknown-key", ""):
+            headers = {"POLY_API_KEY": key} if key else {}
+            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as c:
+                assert (await c.post("/order", content=b"{}", headers=headers)).status_code == 401
+        assert synced == ["sync"]  # the unknown key only; an unsigned request has nothing to wait for
+    finally:
+        await app.forward.close()
