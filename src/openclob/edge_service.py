@@ -20,7 +20,7 @@ import asyncio
 import contextlib
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from openclob.config import Settings
@@ -124,23 +124,11 @@ class EdgeService(Service):
 
     async def submit_many(self, commands: list[Command]) -> list[Receipt]:
         """Apply several commands in this order; return once all are durable and in this edge's replica."""
-        self._admit_here()
-        assert self._link is not None
-        try:
-            return await self._link.submit_many(commands)
-        except ServiceUnavailable:
-            self._exit_if_lost()
-            raise
+        return await self._over_link(self._ready_link().submit_many(commands))
 
     async def submit_edge_command(self, command: EdgeCommand) -> KeyCreated | ClockMoved | Refused | None:
         """Apply an edge command in the sequencer; return its result once durable and in this edge's replica."""
-        self._admit_here()
-        assert self._link is not None
-        try:
-            return await self._link.submit_edge(command)
-        except ServiceUnavailable:
-            self._exit_if_lost()
-            raise
+        return await self._over_link(self._ready_link().submit_edge(command))
 
     @property
     def ahead_of_store(self) -> bool:
@@ -152,29 +140,31 @@ class EdgeService(Service):
         every change any edge answered before the read began (one round trip to the sequencer)."""
         if self._link is None:
             raise ServiceUnavailable(INTERNAL_ERROR)
-        try:
-            await self._link.sync()
-        except ServiceUnavailable:
-            self._exit_if_lost()
-            raise
+        await self._over_link(self._link.sync())
 
     async def read(self, query: Callable[..., T], *args: Any) -> T:
         """Run a blocking store query once the query tables hold every batch published when this was called."""
         await self.durable()
-        target = self._sequence
-        if self._projected_sequence < target:
-            waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-            self._projection_waiters.append((target, waiter))
-            await waiter
+        await self._projection_reaches(self._sequence)
         return await asyncio.get_running_loop().run_in_executor(self._readers, query, *args)
 
     async def move_clock(self, advance_ms: int = 0, freeze: bool | None = None) -> ClockMoved | Refused:
         """Not at an edge: the clock's admin route is answered by the sequencer's process."""
         raise ServiceUnavailable("the clock is moved by the sequencer's process")
 
-    def _admit_here(self) -> None:
+    def _ready_link(self) -> EdgeLink:
+        """The link, to submit on: refused unless the edge is serving."""
         if self.status is not Status.READY or self._link is None:
             raise ServiceUnavailable(INTERNAL_ERROR)
+        return self._link
+
+    async def _over_link(self, answer: Awaitable[T]) -> T:
+        """`answer` from the sequencer; if the link dropped meanwhile, the process exits first (see above)."""
+        try:
+            return await answer
+        except ServiceUnavailable:
+            self._exit_if_lost()
+            raise
 
     def _follow(self, durable: Durable) -> None:
         """The link's listener: a durable batch goes into the replica, then to this edge's feeds."""

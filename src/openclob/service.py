@@ -398,14 +398,9 @@ class Service:
         """Run a blocking store query on a reader thread (never on the event loop), once the query tables hold
         every command applied so far; return once memory is durable too (`durable`), so that the caller may
         read the exchange beside the query's rows."""
-        loop = asyncio.get_running_loop()
-        target = self._sequence
-        if self._projected_sequence < target:
-            waiter: asyncio.Future[None] = loop.create_future()
-            self._projection_waiters.append((target, waiter))
-            await waiter
+        await self._projection_reaches(self._sequence)
         try:
-            rows = await loop.run_in_executor(self._readers, query, *args)
+            rows = await asyncio.get_running_loop().run_in_executor(self._readers, query, *args)
         except StoreError:
             if self.metrics is not None:
                 self.metrics.store_failed("read")
@@ -413,6 +408,13 @@ class Service:
         if self._ahead_of_store:
             await self.durable()
         return rows
+
+    async def _projection_reaches(self, target: int) -> None:
+        """Return once the query tables hold every journal entry up to `target`."""
+        if self._projected_sequence < target:
+            waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            self._projection_waiters.append((target, waiter))
+            await waiter
 
     def _caught_up(self, error: Exception | None = None) -> None:
         """Memory holds only what is durable again: let the reads waiting for that go (or fail them)."""

@@ -29,6 +29,7 @@ from openclob.link.messages import (
     Answered,
     AnsweredEdge,
     Durable,
+    EdgeMessage,
     FaultRules,
     FaultsFired,
     Joined,
@@ -68,7 +69,7 @@ class EdgeLink:
         self.projected: list[Callable[[int], None]] = []
         """Called with each `Projected` sequence: the query tables hold every journal entry up to it."""
         self._pending: dict[int, asyncio.Future[Any]] = {}
-        self._next_sync: asyncio.Future[Any] | None = None
+        self._next_sync: asyncio.Future[None] | None = None
         self._next_request_id = 1
         self._outgoing: list[bytes] = []
         self._closed: asyncio.Future[str] = asyncio.get_running_loop().create_future()
@@ -106,46 +107,37 @@ class EdgeLink:
 
     async def submit_many(self, commands: list[Command]) -> list[Receipt]:
         """Apply several commands in this order; return once all are durable (as `Service.submit_many`)."""
-        if self._closed.done():
-            raise ServiceUnavailable(INTERNAL_ERROR)
-        request_id = self._next_request_id
-        self._next_request_id += 1
-        future: asyncio.Future[list[Receipt]] = asyncio.get_running_loop().create_future()
-        self._pending[request_id] = future
-        self._send(frame(Submit(request_id, commands)))
-        try:
-            return await future
-        finally:
-            self._pending.pop(request_id, None)
+        receipts: list[Receipt] = await self._answer_to(lambda request_id: Submit(request_id, commands))
+        return receipts
 
     async def submit_edge(self, command: EdgeCommand) -> KeyCreated | ClockMoved | Refused | None:
         """Apply an edge command in the sequencer; return its result once durable (as `Service.submit_edge`)."""
-        if self._closed.done():
-            raise ServiceUnavailable(INTERNAL_ERROR)
-        request_id = self._next_request_id
-        self._next_request_id += 1
-        future: asyncio.Future[KeyCreated | ClockMoved | Refused | None] = asyncio.get_running_loop().create_future()
-        self._pending[request_id] = future
-        self._send(frame(SubmitEdge(request_id, command)))
-        try:
-            return await future
-        finally:
-            self._pending.pop(request_id, None)
+        result: KeyCreated | ClockMoved | Refused | None = await self._answer_to(
+            lambda request_id: SubmitEdge(request_id, command)
+        )
+        return result
 
     async def sync(self) -> None:
         """Return once this edge has taken in every batch the sequencer had published when this was called (one
         round trip; the calls of one turn of the event loop share it)."""
+        if self._next_sync is None:
+            self._next_sync = asyncio.ensure_future(self._answer_to(Sync))
+            asyncio.get_running_loop().call_soon(self._sync_sent)
+        await asyncio.shield(self._next_sync)
+
+    async def _answer_to(self, request: Callable[[int], EdgeMessage]) -> Any:
+        """Send `request` of a new request id and return the sequencer's answer to it (`_settle`)."""
         if self._closed.done():
             raise ServiceUnavailable(INTERNAL_ERROR)
-        future = self._next_sync
-        if future is None:
-            request_id = self._next_request_id
-            self._next_request_id += 1
-            future = self._next_sync = asyncio.get_running_loop().create_future()
-            self._pending[request_id] = future
-            self._send(frame(Sync(request_id)))
-            asyncio.get_running_loop().call_soon(self._sync_sent)
-        await asyncio.shield(future)
+        request_id = self._next_request_id
+        self._next_request_id += 1
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._pending[request_id] = future
+        self._send(frame(request(request_id)))
+        try:
+            return await future
+        finally:
+            self._pending.pop(request_id, None)
 
     def _sync_sent(self) -> None:
         self._next_sync = None  # a call from the next turn on needs a Sync of its own, sent after it
@@ -188,12 +180,8 @@ class EdgeLink:
                 elif isinstance(message, Projected):
                     for callback in self.projected:
                         callback(message.sequence)
-                elif isinstance(message, Answered | AnsweredEdge):
+                elif isinstance(message, Answered | AnsweredEdge | Synced):
                     self._settle(message)
-                elif isinstance(message, Synced):
-                    synced = self._pending.pop(message.request_id, None)
-                    if synced is not None and not synced.done():
-                        synced.set_result(None)
                 else:
                     raise FrameError(f"an unexpected {type(message).__name__}")
         except (FrameError, asyncio.IncompleteReadError, ConnectionError) as exc:
@@ -204,11 +192,13 @@ class EdgeLink:
         finally:
             self._lost(reason)
 
-    def _settle(self, answer: Answered | AnsweredEdge) -> None:
+    def _settle(self, answer: Answered | AnsweredEdge | Synced) -> None:
         future = self._pending.get(answer.request_id)
         if future is None or future.done():
             return  # its caller was cancelled
-        if answer.refusal is not None:
+        if isinstance(answer, Synced):
+            future.set_result(None)
+        elif answer.refusal is not None:
             future.set_exception(answer.refusal.error())
         else:
             future.set_result(answer.receipts if isinstance(answer, Answered) else answer.result)

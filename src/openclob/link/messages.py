@@ -70,6 +70,14 @@ class Refusal(msgspec.Struct, frozen=True):
         """The exception `Service` raised for it, for the edge to raise in turn."""
         return _ERRORS[self.kind](self.message)
 
+    @classmethod
+    def of(cls, error: Exception) -> Refusal | None:
+        """The refusal of one of the exceptions `Service` raises (`error` inverts it); None for any other."""
+        for kind, raised in _ERRORS.items():
+            if isinstance(error, raised):
+                return cls(kind, str(error))
+        return None
+
 
 _ERRORS: dict[RefusalKind, type[Exception]] = {
     RefusalKind.OVERLOADED: Overloaded,

@@ -25,6 +25,7 @@ import asyncio
 import contextlib
 import logging
 import os
+from collections.abc import Callable
 
 import msgspec
 
@@ -45,13 +46,14 @@ from openclob.link.messages import (
     Projected,
     Refusal,
     RefusalKind,
+    SequencerMessage,
     Submit,
     SubmitEdge,
     Sync,
     Synced,
 )
 from openclob.metrics import Family
-from openclob.service import INTERNAL_ERROR, Overloaded, Receipt, Recovering, Service, ServiceUnavailable
+from openclob.service import INTERNAL_ERROR, Receipt, Service, ServiceUnavailable
 from openclob.store.base import Batch, Journalled
 from openclob.store.records import RateLimitTierRecord
 
@@ -100,6 +102,32 @@ class _Edge:
         self.writer.transport.abort()
 
 
+class _Round:
+    """One question to the edges connected when it was asked: their answers, until each answered or left."""
+
+    def __init__(self, edges: set[_Edge]) -> None:
+        self.waiting = set(edges)
+        self.answers: list[list[Family] | None] = []
+        self.done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._settle()
+
+    def answered(self, edge: _Edge, answer: list[Family] | None) -> None:
+        """`edge` answered (once: a second answer is ignored)."""
+        if edge in self.waiting:
+            self.waiting.discard(edge)
+            self.answers.append(answer)
+            self._settle()
+
+    def left(self, edge: _Edge) -> None:
+        """`edge` went away: the round no longer waits for it."""
+        self.waiting.discard(edge)
+        self._settle()
+
+    def _settle(self) -> None:
+        if not self.waiting and not self.done.done():
+            self.done.set_result(None)
+
+
 class SequencerLink:
     """Serves the edges on the unix socket `path` for `service` (start it once the service has started)."""
 
@@ -112,10 +140,9 @@ class SequencerLink:
         self._edges: set[_Edge] = set()
         self._tasks: set[asyncio.Task[None]] = set()
         self._server: asyncio.Server | None = None
-        self._barriers: dict[int, tuple[set[_Edge], asyncio.Future[None]]] = {}
-        """Fault-rule barriers waiting for edges' answers (`fault_rules_followed`)."""
-        self._next_barrier = 1
-        self._metrics_asked: dict[int, tuple[set[_Edge], list[list[Family]], asyncio.Future[None]]] = {}
+        self._rounds: dict[int, _Round] = {}
+        """Questions to every edge waiting for their answers (`_ask`), by request id."""
+        self._next_round = 1
 
     @property
     def edges(self) -> int:
@@ -178,66 +205,45 @@ class SequencerLink:
     async def fault_rules_followed(self, timeout_s: float = 2.0) -> None:
         """Return once every edge connected now has taken in the fault rules in force and reported how often the
         new ones fired on its sockets (counted into the rules), or after `timeout_s`."""
-        if self.faults is None or not self._edges:
-            return
-        request_id = self._next_barrier
-        self._next_barrier += 1
-        waiting = set(self._edges)
-        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._barriers[request_id] = (waiting, done)
-        data = frame(FaultRules(self.faults.rules(), request_id))
-        for edge in waiting:
-            edge.send(data)
-        try:
-            await asyncio.wait_for(done, timeout_s)
-        except TimeoutError:
-            log.warning("an edge did not report its fault rules in time", extra={"event": "link_faults_late"})
-        finally:
-            self._barriers.pop(request_id, None)
+        if self.faults is not None:
+            rules = self.faults.rules()
+            await self._ask(lambda request_id: FaultRules(rules, request_id), "its fault rules", timeout_s)
 
     async def edge_metrics(self, timeout_s: float = 2.0) -> list[list[Family]]:
         """Every connected edge's metric families (those that answer within `timeout_s`)."""
-        if not self._edges:
-            return []
-        request_id = self._next_barrier
-        self._next_barrier += 1
-        waiting = set(self._edges)
-        told: list[list[Family]] = []
-        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._metrics_asked[request_id] = (waiting, told, done)
-        data = frame(MetricsAsked(request_id))
-        for edge in waiting:
+        told = await self._ask(MetricsAsked, "its metrics", timeout_s)
+        return [families for families in told if families is not None]
+
+    async def _ask(
+        self, question: Callable[[int], SequencerMessage], what: str, timeout_s: float
+    ) -> list[list[Family] | None]:
+        """Send every edge connected now the `question` of a new request id; return their answers, once each
+        answered or left, or after `timeout_s` (`what` names what is late in the log)."""
+        request_id = self._next_round
+        self._next_round += 1
+        asked = self._rounds[request_id] = _Round(self._edges)
+        data = frame(question(request_id))
+        for edge in asked.waiting:
             edge.send(data)
         try:
-            await asyncio.wait_for(done, timeout_s)
+            await asyncio.wait_for(asked.done, timeout_s)
         except TimeoutError:
-            log.warning("an edge did not send its metrics in time", extra={"event": "link_metrics_late"})
+            log.warning("an edge did not send %s in time", what, extra={"event": "link_edge_late"})
         finally:
-            self._metrics_asked.pop(request_id, None)
-        return told
+            del self._rounds[request_id]
+        return asked.answers
 
     def _told(self, edge: _Edge, answer: MetricsTold) -> None:
-        asked = self._metrics_asked.get(answer.request_id)
-        if asked is None:
-            return
-        waiting, told, done = asked
-        if edge in waiting:
-            waiting.discard(edge)
-            told.append(answer.families)
-        if not waiting and not done.done():
-            done.set_result(None)
+        if (asked := self._rounds.get(answer.request_id)) is not None:
+            asked.answered(edge, answer.families)
 
     def _fired(self, edge: _Edge, report: FaultsFired) -> None:
-        """An edge's report of firings on its sockets: count them, and pass its barrier."""
+        """An edge's report of firings on its sockets: count them, and answer its round if it has one."""
         if self.faults is not None:
             for rule_id, times in report.fired.items():
                 self.faults.count_firings(rule_id, times)
-        barrier = self._barriers.get(report.request_id)
-        if barrier is not None:
-            waiting, done = barrier
-            waiting.discard(edge)
-            if not waiting and not done.done():
-                done.set_result(None)
+        if (asked := self._rounds.get(report.request_id)) is not None:
+            asked.answered(edge, None)
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         edge = _Edge(writer, self.limits.link_edge_buffer_max_bytes)
@@ -271,14 +277,8 @@ class SequencerLink:
         finally:
             self._edges.discard(edge)
             edge.disconnect()
-            for waiting, done in self._barriers.values():  # a barrier does not wait for an edge that left
-                waiting.discard(edge)
-                if not waiting and not done.done():
-                    done.set_result(None)
-            for waiting, _, done in self._metrics_asked.values():
-                waiting.discard(edge)
-                if not waiting and not done.done():
-                    done.set_result(None)
+            for asked in self._rounds.values():  # no round waits for an edge that left
+                asked.left(edge)
 
     async def _join(self, edge: _Edge) -> None:
         """Send the edge where it starts, then every batch after it (nothing runs between the two)."""
@@ -310,33 +310,16 @@ class SequencerLink:
         try:
             receipts = await self.service.submit_many(submit.commands)
             answer = Answered(submit.request_id, receipts=[_without_events(receipt) for receipt in receipts])
-        except Overloaded as exc:
-            answer = _refused(submit, RefusalKind.OVERLOADED, exc)
-        except Recovering as exc:
-            answer = _refused(submit, RefusalKind.RECOVERING, exc)
-        except ServiceUnavailable as exc:
-            answer = _refused(submit, RefusalKind.UNAVAILABLE, exc)
-        except Exception:
-            log.exception("a submission from an edge failed", extra={"event": "link_submit_failed"})
-            answer = Answered(submit.request_id, refusal=Refusal(RefusalKind.UNAVAILABLE, INTERNAL_ERROR))
+        except Exception as error:
+            answer = Answered(submit.request_id, refusal=_refusal(error, "a submission from an edge failed"))
         edge.send(frame(answer))
 
     async def _answer_edge(self, edge: _Edge, submit: SubmitEdge) -> None:
         """Apply an edge's edge command and send it the result, or why it was not applied."""
-        refusal = None
         try:
             answer = AnsweredEdge(submit.request_id, result=await self.service.submit_edge_command(submit.command))
-        except Overloaded as exc:
-            refusal = Refusal(RefusalKind.OVERLOADED, str(exc))
-        except Recovering as exc:
-            refusal = Refusal(RefusalKind.RECOVERING, str(exc))
-        except ServiceUnavailable as exc:
-            refusal = Refusal(RefusalKind.UNAVAILABLE, str(exc))
-        except Exception:
-            log.exception("an edge command from an edge failed", extra={"event": "link_submit_failed"})
-            refusal = Refusal(RefusalKind.UNAVAILABLE, INTERNAL_ERROR)
-        if refusal is not None:
-            answer = AnsweredEdge(submit.request_id, refusal=refusal)
+        except Exception as error:
+            answer = AnsweredEdge(submit.request_id, refusal=_refusal(error, "an edge command from an edge failed"))
         edge.send(frame(answer))
 
 
@@ -346,5 +329,11 @@ def _without_events(receipt: Receipt) -> Receipt:
     return Receipt(Applied(applied.result, []), receipt.settlement_reference) if applied.events else receipt
 
 
-def _refused(submit: Submit, kind: RefusalKind, error: Exception) -> Answered:
-    return Answered(submit.request_id, refusal=Refusal(kind, str(error)))
+def _refusal(error: Exception, failed: str) -> Refusal:
+    """Why the service applied nothing, as the edge raises it again; an unexpected error is logged (`failed`) and
+    refused as unavailable."""
+    refusal = Refusal.of(error)
+    if refusal is None:
+        log.exception(failed, extra={"event": "link_submit_failed"}, exc_info=error)
+        refusal = Refusal(RefusalKind.UNAVAILABLE, INTERNAL_ERROR)
+    return refusal
