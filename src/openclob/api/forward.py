@@ -12,7 +12,9 @@ from __future__ import annotations
 import httpx
 from starlette.types import Receive, Scope, Send
 
+from openclob.api.errors import INTERNAL, PAYLOAD_TOO_LARGE
 from openclob.api.faults import close_connection
+from openclob.api.http import JSONResponse
 
 FORWARDED_PREFIXES = ("/admin/", "/heartbeats", "/v1/heartbeats", "/metrics")
 """The paths an edge forwards to the sequencer's process."""
@@ -22,6 +24,9 @@ CLIENT_HEADER = b"x-openclob-client"
 """The address of the client an edge forwards for, as `host:port` (the sequencer's process's throttle and logs
 see it as the request's client)."""
 _SKIPPED = _HOP_BY_HOP | {b"host", CLIENT_HEADER}
+_JSON = [(b"content-type", b"application/json")]
+_TOO_LARGE = bytes(JSONResponse({"error": PAYLOAD_TOO_LARGE}).body)  # (the same bytes as the app's own answers)
+_UNANSWERED = bytes(JSONResponse({"error": INTERNAL}).body)
 
 
 def forwarded(path: str) -> bool:
@@ -41,7 +46,7 @@ class Forwarder:
         if the sequencer's process does not answer)."""
         body = await self._body(receive)
         if body is None:
-            await _answer(send, 413, b'{"error": "request body too large"}', [(b"content-type", b"application/json")])
+            await _answer(send, 413, _TOO_LARGE, [*_JSON, (b"connection", b"close")])  # as api/http.py refuses it
             return
         headers = [(k, v) for k, v in scope["headers"] if k.lower() not in _SKIPPED]
         client = scope.get("client")
@@ -56,7 +61,7 @@ class Forwarder:
             close_connection(receive)  # it closed without an answer (a fault rule's drop): so does this edge
             return
         except (httpx.HTTPError, httpx.InvalidURL):
-            await _answer(send, 502, b'{"error": "Internal server error"}', [(b"content-type", b"application/json")])
+            await _answer(send, 502, _UNANSWERED, _JSON)
             return
         answer_headers = [
             (k.encode("latin-1"), v.encode("latin-1"))

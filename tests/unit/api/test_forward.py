@@ -140,6 +140,7 @@ async def test_a_body_over_the_bound_is_refused_413_without_forwarding(upstream:
     app, path = upstream
     sent, _ = await _forward(path, _scope(), b"x" * 2_000)
     assert sent[0]["status"] == 413 and app.seen == []
+    assert (b"connection", b"close") in sent[0]["headers"] and sent[1]["body"] == b'{"error":"Payload too large"}'
 
 
 def test_which_paths_go_to_the_sequencers_process() -> None:
